@@ -1,0 +1,272 @@
+"""The application object: one edition, its plugins, settings and database.
+
+Everything that used to be global in older CRMs lives here: the plugin manager, the
+registrations, the settings. ``create_app`` is a factory (pluggy's eggsample host is the
+model), so two editions can live in one process and tests need no reload tricks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pluggy
+from pydantic import BaseModel, ConfigDict, create_model
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from guanxi.editions import Edition, load_edition
+from guanxi.errors import ConfigError
+from guanxi.plugins import LoadedPlugin, PluginLoader, discover_entry_points, make_plugin_manager
+from guanxi.registry import Registry
+from guanxi.settings import (
+    CORE_SECTION,
+    PROJECT_FILE,
+    CoreSettings,
+    Layer,
+    ResolvedSection,
+    env_layer,
+    read_project_file,
+    resolve_section,
+)
+
+DEFAULT_EDITION = "generic"
+# Keys of guanxi.toml that are not settings sections.
+PROJECT_KEYS = {"edition", "plugins"}
+
+
+class UnitOfWork:
+    """One transaction: the session, the app, the acting staff user and "now".
+
+    Service functions take it as their first argument; event hooks receive it, so what a
+    plugin writes in reaction to an event commits or rolls back with the event itself.
+    """
+
+    def __init__(self, app: App, session: Session, *, actor_id: int | None, now: dt.datetime):
+        self.app = app
+        self.session = session
+        self.actor_id = actor_id
+        self.now = now
+
+    @property
+    def hook(self) -> Any:
+        """The application's pluggy hook relay (``uow.hook.customers_created(...)``)."""
+        return self.app.hook
+
+
+class App:
+    """A guanxi application: build it with :func:`create_app`."""
+
+    def __init__(
+        self,
+        *,
+        project_dir: Path,
+        edition: Edition,
+        pm: pluggy.PluginManager,
+        plugins: dict[str, LoadedPlugin],
+        registry: Registry,
+        sections: dict[str, ResolvedSection],
+    ):
+        self.project_dir = project_dir
+        self.edition = edition
+        self.pm = pm
+        self.plugins = plugins
+        self.registry = registry
+        self._sections = sections
+        self._engine: Engine | None = None
+
+    @property
+    def hook(self) -> Any:
+        """The pluggy hook relay."""
+        return self.pm.hook
+
+    @property
+    def settings(self) -> CoreSettings:
+        """The core's resolved settings."""
+        model = self._sections[CORE_SECTION].model
+        assert isinstance(model, CoreSettings)
+        return model
+
+    def settings_for(self, section: str) -> Any:
+        """The resolved settings model of a plugin's section."""
+        try:
+            return self._sections[section].model
+        except KeyError:
+            raise ConfigError(f"no settings section {section!r}") from None
+
+    def setting_sources(self) -> dict[str, ResolvedSection]:
+        """Every section's values with the layer each came from (for ``config show``)."""
+        return dict(self._sections)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The display time zone of the edition."""
+        return ZoneInfo(self.settings.timezone)
+
+    @cached_property
+    def custom_fields_model(self) -> type[BaseModel]:
+        """One model of every registered custom field; unknown fields are refused."""
+        fields: dict[str, Any] = {}
+        for name, custom in self.registry.custom_fields.items():
+            info = custom.model.model_fields[name]
+            fields[name] = (info.annotation, info)
+        return create_model(
+            "CustomFields", __config__=ConfigDict(extra="forbid", strict=False), **fields
+        )
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine, connected on first use."""
+        if self._engine is None:
+            from guanxi.db.engine import make_engine
+
+            self._engine = make_engine(self.settings.database_url, base_dir=self.project_dir)
+        return self._engine
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware UTC."""
+        return dt.datetime.now(dt.UTC)
+
+    @contextmanager
+    def transaction(
+        self, *, actor_id: int | None = None, now: dt.datetime | None = None
+    ) -> Iterator[UnitOfWork]:
+        """Run a unit of work: commit when the block ends, roll back if it raises."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield UnitOfWork(self, session, actor_id=actor_id, now=now or self.now())
+
+    def local_time(self, value: dt.datetime) -> dt.datetime:
+        """``value`` in the edition's display time zone."""
+        return value.astimezone(self.tz)
+
+
+def _plugin_lists(project: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[set, set]:
+    section = project.get("plugins", {})
+    enable = set(section.get("enable", []))
+    disable = set(section.get("disable", []))
+    enable |= {p.strip() for p in environ.get("GUANXI_PLUGINS", "").split(",") if p.strip()}
+    disable |= {
+        p.strip() for p in environ.get("GUANXI_DISABLED_PLUGINS", "").split(",") if p.strip()
+    }
+    return enable, disable
+
+
+def _call_registrations(pm: pluggy.PluginManager, registry: Registry) -> None:
+    """Call each ``register_*`` hook once per plugin with a ``register`` bound to it."""
+    hooks = {
+        "register_settings": registry.settings_registrar,
+        "register_interaction_kinds": registry.kinds_registrar,
+        "register_custom_fields": registry.custom_fields_registrar,
+        "register_models": registry.models_registrar,
+        "register_jobs": registry.jobs_registrar,
+        "register_templates": registry.templates_registrar,
+        "register_reports": registry.reports_registrar,
+    }
+    for hook_name, registrar in hooks.items():
+        # pluggy returns implementations last-registered first; run them in load order.
+        for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+            impl.function(register=registrar(impl.plugin_name))
+
+
+def create_app(
+    project_dir: Path | str | None = None,
+    *,
+    edition: str | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    plugins: Iterable[ModuleType | Any] = (),
+    enable: Iterable[str] = (),
+    disable: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    entry_points: bool = True,
+) -> App:
+    """Build an application.
+
+    ``project_dir`` holds guanxi.toml (default: the current folder). ``edition`` is a
+    name or folder (default: guanxi.toml's, ``GUANXI_EDITION``, then ``generic``).
+    ``settings`` are the highest layer (command-line flags) by section. ``plugins`` are
+    plugin modules or objects given directly (tests, embedding); with ``enable`` they
+    are enabled like installed ones. ``entry_points=False`` ignores installed plugins.
+    """
+    from guanxi import core_plugin
+
+    environ = os.environ if environ is None else environ
+    base = Path(project_dir) if project_dir is not None else Path.cwd()
+    project_file = base / PROJECT_FILE
+    project = read_project_file(project_file) if project_file.is_file() else {}
+
+    edition_name = edition or environ.get("GUANXI_EDITION") or project.get("edition")
+    the_edition = load_edition(edition_name or DEFAULT_EDITION, base_dir=base)
+
+    more_enable, more_disable = _plugin_lists(project, environ)
+    wanted = dict(the_edition.plugins)
+    for name in [*more_enable, *enable]:
+        wanted.setdefault(name, "")
+    disabled = more_disable | set(disable)
+    for name in disabled:
+        wanted.pop(name, None)  # an admin may switch off what the edition enables
+
+    pm = make_plugin_manager()
+    loader = PluginLoader(
+        pm, available=discover_entry_points() if entry_points else {}, given=plugins
+    )
+    loaded = loader.load(wanted, core=core_plugin, disabled=disabled)
+
+    registry = Registry()
+    _call_registrations(pm, registry)
+    edition_fields = the_edition.custom_fields_model()
+    if edition_fields is not None:
+        registry.custom_fields_registrar(f"edition:{the_edition.name}")(edition_fields)
+    if the_edition.template_dir is not None:
+        registry.template_dirs.insert(0, the_edition.template_dir)
+
+    models = {section: model for section, (_, model) in registry.settings_models.items()}
+    project_values = {k: v for k, v in project.items() if k not in PROJECT_KEYS}
+    for section in project_values:
+        if section not in models:
+            raise ConfigError(f"{project_file}: unknown settings section [{section}]")
+    layers = [
+        Layer(f"edition {the_edition.name}", the_edition.settings),
+        Layer(PROJECT_FILE, project_values),
+        env_layer(models, environ),
+        Layer("command line", {k: dict(v) for k, v in (settings or {}).items()}),
+    ]
+    sections = {section: resolve_section(section, model, layers) for section, model in models.items()}
+    core = sections[CORE_SECTION].model
+    assert isinstance(core, CoreSettings)
+    _check_core_settings(core)
+
+    app = App(
+        project_dir=base,
+        edition=the_edition,
+        pm=pm,
+        plugins=loaded,
+        registry=registry,
+        sections=sections,
+    )
+    app.hook.app_ready(app=app)
+    return app
+
+
+def _check_core_settings(core: CoreSettings) -> None:
+    try:
+        ZoneInfo(core.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"setting core.timezone: unknown time zone {core.timezone!r}") from exc
+    if core.default_stage not in core.lifecycle_stages:
+        raise ConfigError(
+            f"setting core.default_stage: {core.default_stage!r} is not one of the "
+            "lifecycle stages"
+        )

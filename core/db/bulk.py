@@ -1,0 +1,88 @@
+"""Batch inserts that stay close to the driver's own ``executemany`` speed.
+
+The ORM unit of work, and even Core ``insert()`` with a list of dicts, spend more time
+per row in Python than SQLite spends storing it. Bulk paths therefore compile the
+INSERT once per table, convert values with the columns' own bind processors (so what is
+stored is exactly what the ORM would store) and hand plain tuples to the driver.
+See docs/decisions/0003-bulk-writes.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Executable, Table, func, select, text
+
+
+class BulkInserter:
+    """Insert many rows of fixed columns into one table through ``executemany``."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        table: Table,
+        columns: Sequence[str],
+        *,
+        statement: Executable | None = None,
+    ):
+        """Prepare ``statement`` (default: a plain INSERT into ``table``) for ``columns``.
+
+        An upsert built with the dialect's ``insert().on_conflict_do_update()`` works
+        too, as long as its parameters are exactly ``columns``.
+        """
+        self.connection = connection
+        self.table = table
+        self.columns = list(columns)
+        dialect = connection.dialect
+        statement = table.insert() if statement is None else statement
+        compiled = statement.compile(dialect=dialect, column_keys=self.columns)
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        # The compiled statement names its parameters in its own order.
+        names = list(compiled.positiontup or []) if self.positional else self.columns
+        index = {name: i for i, name in enumerate(self.columns)}
+        self._order = [index[name] for name in names]
+        self._names = names
+        self._processors: list[Callable[[Any], Any] | None] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+        ]
+
+    def _convert(self, row: Sequence[Any]) -> list[Any]:
+        out = []
+        for position, processor in zip(self._order, self._processors, strict=True):
+            value = row[position]
+            out.append(processor(value) if processor is not None and value is not None else value)
+        return out
+
+    def insert(self, rows: Iterable[Sequence[Any]]) -> int:
+        """Insert ``rows`` (tuples in the order of ``columns``); return how many."""
+        converted = [self._convert(row) for row in rows]
+        if not converted:
+            return 0
+        if self.positional:
+            params: list[Any] = [tuple(values) for values in converted]
+        else:
+            params = [dict(zip(self._names, values, strict=True)) for values in converted]
+        self.connection.exec_driver_sql(self.sql, params)
+        return len(converted)
+
+
+def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` primary keys for ``table`` before a bulk insert.
+
+    Knowing the ids up front lets child rows (contact points, identities) go in the
+    same batch without a RETURNING round trip per row. On SQLite every write
+    transaction holds the database write lock from BEGIN IMMEDIATE, so ``max(id)+1`` is
+    safe; on PostgreSQL the table's own sequence hands out the numbers.
+    """
+    if count <= 0:
+        return []
+    if connection.dialect.name == "sqlite":
+        start = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        return list(range(int(start) + 1, int(start) + 1 + count))
+    rows = connection.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": count},
+    )
+    return [int(r[0]) for r in rows]

@@ -1,0 +1,92 @@
+"""Engine creation for SQLite (embedded default) and PostgreSQL (server choice)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from guanxi.errors import DatabaseError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def mask_url(url: str) -> str:
+    """Return the URL with its password hidden, for messages and ``config show``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def resolve_sqlite_path(url: str, base_dir: Path) -> str:
+    """Make a relative SQLite file path relative to the project folder, not the cwd."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return url
+    if parsed.database == ":memory:" or Path(parsed.database).is_absolute():
+        return url
+    return parsed.set(database=str((base_dir / parsed.database).resolve())).render_as_string(
+        hide_password=False
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE for every transaction.
+
+    pysqlite's own transaction handling starts transactions late and deferred; a
+    deferred transaction that later writes can fail with SQLITE_BUSY instead of
+    waiting. Taking the write lock at BEGIN makes concurrent writers (a cron job and
+    an import) queue on the busy timeout, and makes id allocation in bulk inserts
+    safe. This is the recipe from SQLAlchemy's SQLite dialect documentation.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, base_dir: Path | None = None, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` and check that it connects.
+
+    A URL that cannot be parsed or a server that cannot be reached raises
+    :class:`~guanxi.errors.DatabaseError` with the (password-masked) URL and reason.
+    """
+    if base_dir is not None:
+        url = resolve_sqlite_path(url, base_dir)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"database URL {url!r} is not valid: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        # psycopg 3 is the maintained driver; SQLAlchemy's bare default is psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if backend == "sqlite":
+            engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    except Exception as exc:  # a missing driver module, an unknown dialect
+        raise DatabaseError(f"cannot use database {mask_url(url)}: {exc}") from exc
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(f"cannot connect to {mask_url(url)}: {reason}") from exc
+    return engine

@@ -1,0 +1,96 @@
+"""Column types shared by the core and plugins.
+
+* :data:`BigID` — 64-bit keys on PostgreSQL (room for a distributed deployment), the
+  ``INTEGER PRIMARY KEY`` rowid alias on SQLite (which is already 64-bit).
+* :class:`UTCDateTime` — timezone-aware datetimes, stored in UTC. SQLite has no time
+  zone type, so values are stored naive-in-UTC there and made aware again on read.
+* :class:`Money` — ``Decimal`` in Python, an integer count of hundredths in the
+  database, so sums are exact in SQL on every backend (SQLite has no DECIMAL).
+  See docs/decisions/0002-money-as-integer-hundredths.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+BigID = BigInteger().with_variant(Integer(), "sqlite")
+
+MONEY_SCALE = 100
+_HUNDREDTH = Decimal("0.01")
+
+
+def to_minor(amount: Decimal | int | str | float) -> int:
+    """Convert an amount to integer hundredths; more than two decimals is an error.
+
+    Floats are accepted only through their shortest decimal repr, so ``0.1`` means
+    exactly one tenth and never 0.1000000000000000055….
+    """
+    try:
+        value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValueError(f"not an amount: {amount!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {amount!r}")
+    if value != value.quantize(_HUNDREDTH, rounding=ROUND_HALF_EVEN):
+        raise ValueError(f"amount {amount} has more than two decimal places")
+    return int(value * MONEY_SCALE)
+
+
+def from_minor(minor: int | None) -> Decimal | None:
+    """Convert integer hundredths back to a ``Decimal`` with two places."""
+    if minor is None:
+        return None
+    return (Decimal(int(minor)) / MONEY_SCALE).quantize(_HUNDREDTH)
+
+
+class Money(TypeDecorator[Decimal]):
+    """A ``Decimal`` amount stored as integer hundredths (exact sums in SQL)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return to_minor(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return from_minor(value)
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """Return ``value`` in UTC; a naive datetime is refused (its zone is unknown)."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(f"datetime {value.isoformat()} has no time zone")
+    return value.astimezone(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware datetime stored in UTC (naive UTC on SQLite)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        utc = to_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -1,0 +1,233 @@
+"""Hook specifications: everything a plugin can contribute to or react to.
+
+Three families (docs/plugin-hooks.md has the same list with examples; a test keeps the
+two in step):
+
+* **registration** hooks, ``register_*(register)``, called once when an application is
+  built; the plugin calls ``register(...)`` for each thing it contributes. No global
+  registries: what is registered belongs to that application object.
+* **event** hooks, fired inside the unit of work that caused the event, always with a
+  batch (a list), so a bulk import of a million rows fires a few hundred calls, not a
+  million. An exception raised by an implementation rolls back the whole unit of work.
+* **query** hooks, asked for contributions (customer 360 sections, score parts); they
+  return a value and pluggy collects the list.
+
+Hook names carry no prefix (``register_commands``, not ``guanxi_register_commands``);
+the marker's project name ``"guanxi"`` keeps them apart from other pluggy users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import random
+
+    import click
+
+    from guanxi.app import App, UnitOfWork
+    from guanxi.records import CustomerChange, CustomerRecord, InteractionRecord
+    from guanxi.registry import Section
+
+hookspec = pluggy.HookspecMarker("guanxi")
+hookimpl = pluggy.HookimplMarker("guanxi")
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@hookspec
+def register_settings(register: Callable[..., None]) -> None:
+    """Declare the plugin's settings.
+
+    Fires once while the application is built, before settings are resolved.
+
+    ``register(section, model)``: ``section`` is the name of the table in guanxi.toml and
+    the middle of the environment variable names (``GUANXI_<SECTION>__<FIELD>``);
+    ``model`` is a pydantic model whose fields all have defaults and descriptions. The
+    resolved values are then ``app.settings_for(section)``. Returns nothing.
+    """
+
+
+@hookspec
+def register_custom_fields(register: Callable[..., None]) -> None:
+    """Declare typed custom fields on the customer record.
+
+    Fires once while the application is built. ``register(model, *, entity="customer")``
+    with a pydantic model: every field of it becomes a custom field, validated on every
+    write of a customer. Two plugins declaring the same field name is an error naming
+    both. Editions declare theirs as data and come through the same path. Returns
+    nothing.
+    """
+
+
+@hookspec
+def register_interaction_kinds(register: Callable[..., None]) -> None:
+    """Declare the kinds of interaction the plugin logs.
+
+    Fires once while the application is built. ``register(kind, *, schema=None,
+    description="", default_channel=None)``: ``kind`` is namespaced
+    (``"sales.order"``, ``"hospital.visit"``); ``schema`` is a pydantic model that every
+    payload of that kind must satisfy. Logging an unregistered kind is an error.
+    Returns nothing.
+    """
+
+
+@hookspec
+def register_models(register: Callable[..., None]) -> None:
+    """Declare the plugin's tables and their migrations.
+
+    Fires once while the application is built. ``register(*tables, migrations=None)``:
+    ``tables`` are SQLModel table classes; ``migrations`` is the folder of the plugin's
+    Alembic branch (its first revision has ``branch_labels = ("<plugin name>",)`` and
+    ``depends_on = "guanxi"``). ``guanxi db upgrade`` applies every enabled plugin's
+    branch. Returns nothing.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands or command groups to the ``guanxi`` command line.
+
+    Fires when the CLI starts, after plugins are loaded. ``cli`` is the root click
+    group; add a group named after the plugin (``@cli.group() def sales(): …``).
+    Returns nothing.
+    """
+
+
+@hookspec
+def register_jobs(register: Callable[..., None]) -> None:
+    """Declare scheduled jobs for ``guanxi jobs run-due``.
+
+    Fires once while the application is built. ``register(name, func, *, every=None,
+    daily_at=None, description="")``: ``func(uow, due_at)`` does the work inside one
+    unit of work; ``every`` is a ``datetime.timedelta``, ``daily_at`` an ``"HH:MM"``
+    in the edition's display time zone. Names are namespaced (``"service.sla_check"``).
+    Returns nothing.
+    """
+
+
+@hookspec
+def register_templates(register: Callable[..., None]) -> None:
+    """Add folders of Jinja2 templates.
+
+    Fires once while the application is built. ``register(path)``. An edition's
+    template folder is searched first, then plugins' in load order, then the core's, so
+    an edition overrides a plugin's ``sales/quote.html`` by shipping its own. Returns
+    nothing.
+    """
+
+
+@hookspec
+def register_reports(register: Callable[..., None]) -> None:
+    """Declare reports that ``guanxi report`` and later the web console can run.
+
+    Fires once while the application is built. ``register(name, func, *,
+    description="")`` with ``func(uow, **options) -> dict``. Returns nothing.
+    """
+
+
+@hookspec
+def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
+    """Add this plugin's part of an edition's deterministic demo data.
+
+    Fires once from ``guanxi init --demo`` after the core has created the demo staff,
+    customers and interactions, inside the same unit of work. ``rng`` is seeded by the
+    edition so every run produces the same data; ``customers`` are the demo customers.
+    Returns nothing.
+    """
+
+
+# --------------------------------------------------------------------------- events
+
+
+@hookspec
+def app_ready(app: App) -> None:
+    """The application object is built: plugins loaded, settings resolved.
+
+    Fires once per application, before any command runs. Use it to check settings that
+    depend on another plugin's registrations. Returns nothing.
+    """
+
+
+@hookspec
+def customers_created(uow: UnitOfWork, customers: list[CustomerRecord]) -> None:
+    """Customers were created (one or a whole import batch).
+
+    Fires inside the unit of work that inserted them, after the rows are written; an
+    exception rolls everything back. ``customers`` are the validated records with their
+    new ids. Returns nothing.
+    """
+
+
+@hookspec
+def customers_updated(uow: UnitOfWork, changes: list[CustomerChange]) -> None:
+    """Customers were changed.
+
+    Fires inside the unit of work, after the rows are written. Each change has
+    ``customer_id`` and ``before``/``after`` dicts holding only the changed fields.
+    Returns nothing.
+    """
+
+
+@hookspec
+def customers_merged(uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
+    """Duplicate customers were merged into ``survivor_id``.
+
+    Fires inside the merge's unit of work, after the core moved its own rows and
+    before the merged records are retired: move your plugin's rows that point at any of
+    ``merged_ids`` to ``survivor_id``. Returns nothing.
+    """
+
+
+@hookspec
+def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
+    """Interactions were appended to the log (one or a whole import batch).
+
+    Fires inside the unit of work that inserted them, after rollups were updated; an
+    exception rolls the batch back. This is the bus between plugins: analytics reads
+    what sales logged without importing it. Returns nothing.
+    """
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@hookspec
+def customer_360_sections(uow: UnitOfWork, customer: CustomerRecord) -> Section | None:
+    """Contribute a section to a customer's 360 view.
+
+    Fires when the view is built (``guanxi customer show``). Return a
+    :class:`guanxi.registry.Section` (title, rows of label/value, optional items) or
+    ``None`` to add nothing. All results are shown, in plugin load order.
+    """
+
+
+@hookspec
+def customer_score_contributions(
+    uow: UnitOfWork, customer: CustomerRecord
+) -> list[tuple[str, float, str]] | None:
+    """Contribute parts of a customer's score.
+
+    Fires when a score is asked for. Return a list of ``(component, points, reason)``
+    tuples, or ``None``. The score is the sum of every plugin's points; the reasons make
+    it explainable.
+    """
+
+
+HOOK_FAMILIES: dict[str, tuple[str, ...]] = {
+    "registration": (
+        "register_settings", "register_custom_fields", "register_interaction_kinds",
+        "register_models", "register_commands", "register_jobs", "register_templates",
+        "register_reports", "demo_data",
+    ),
+    "event": (
+        "app_ready", "customers_created", "customers_updated", "customers_merged",
+        "interactions_logged",
+    ),
+    "query": ("customer_360_sections", "customer_score_contributions"),
+}
+

@@ -1,0 +1,24 @@
+"""The core's tables. Plugins define their own tables in their own packages."""
+
+from guanxi.models.customer import (
+    ContactPoint,
+    Customer,
+    CustomerRole,
+    CustomerTag,
+    ExternalIdentity,
+    SpecialDate,
+)
+from guanxi.models.interaction import CustomerRollup, Interaction
+from guanxi.models.staff import Staff, Team, TeamMember
+from guanxi.models.work import JobRun, JobState, Task
+
+CORE_TABLES = [
+    Staff, Team, TeamMember, Customer, CustomerRole, CustomerTag, ContactPoint,
+    ExternalIdentity, SpecialDate, Interaction, CustomerRollup, Task, JobState, JobRun,
+]
+
+__all__ = [
+    "CORE_TABLES", "ContactPoint", "Customer", "CustomerRole", "CustomerRollup",
+    "CustomerTag", "ExternalIdentity", "Interaction", "JobRun", "JobState", "SpecialDate",
+    "Staff", "Task", "Team", "TeamMember",
+]

@@ -1,0 +1,232 @@
+"""Plugin metadata and loading.
+
+A plugin is an importable module (or any object) with hook implementations and a
+module-level ``plugin = guanxi.Plugin(...)`` describing it. Installed plugins are
+found through the ``guanxi.plugins`` entry-point group; the built-in ones are found the
+same way, nothing special-cases them. Only the core itself is essential and cannot be
+disabled.
+
+Loading follows pytest's order of events: work out what is enabled, *block* everything
+else before importing a single entry point (so a disabled plugin's import errors never
+matter), import the enabled ones and what they require, check versions and conflicts,
+register, and finally ``check_pending()`` so a misspelt hook name fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from guanxi import hookspecs
+from guanxi.errors import PluginError
+
+ENTRY_POINT_GROUP = "guanxi.plugins"
+CORE_PLUGIN = "core"
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """Metadata of a plugin: its name, version, what it requires and conflicts with.
+
+    ``requires`` maps plugin names to version specifiers (``{"sales": ">=0.2,<1"}``; an
+    empty string accepts any version). A *bridge* plugin that links two others simply
+    requires both.
+    """
+
+    name: str
+    version: str
+    description: str = ""
+    requires: Mapping[str, str] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            Version(self.version)
+        except InvalidVersion as exc:
+            raise PluginError(self.name, f"version {self.version!r} is not valid") from exc
+        for name, spec in self.requires.items():
+            try:
+                SpecifierSet(spec)
+            except InvalidSpecifier as exc:
+                raise PluginError(
+                    self.name, f"requirement {name} {spec!r} is not a version range"
+                ) from exc
+
+
+@dataclass
+class LoadedPlugin:
+    """A plugin that is registered with an application's plugin manager."""
+
+    info: Plugin
+    module: Any
+    source: str  # "entry point", "core", or "given" (passed to create_app directly)
+
+
+def make_plugin_manager() -> pluggy.PluginManager:
+    """Create a fresh plugin manager with guanxi's hook specifications."""
+    pm = pluggy.PluginManager("guanxi")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def discover_entry_points() -> dict[str, EntryPoint]:
+    """Return the installed plugins' entry points by plugin name (not yet imported)."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def plugin_info(obj: Any, name: str) -> Plugin:
+    """Return the :class:`Plugin` metadata of a loaded plugin module or object."""
+    info = getattr(obj, "plugin", None)
+    if not isinstance(info, Plugin):
+        raise PluginError(name, "has no module-level 'plugin = guanxi.Plugin(...)' metadata")
+    if info.name != name:
+        raise PluginError(name, f"its metadata names it {info.name!r}")
+    return info
+
+
+def _load_entry_point(name: str, ep: EntryPoint) -> Any:
+    try:
+        return ep.load()
+    except Exception as exc:  # any import-time failure is the plugin's, reported as such
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PluginError(name, f"failed to import ({type(exc).__name__}: {detail})") from exc
+
+
+class PluginLoader:
+    """Resolve, import and register the enabled plugins for one plugin manager."""
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        *,
+        available: Mapping[str, EntryPoint],
+        given: Iterable[ModuleType | Any] = (),
+    ):
+        self.pm = pm
+        self.available = dict(available)
+        # Plugins passed in directly (tests, embedding) win over entry points of the
+        # same name, so a test can stand in for an installed plugin.
+        self.given: dict[str, Any] = {}
+        for obj in given:
+            info = getattr(obj, "plugin", None)
+            if not isinstance(info, Plugin):
+                raise PluginError(repr(obj), "has no 'plugin = guanxi.Plugin(...)' metadata")
+            self.given[info.name] = obj
+        self.loaded: dict[str, LoadedPlugin] = {}
+
+    def known(self) -> set[str]:
+        """Names of every plugin that could be enabled."""
+        return set(self.available) | set(self.given)
+
+    def load(
+        self,
+        enabled: Mapping[str, str],
+        *,
+        core: ModuleType,
+        disabled: Iterable[str] = (),
+    ) -> dict[str, LoadedPlugin]:
+        """Load ``enabled`` (name → version range) and what they require.
+
+        Everything known but not in the closure is blocked first. Raises
+        :class:`PluginError` naming the plugin for a missing, broken, disabled-but-required,
+        conflicting or wrong-version plugin.
+        """
+        disabled = set(disabled)
+        if CORE_PLUGIN in disabled:
+            raise PluginError(CORE_PLUGIN, "is essential and cannot be disabled")
+        self._register(CORE_PLUGIN, core, plugin_info(core, CORE_PLUGIN), "core")
+
+        wanted: dict[str, list[tuple[str, str]]] = {}  # name -> [(who wants it, spec)]
+        queue: list[tuple[str, str, str]] = [
+            (name, spec, "the configuration") for name, spec in enabled.items()
+        ]
+        for name in disabled & set(enabled):
+            raise PluginError(name, "is both enabled and disabled in the configuration")
+        # Block before importing anything: what is not enabled is never imported unless
+        # an enabled plugin requires it (then it is unblocked when registered).
+        for name in self.known() - set(enabled) - {CORE_PLUGIN}:
+            self.pm.set_blocked(name)
+        while queue:
+            name, spec, wanted_by = queue.pop(0)
+            wanted.setdefault(name, []).append((wanted_by, spec))
+            if name in self.loaded:
+                continue
+            if name in disabled:
+                raise PluginError(name, f"is required by {wanted_by} but disabled")
+            obj, source = self._import(name, wanted_by)
+            info = plugin_info(obj, name)
+            self.loaded[name] = LoadedPlugin(info, obj, source)
+            for required, required_spec in info.requires.items():
+                queue.append((required, required_spec, f"plugin {name!r}"))
+
+        self._check_versions(wanted)
+        self._check_conflicts()
+        for name in self._dependency_order():
+            loaded = self.loaded[name]
+            if self.pm.is_blocked(name):
+                self.pm.unblock(name)
+            self._register(name, loaded.module, loaded.info, loaded.source)
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(getattr(exc, "plugin_name", "?"), str(exc)) from exc
+        return self.loaded
+
+    def _import(self, name: str, wanted_by: str) -> tuple[Any, str]:
+        if name in self.given:
+            return self.given[name], "given"
+        if name not in self.available:
+            raise PluginError(name, f"is required by {wanted_by} but not installed")
+        return _load_entry_point(name, self.available[name]), "entry point"
+
+    def _register(self, name: str, module: Any, info: Plugin, source: str) -> None:
+        try:
+            self.pm.register(module, name=name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(name, str(exc)) from exc
+        if name == CORE_PLUGIN:
+            self.loaded[name] = LoadedPlugin(info, module, source)
+
+    def _check_versions(self, wanted: Mapping[str, list[tuple[str, str]]]) -> None:
+        for name, wants in wanted.items():
+            version = Version(self.loaded[name].info.version)
+            for wanted_by, spec in wants:
+                if spec and version not in SpecifierSet(spec):
+                    raise PluginError(
+                        name, f"version {version} does not satisfy {spec!r} required by {wanted_by}"
+                    )
+
+    def _check_conflicts(self) -> None:
+        for name, loaded in self.loaded.items():
+            for other in loaded.info.conflicts:
+                if other in self.loaded:
+                    raise PluginError(name, f"conflicts with enabled plugin {other!r}")
+
+    def _dependency_order(self) -> list[str]:
+        """Required plugins first, so their registrations exist when dependents' run."""
+        order: list[str] = []
+        seen: set[str] = set()
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen or name == CORE_PLUGIN:
+                return
+            if name in visiting:
+                raise PluginError(name, "is part of a circular 'requires' chain")
+            visiting.add(name)
+            for required in sorted(self.loaded[name].info.requires):
+                visit(required)
+            visiting.discard(name)
+            seen.add(name)
+            order.append(name)
+
+        for name in sorted(self.loaded):
+            visit(name)
+        return order

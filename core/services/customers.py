@@ -1,0 +1,343 @@
+"""Creating, changing and finding customers.
+
+Single records and import batches share one path: validate every row (collecting
+errors with their row numbers), then insert the valid ones with a few ``executemany``
+statements, then fire one ``customers_created`` hook for the batch. The unit of work
+makes it all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import tuple_
+from sqlmodel import select
+
+from guanxi.app import UnitOfWork
+from guanxi.db.bulk import BulkInserter, allocate_ids
+from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
+from guanxi.models import (
+    ContactPoint,
+    Customer,
+    CustomerRole,
+    CustomerTag,
+    ExternalIdentity,
+    SpecialDate,
+    Staff,
+)
+from guanxi.models.customer import ORGANIZATION, PERSON
+from guanxi.normalize import normalize_contact
+from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, SpecialDateRecord
+from guanxi.services.validation import first_error, validate_custom
+
+CONTACT_KINDS = ("email", "phone", "fax", "address", "web", "social")
+
+
+class ContactIn(BaseModel):
+    """A contact point as given: kind, value, optional label, primary flag."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Literal["email", "phone", "fax", "address", "web", "social"]
+    value: str = Field(min_length=1)
+    label: str | None = None
+    primary: bool = False
+
+
+class IdentityIn(BaseModel):
+    """An external identity as given."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    source: str = Field(min_length=1, max_length=80)
+    external_id: str = Field(min_length=1, max_length=200)
+
+
+class SpecialDateIn(BaseModel):
+    """A special date as given."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    label: str = Field(min_length=1, max_length=80)
+    date: dt.date
+    note: str | None = None
+
+
+class CustomerIn(BaseModel):
+    """A customer as given to :func:`add_customers` (from the API, CLI or an import)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Literal["person", "organization"] = PERSON
+    name: str = Field(min_length=1, max_length=300)
+    family_name: str | None = None
+    given_name: str | None = None
+    roles: list[str] = Field(default_factory=lambda: ["customer"])
+    lifecycle_stage: str | None = None
+    owner: str | int | None = None
+    organization_id: int | None = None
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    contact_points: list[ContactIn] = Field(default_factory=list)
+    identities: list[IdentityIn] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    gender: str | None = None
+    birth_date: dt.date | None = None
+    occupation: str | None = None
+    preferred_channel: str | None = None
+    language: str | None = None
+    interests: list[str] = Field(default_factory=list)
+    care_notes: str | None = None
+    special_dates: list[SpecialDateIn] = Field(default_factory=list)
+    custom: dict[str, Any] = Field(default_factory=dict)
+
+
+def _contact_points(uow: UnitOfWork, given: CustomerIn) -> tuple[ContactPointRecord, ...]:
+    region = uow.app.settings.default_region
+    raw: list[tuple[str, str, str, str | None, bool]] = []
+    for kind, values in (("email", given.emails), ("phone", given.phones)):
+        raw += [(f"{kind}s.{i}", kind, v, None, False) for i, v in enumerate(values)]
+    raw += [(f"addresses.{i}", "address", v, None, False) for i, v in enumerate(given.addresses)]
+    raw += [
+        (f"contact_points.{i}", c.kind, c.value, c.label, c.primary)
+        for i, c in enumerate(given.contact_points)
+    ]
+    points: list[ContactPointRecord] = []
+    seen: set[tuple[str, str]] = set()
+    has_primary: set[str] = {kind for _, kind, _, _, primary in raw if primary}
+    for field, kind, value, label, primary in raw:
+        try:
+            normalized = normalize_contact(kind, value, region)
+        except ValueError as exc:
+            raise ValidationError(field, str(exc)) from None
+        if (kind, normalized) in seen:
+            continue
+        seen.add((kind, normalized))
+        # The first of each kind is primary unless the input marked one.
+        is_primary = primary or (kind not in has_primary and not any(p.kind == kind for p in points))
+        points.append(ContactPointRecord(kind, value, normalized, label, is_primary))
+    return tuple(points)
+
+
+def validate_customer(uow: UnitOfWork, data: Mapping[str, Any] | CustomerIn) -> CustomerRecord:
+    """Validate one customer; raise :class:`ValidationError` naming the field.
+
+    Checks that need the database (owner, organisation, identity uniqueness) are done
+    per batch in :func:`validate_customers`.
+    """
+    settings = uow.app.settings
+    try:
+        given = data if isinstance(data, CustomerIn) else CustomerIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise first_error(exc) from None
+    for role in given.roles:
+        if role not in settings.roles:
+            raise ValidationError("roles", f"unknown role {role!r}")
+    stage = given.lifecycle_stage or settings.default_stage
+    if stage not in settings.lifecycle_stages:
+        raise ValidationError("lifecycle_stage", f"unknown lifecycle stage {stage!r}")
+    if given.preferred_channel and given.preferred_channel not in settings.channels:
+        raise ValidationError("preferred_channel", f"unknown channel {given.preferred_channel!r}")
+    if given.kind == ORGANIZATION and given.organization_id is not None:
+        raise ValidationError("organization_id", "an organisation cannot belong to one")
+    custom = validate_custom(uow.app, given.custom)
+    return CustomerRecord(
+        id=None,
+        kind=given.kind,
+        name=given.name,
+        lifecycle_stage=stage,
+        roles=tuple(dict.fromkeys(given.roles)),
+        family_name=given.family_name,
+        given_name=given.given_name,
+        organization_id=given.organization_id,
+        owner_id=given.owner if isinstance(given.owner, int) else None,
+        gender=given.gender,
+        birth_date=given.birth_date,
+        occupation=given.occupation,
+        preferred_channel=given.preferred_channel,
+        language=given.language,
+        interests=tuple(given.interests),
+        care_notes=given.care_notes,
+        tags=tuple(dict.fromkeys(t.strip() for t in given.tags if t.strip())),
+        contact_points=_contact_points(uow, given),
+        identities=tuple(IdentityRecord(i.source, i.external_id) for i in given.identities),
+        special_dates=tuple(SpecialDateRecord(d.label, d.date, d.note) for d in given.special_dates),
+        custom=custom,
+    )
+
+
+def _owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
+    """Map usernames and ids to staff ids (unknown ones are left out)."""
+    names = {o for o in owners if isinstance(o, str)}
+    ids = {o for o in owners if isinstance(o, int)}
+    found: dict[str | int, int] = {}
+    if names:
+        query = select(Staff.username, Staff.id).where(Staff.username.in_(names))  # type: ignore[attr-defined]
+        for username, staff_id in uow.session.exec(query):
+            found[username] = staff_id
+    if ids:
+        query2 = select(Staff.id).where(Staff.id.in_(ids))  # type: ignore[union-attr]
+        for (staff_id,) in uow.session.exec(query2):
+            found[staff_id] = staff_id
+    return found
+
+
+def validate_customers(
+    uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | CustomerIn], *, first_row: int = 1
+) -> tuple[list[tuple[int, CustomerRecord]], list[ValidationError]]:
+    """Validate a batch; return ``(row number, record)`` pairs and the rejected rows.
+
+    Row numbers start at ``first_row``. Besides each row's own checks this resolves
+    owners, checks organisations exist and are organisations, and refuses an external
+    identity that already belongs to a customer or appears twice in the batch.
+    """
+    good: list[tuple[int, CustomerRecord, str | int | None]] = []
+    errors: list[ValidationError] = []
+    for number, row in enumerate(rows, start=first_row):
+        try:
+            record = validate_customer(uow, row)
+        except ValidationError as exc:
+            errors.append(exc.at_row(number))
+            continue
+        owner = row.owner if isinstance(row, CustomerIn) else row.get("owner")
+        good.append((number, record, owner if owner not in ("", None) else None))
+
+    owners = _owner_ids(uow, {o for _, _, o in good if o is not None})
+    org_ids = {r.organization_id for _, r, _ in good if r.organization_id is not None}
+    orgs = set()
+    if org_ids:
+        query = select(Customer.id).where(
+            Customer.id.in_(org_ids), Customer.kind == ORGANIZATION  # type: ignore[union-attr]
+        )
+        orgs = {cid for (cid,) in uow.session.exec(query)}
+    keys = {(i.source, i.external_id) for _, r, _ in good for i in r.identities}
+    taken = set()
+    if keys:
+        pairs = list(keys)
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start : start + 500]
+            query3 = select(ExternalIdentity.source, ExternalIdentity.external_id).where(
+                tuple_(ExternalIdentity.source, ExternalIdentity.external_id).in_(chunk)
+            )
+            taken |= {(s, e) for s, e in uow.session.exec(query3)}
+
+    valid: list[tuple[int, CustomerRecord]] = []
+    in_batch: set[tuple[str, str]] = set()
+    for number, record, owner in good:
+        try:
+            if owner is not None and owner not in owners:
+                raise ValidationError("owner", f"no staff user {owner!r}")
+            if record.organization_id is not None and record.organization_id not in orgs:
+                raise ValidationError(
+                    "organization_id", f"no organisation with id {record.organization_id}"
+                )
+            for identity in record.identities:
+                key = (identity.source, identity.external_id)
+                if key in taken or key in in_batch:
+                    raise ValidationError(
+                        "identities",
+                        f"{identity.source}:{identity.external_id} already belongs to a customer",
+                    )
+                in_batch.add(key)
+        except ValidationError as exc:
+            errors.append(exc.at_row(number))
+            continue
+        if owner is not None:
+            record = _replace(record, owner_id=owners[owner])
+        valid.append((number, record))
+    return valid, errors
+
+
+def _replace(record: CustomerRecord, **changes: Any) -> CustomerRecord:
+    from dataclasses import replace
+
+    return replace(record, **changes)
+
+
+def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list[CustomerRecord]:
+    """Store validated records in a few ``executemany`` statements; fire the batch hook."""
+    if not records:
+        return []
+    connection = uow.session.connection()
+    ids = allocate_ids(connection, Customer.__table__, len(records))  # type: ignore[attr-defined]
+    now = uow.now
+    stored = [_replace(r, id=i) for r, i in zip(records, ids, strict=True)]
+    BulkInserter(connection, Customer.__table__, CUSTOMER_COLUMNS).insert(  # type: ignore[attr-defined]
+        (
+            r.id, r.kind, r.name, r.family_name, r.given_name, r.organization_id,
+            r.lifecycle_stage, r.owner_id, r.gender, r.birth_date, r.occupation,
+            r.preferred_channel, r.language, list(r.interests), r.care_notes, r.custom, now, now,
+        )
+        for r in stored
+    )
+    _insert_children(connection, stored)
+    uow.hook.customers_created(uow=uow, customers=stored)
+    return stored
+
+
+CUSTOMER_COLUMNS = (
+    "id", "kind", "name", "family_name", "given_name", "organization_id", "lifecycle_stage",
+    "owner_id", "gender", "birth_date", "occupation", "preferred_channel", "language",
+    "interests", "care_notes", "custom", "created_at", "updated_at",
+)
+
+
+def _insert_children(connection: Any, stored: Sequence[CustomerRecord]) -> None:
+    tables = {
+        CustomerRole: (("customer_id", "role"), lambda r: [(r.id, x) for x in r.roles]),
+        CustomerTag: (("customer_id", "tag"), lambda r: [(r.id, x) for x in r.tags]),
+        ContactPoint: (
+            ("customer_id", "kind", "value", "normalized", "label", "is_primary"),
+            lambda r: [
+                (r.id, p.kind, p.value, p.normalized, p.label, p.is_primary)
+                for p in r.contact_points
+            ],
+        ),
+        ExternalIdentity: (
+            ("customer_id", "source", "external_id"),
+            lambda r: [(r.id, i.source, i.external_id) for i in r.identities],
+        ),
+        SpecialDate: (
+            ("customer_id", "label", "date", "month_day", "note"),
+            lambda r: [
+                (r.id, d.label, d.date, d.date.strftime("%m-%d"), d.note) for d in r.special_dates
+            ],
+        ),
+    }
+    for model, (columns, rows_of) in tables.items():
+        rows = [row for record in stored for row in rows_of(record)]
+        if rows:
+            BulkInserter(connection, model.__table__, columns).insert(rows)  # type: ignore[attr-defined]
+
+
+def add_customers(
+    uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | CustomerIn], *, first_row: int = 1
+) -> list[CustomerRecord]:
+    """Validate and store a batch; any invalid row rejects the whole batch.
+
+    Raises :class:`BatchValidationError` listing every bad row; nothing is written then.
+    (Imports that store the good rows and report the bad use :func:`validate_customers`
+    and :func:`insert_customers` directly.)
+    """
+    valid, errors = validate_customers(uow, rows, first_row=first_row)
+    if errors:
+        raise BatchValidationError(errors)
+    return insert_customers(uow, [record for _, record in valid])
+
+
+def add_customer(uow: UnitOfWork, **fields: Any) -> CustomerRecord:
+    """Validate and store one customer; a bad field raises :class:`ValidationError`."""
+    try:
+        return add_customers(uow, [fields])[0]
+    except BatchValidationError as exc:
+        error = exc.errors[0]
+        raise ValidationError(error.field, error.reason) from None
+
+
+def require_customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    """Return the customer row or raise :class:`NotFoundError`."""
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFoundError(f"no customer with id {customer_id}")
+    return customer

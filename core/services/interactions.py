@@ -1,0 +1,260 @@
+"""Appending to the interaction log and reading a customer's timeline.
+
+There is deliberately no update or delete here: the log is append-only, and a mistake
+is corrected by logging a new interaction whose ``corrects_id`` names the wrong one
+(with negated amounts where money was involved).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from sqlmodel import select
+
+from guanxi.app import UnitOfWork
+from guanxi.db.bulk import BulkInserter, allocate_ids
+from guanxi.db.types import to_minor
+from guanxi.errors import BatchValidationError, ValidationError
+from guanxi.models import Customer, Interaction, Staff
+from guanxi.records import InteractionRecord
+from guanxi.services.rollups import apply_rollups
+from guanxi.services.validation import first_error, validate_model
+
+# A touchpoint cannot lie in the future; a little slack absorbs clock skew between the
+# systems that feed an import.
+FUTURE_SLACK = dt.timedelta(minutes=10)
+INTERACTION_COLUMNS = (
+    "id", "customer_id", "occurred_at", "recorded_at", "channel", "kind", "direction",
+    "actor_id", "subject", "revenue", "cost", "currency", "source", "payload", "corrects_id",
+)
+
+
+class InteractionIn(BaseModel):
+    """An interaction as given to :func:`log_interactions`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    customer_id: int
+    kind: str
+    channel: str | None = None
+    direction: Literal["inbound", "outbound", "internal"] = "inbound"
+    occurred_at: dt.datetime | None = None
+    actor: str | int | None = None
+    subject: str | None = Field(default=None, max_length=500)
+    revenue: Decimal | None = None
+    cost: Decimal | None = None
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    source: str | None = Field(default=None, max_length=80)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    corrects_id: int | None = None
+
+
+def _amount(field: str, value: Decimal | None, correction: bool) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        to_minor(value)
+    except ValueError as exc:
+        raise ValidationError(field, str(exc)) from None
+    if value < 0 and not correction:
+        raise ValidationError(field, "must not be negative (log a correction to reverse one)")
+    return value
+
+
+def validate_interaction(uow: UnitOfWork, data: Mapping[str, Any] | InteractionIn) -> InteractionRecord:
+    """Validate one interaction; raise :class:`ValidationError` naming the field.
+
+    A naive ``occurred_at`` is read in the edition's display time zone: that is what a
+    person typing "2026-05-01 10:00" means.
+    """
+    app = uow.app
+    try:
+        given = data if isinstance(data, InteractionIn) else InteractionIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise first_error(exc) from None
+    kind = app.registry.interaction_kinds.get(given.kind)
+    if kind is None:
+        raise ValidationError("kind", f"unknown interaction kind {given.kind!r}")
+    channel = given.channel or kind.default_channel or "other"
+    if channel not in app.settings.channels:
+        raise ValidationError("channel", f"unknown channel {channel!r}")
+    occurred = given.occurred_at or uow.now
+    if occurred.tzinfo is None:
+        occurred = occurred.replace(tzinfo=app.tz)
+    occurred = occurred.astimezone(dt.UTC)
+    if occurred > uow.now + FUTURE_SLACK:
+        raise ValidationError("occurred_at", f"{occurred.isoformat()} is in the future")
+    payload = given.payload
+    if kind.schema is not None:
+        payload = validate_model(kind.schema, payload, prefix="payload").model_dump(mode="json")
+    correction = given.corrects_id is not None
+    return InteractionRecord(
+        id=None,
+        customer_id=given.customer_id,
+        occurred_at=occurred,
+        channel=channel,
+        kind=given.kind,
+        direction=given.direction,
+        actor_id=given.actor if isinstance(given.actor, int) else None,
+        subject=given.subject,
+        revenue=_amount("revenue", given.revenue, correction),
+        cost=_amount("cost", given.cost, correction),
+        currency=(given.currency or app.settings.currency).upper(),
+        source=given.source,
+        payload=payload,
+        corrects_id=given.corrects_id,
+    )
+
+
+def _existing(uow: UnitOfWork, column: Any, values: set[Any]) -> set[Any]:
+    found: set[Any] = set()
+    items = list(values)
+    for start in range(0, len(items), 5000):
+        chunk = items[start : start + 5000]
+        found |= {v for (v,) in uow.session.connection().execute(select(column).where(column.in_(chunk)))}
+    return found
+
+
+def validate_interactions(
+    uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | InteractionIn], *, first_row: int = 1
+) -> tuple[list[tuple[int, InteractionRecord]], list[ValidationError]]:
+    """Validate a batch; return ``(row number, record)`` pairs and the rejected rows.
+
+    Besides each row's own checks this verifies, one query per batch, that every
+    customer exists, actors are staff users, and a correction names an interaction of
+    the same customer.
+    """
+    parsed: list[tuple[int, InteractionRecord, Any]] = []
+    errors: list[ValidationError] = []
+    for number, row in enumerate(rows, start=first_row):
+        try:
+            record = validate_interaction(uow, row)
+        except ValidationError as exc:
+            errors.append(exc.at_row(number))
+            continue
+        actor = row.actor if isinstance(row, InteractionIn) else row.get("actor")
+        parsed.append((number, record, actor if actor not in ("", None) else None))
+
+    customers = _existing(uow, Customer.__table__.c.id, {r.customer_id for _, r, _ in parsed})  # type: ignore[attr-defined]
+    actor_names = {a for _, _, a in parsed if isinstance(a, str)}
+    actor_ids = {a for _, _, a in parsed if isinstance(a, int)}
+    staff_by_name: dict[Any, int] = {}
+    if actor_names:
+        query = select(Staff.username, Staff.id).where(Staff.username.in_(actor_names))  # type: ignore[attr-defined]
+        staff_by_name = {name: sid for name, sid in uow.session.exec(query)}
+    staff_ids = _existing(uow, Staff.__table__.c.id, actor_ids)  # type: ignore[attr-defined]
+    corrected: dict[int, int] = {}
+    corrects = {r.corrects_id for _, r, _ in parsed if r.corrects_id is not None}
+    if corrects:
+        table = Interaction.__table__  # type: ignore[attr-defined]
+        query2 = select(table.c.id, table.c.customer_id).where(table.c.id.in_(corrects))
+        corrected = {i: c for i, c in uow.session.connection().execute(query2)}
+
+    valid: list[tuple[int, InteractionRecord]] = []
+    for number, record, actor in parsed:
+        try:
+            if record.customer_id not in customers:
+                raise ValidationError("customer_id", f"no customer with id {record.customer_id}")
+            actor_id = record.actor_id
+            if isinstance(actor, str):
+                if actor not in staff_by_name:
+                    raise ValidationError("actor", f"no staff user {actor!r}")
+                actor_id = staff_by_name[actor]
+            elif actor is not None and actor not in staff_ids:
+                raise ValidationError("actor", f"no staff user with id {actor}")
+            if record.corrects_id is not None and corrected.get(record.corrects_id) != record.customer_id:
+                raise ValidationError(
+                    "corrects_id", f"no interaction {record.corrects_id} of this customer"
+                )
+        except ValidationError as exc:
+            errors.append(exc.at_row(number))
+            continue
+        if actor_id != record.actor_id:
+            record = _with(record, actor_id=actor_id)
+        valid.append((number, record))
+    return valid, errors
+
+
+def _with(record: InteractionRecord, **changes: Any) -> InteractionRecord:
+    from dataclasses import replace
+
+    return replace(record, **changes)
+
+
+def insert_interactions(
+    uow: UnitOfWork, records: Sequence[InteractionRecord]
+) -> list[InteractionRecord]:
+    """Append validated records, update rollups, fire ``interactions_logged`` once."""
+    if not records:
+        return []
+    connection = uow.session.connection()
+    table = Interaction.__table__  # type: ignore[attr-defined]
+    ids = allocate_ids(connection, table, len(records))
+    stored = [_with(r, id=i) for r, i in zip(records, ids, strict=True)]
+    now = uow.now
+    BulkInserter(connection, table, INTERACTION_COLUMNS).insert(
+        (
+            r.id, r.customer_id, r.occurred_at, now, r.channel, r.kind, r.direction, r.actor_id,
+            r.subject, r.revenue, r.cost, r.currency, r.source, r.payload, r.corrects_id,
+        )
+        for r in stored
+    )
+    apply_rollups(uow, stored)
+    uow.hook.interactions_logged(uow=uow, interactions=stored)
+    return stored
+
+
+def log_interactions(
+    uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | InteractionIn], *, first_row: int = 1
+) -> list[InteractionRecord]:
+    """Validate and append a batch; any invalid row rejects the whole batch."""
+    valid, errors = validate_interactions(uow, rows, first_row=first_row)
+    if errors:
+        raise BatchValidationError(errors)
+    return insert_interactions(uow, [record for _, record in valid])
+
+
+def log_interaction(uow: UnitOfWork, **fields: Any) -> InteractionRecord:
+    """Validate and append one interaction; a bad field raises :class:`ValidationError`."""
+    try:
+        return log_interactions(uow, [fields])[0]
+    except BatchValidationError as exc:
+        error = exc.errors[0]
+        raise ValidationError(error.field, error.reason) from None
+
+
+def record_from_row(row: Interaction) -> InteractionRecord:
+    """An :class:`InteractionRecord` from a stored row."""
+    return InteractionRecord(
+        id=row.id, customer_id=row.customer_id, occurred_at=row.occurred_at, channel=row.channel,
+        kind=row.kind, direction=row.direction, actor_id=row.actor_id, subject=row.subject,
+        revenue=row.revenue, cost=row.cost, currency=row.currency, source=row.source,
+        payload=row.payload, corrects_id=row.corrects_id,
+    )
+
+
+def timeline(
+    uow: UnitOfWork,
+    customer_id: int,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    kind_prefix: str | None = None,
+) -> list[InteractionRecord]:
+    """A customer's interactions, newest first; page with ``before_id`` (keyset)."""
+    query = select(Interaction).where(Interaction.customer_id == customer_id)
+    if kind_prefix:
+        query = query.where(Interaction.kind.startswith(kind_prefix))  # type: ignore[attr-defined]
+    if before_id is not None:
+        anchor = uow.session.get(Interaction, before_id)
+        if anchor is not None:
+            query = query.where(
+                (Interaction.occurred_at < anchor.occurred_at)  # type: ignore[operator]
+                | ((Interaction.occurred_at == anchor.occurred_at) & (Interaction.id < before_id))  # type: ignore[operator]
+            )
+    query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
+    return [record_from_row(row) for row in uow.session.exec(query)]

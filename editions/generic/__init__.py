@@ -1,0 +1,1 @@
+"""The generic edition (its data is edition.toml beside this file)."""
