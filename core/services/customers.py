@@ -167,7 +167,7 @@ def validate_customer(uow: UnitOfWork, data: Mapping[str, Any] | CustomerIn) -> 
     )
 
 
-def _owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
+def owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
     """Map usernames and ids to staff ids (unknown ones are left out)."""
     names = {o for o in owners if isinstance(o, str)}
     ids = {o for o in owners if isinstance(o, int)}
@@ -178,7 +178,7 @@ def _owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
             found[username] = staff_id
     if ids:
         query2 = select(Staff.id).where(Staff.id.in_(ids))  # type: ignore[union-attr]
-        for (staff_id,) in uow.session.exec(query2):
+        for staff_id in uow.session.exec(query2):
             found[staff_id] = staff_id
     return found
 
@@ -203,14 +203,14 @@ def validate_customers(
         owner = row.owner if isinstance(row, CustomerIn) else row.get("owner")
         good.append((number, record, owner if owner not in ("", None) else None))
 
-    owners = _owner_ids(uow, {o for _, _, o in good if o is not None})
+    owners = owner_ids(uow, {o for _, _, o in good if o is not None})
     org_ids = {r.organization_id for _, r, _ in good if r.organization_id is not None}
     orgs = set()
     if org_ids:
         query = select(Customer.id).where(
             Customer.id.in_(org_ids), Customer.kind == ORGANIZATION  # type: ignore[union-attr]
         )
-        orgs = {cid for (cid,) in uow.session.exec(query)}
+        orgs = set(uow.session.exec(query))
     keys = {(i.source, i.external_id) for _, r, _ in good for i in r.identities}
     taken = set()
     if keys:
@@ -271,7 +271,7 @@ def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list
         )
         for r in stored
     )
-    _insert_children(connection, stored)
+    insert_children(connection, stored)
     uow.hook.customers_created(uow=uow, customers=stored)
     return stored
 
@@ -283,7 +283,10 @@ CUSTOMER_COLUMNS = (
 )
 
 
-def _insert_children(connection: Any, stored: Sequence[CustomerRecord]) -> None:
+def insert_children(
+    connection: Any, stored: Sequence[CustomerRecord], *, only: Sequence[type] | None = None
+) -> None:
+    """Insert the child rows (roles, tags, contact points, …) of stored records."""
     tables = {
         CustomerRole: (("customer_id", "role"), lambda r: [(r.id, x) for x in r.roles]),
         CustomerTag: (("customer_id", "tag"), lambda r: [(r.id, x) for x in r.tags]),
@@ -306,6 +309,8 @@ def _insert_children(connection: Any, stored: Sequence[CustomerRecord]) -> None:
         ),
     }
     for model, (columns, rows_of) in tables.items():
+        if only is not None and model not in only:
+            continue
         rows = [row for record in stored for row in rows_of(record)]
         if rows:
             BulkInserter(connection, model.__table__, columns).insert(rows)  # type: ignore[attr-defined]

@@ -1,0 +1,179 @@
+"""Deterministic demo data for an edition (``guanxi init --demo``).
+
+Sizes and the seed come from the edition's ``[demo]`` table, so the same edition always
+produces the same customers, staff and interactions — tests and screenshots can rely on
+them. The core creates staff, teams, organisations, people, their interactions and a
+few follow-up tasks through the public bulk APIs; each enabled plugin then adds its part
+through the ``demo_data`` hook, in the same unit of work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from guanxi.app import App, UnitOfWork
+from guanxi.records import CustomerRecord
+from guanxi.services.customers import add_customers
+from guanxi.services.interactions import log_interactions
+from guanxi.services.staff import add_member, add_staff, add_team
+from guanxi.services.tasks import create_task
+
+FAMILY_NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+GIVEN_CHARS = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲建国志文辉晨宇欣怡子涵浩然雨桐"
+PINYIN = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou"]
+CITIES = ["上海", "北京", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "徐州", "苏州", "青岛"]
+COMPANY_WORDS = ["恒通", "华信", "宏达", "金桥", "远航", "瑞丰", "中联", "新元", "东方", "天成", "鼎盛", "博远"]
+COMPANY_KINDS = ["机械", "建设", "贸易", "科技", "医疗器械", "物流", "食品", "电子"]
+INDUSTRIES = ["manufacturing", "construction", "retail", "healthcare", "logistics", "technology"]
+INTERESTS = ["旅游", "摄影", "健身", "茶艺", "书法", "高尔夫", "阅读", "美食", "音乐", "钓鱼"]
+MOBILE_PREFIXES = ["138", "139", "186", "158", "150", "137", "188"]
+TEAMS = [("华东销售部", "East China sales"), ("客户服务中心", "Customer service centre"),
+         ("市场部", "Marketing")]
+PRODUCTS = [("P-100", "标准套餐", Decimal("199.00")), ("P-200", "高级套餐", Decimal("599.00")),
+            ("P-300", "年度服务", Decimal("1999.00")), ("P-400", "配件", Decimal("49.90"))]
+CONTACT_CHANNELS = ["phone", "phone", "email", "visit", "web", "sms", "chat"]
+
+
+def _person_name(rng: random.Random) -> str:
+    given = "".join(rng.choice(GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(FAMILY_NAMES) + given
+
+
+def _mobile(rng: random.Random, used: set[str]) -> str:
+    while True:
+        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int) -> list[str]:
+    team_names = []
+    for name, description in TEAMS[: max(1, teams)]:
+        add_team(uow, name=name, description=description)
+        team_names.append(name)
+    usernames = []
+    for index in range(count):
+        username = f"{PINYIN[index % len(PINYIN)]}.{index + 1}"
+        add_staff(uow, username=username, display_name=_person_name(rng),
+                  email=f"{username}@guanxi.example")
+        add_member(uow, team=team_names[index % len(team_names)], staff=username,
+                   lead=index < len(team_names))
+        usernames.append(username)
+    return usernames
+
+
+def _organizations(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str]) -> list[CustomerRecord]:
+    rows: list[dict[str, Any]] = []
+    names: set[str] = set()
+    while len(rows) < count:
+        name = f"{rng.choice(CITIES)}{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_KINDS)}有限公司"
+        if name in names:
+            continue
+        names.add(name)
+        role = rng.choices(["customer", "partner", "dealer", "supplier", "competitor"], [6, 1, 1, 1, 1])[0]
+        rows.append({
+            "kind": "organization", "name": name, "roles": [role],
+            "lifecycle_stage": rng.choice(["prospect", "customer", "customer", "loyal"]),
+            "owner": rng.choice(staff), "emails": [f"info{len(rows) + 1}@org{len(rows) + 1}.example.cn"],
+            "custom": {"industry": rng.choice(INDUSTRIES)},
+        })
+    return add_customers(uow, rows)
+
+
+def _people(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str],
+            orgs: list[CustomerRecord], until: dt.date) -> list[CustomerRecord]:
+    used: set[str] = set()
+    stages = ["suspect", "prospect", "lead", "customer", "loyal", "at_risk", "churned"]
+    rows: list[dict[str, Any]] = []
+    for index in range(count):
+        born = until - dt.timedelta(days=rng.randrange(20 * 365, 75 * 365))
+        row: dict[str, Any] = {
+            "name": _person_name(rng),
+            "roles": rng.choices([["customer"], ["prospect"], ["customer", "member"], ["partner"]],
+                                 [12, 4, 3, 1])[0],
+            "lifecycle_stage": rng.choices(stages, [1, 3, 2, 8, 3, 1, 1])[0],
+            "owner": rng.choice(staff),
+            "phones": [_mobile(rng, used)],
+            "emails": [f"customer{index + 1}@mail.example.cn"],
+            "gender": rng.choice(["female", "male"]),
+            "birth_date": born,
+            "preferred_channel": rng.choice(["phone", "email", "sms", "chat", "visit"]),
+            "interests": rng.sample(INTERESTS, rng.randrange(0, 3)),
+            "identities": [{"source": "legacy-crm", "external_id": f"L{100000 + index}"}],
+        }
+        if orgs and rng.random() < 0.3:
+            row["organization_id"] = rng.choice(orgs).id
+        if rng.random() < 0.15:
+            row["custom"] = {"value_segment": rng.choice(["vip", "key", "regular"])}
+        if rng.random() < 0.1:
+            married = until - dt.timedelta(days=rng.randrange(365, 20 * 365))
+            row["special_dates"] = [{"label": "wedding anniversary", "date": married}]
+        rows.append(row)
+    return add_customers(uow, rows)
+
+
+def _interaction(rng: random.Random, customer: CustomerRecord, at: dt.datetime, actor: str) -> dict[str, Any]:
+    roll = rng.random()
+    if roll < 0.35:
+        lines = rng.sample(PRODUCTS, rng.randrange(1, 3))
+        quantities = [rng.randrange(1, 4) for _ in lines]
+        total = sum((price * q for (_, _, price), q in zip(lines, quantities, strict=True)), Decimal("0"))
+        return {
+            "customer_id": customer.id, "kind": "core.purchase", "channel": rng.choice(["pos", "web", "visit"]),
+            "occurred_at": at, "revenue": total, "cost": (total * Decimal("0.05")).quantize(Decimal("0.01")),
+            "subject": "购买", "payload": {"order_ref": f"SO-{rng.randrange(10**6):06d}", "lines": [
+                {"sku": sku, "name": name, "quantity": q, "unit_price": float(price)}
+                for (sku, name, price), q in zip(lines, quantities, strict=True)]},
+        }
+    if roll < 0.9:
+        channel = rng.choice(CONTACT_CHANNELS)
+        return {
+            "customer_id": customer.id, "kind": "core.contact", "channel": channel, "occurred_at": at,
+            "direction": rng.choice(["inbound", "outbound"]), "actor": actor,
+            "cost": Decimal(rng.choice(["0.00", "2.50", "8.00", "30.00"])),
+            "subject": rng.choice(["咨询产品", "回访", "预约", "投诉处理", "节日问候", "续约沟通"]),
+            "payload": {"summary": "demo contact", "outcome": rng.choice(["ok", "callback", "no answer"])},
+        }
+    return {"customer_id": customer.id, "kind": "core.note", "occurred_at": at, "direction": "internal",
+            "actor": actor, "payload": {"text": rng.choice(["客户偏好上午联系", "关注新品", "对价格敏感"])}}
+
+
+def _interactions(uow: UnitOfWork, rng: random.Random, count: int, customers: list[CustomerRecord],
+                  staff: list[str], until: dt.datetime) -> int:
+    # A few customers are much more active than most, as in any real customer base.
+    weights = [rng.paretovariate(1.5) for _ in customers]
+    chosen = rng.choices(customers, weights, k=count)
+    rows = [
+        _interaction(rng, customer, until - dt.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)),
+                     rng.choice(staff))
+        for customer in chosen
+    ]
+    rows.sort(key=lambda r: r["occurred_at"])
+    for start in range(0, len(rows), 2000):
+        log_interactions(uow, rows[start : start + 2000])
+    return len(rows)
+
+
+def generate_demo(app: App) -> dict[str, int]:
+    """Create the edition's demo data in one unit of work; return how many of each."""
+    spec = app.edition.demo
+    rng = random.Random(spec.seed)
+    until = dt.datetime.combine(spec.until, dt.time(18, 0), tzinfo=app.tz).astimezone(dt.UTC)
+    with app.transaction(now=until) as uow:
+        staff = _staff(uow, rng, spec.staff, spec.teams)
+        orgs = _organizations(uow, rng, spec.organizations, staff)
+        people = _people(uow, rng, spec.customers, staff, orgs, spec.until)
+        logged = _interactions(uow, rng, spec.interactions, people + orgs, staff, until)
+        tasks = 0
+        for customer in rng.sample(people, min(len(people), max(1, len(people) // 10))):
+            assert customer.id is not None
+            create_task(uow, customer_id=customer.id, title="电话回访", assignee=rng.choice(staff),
+                        due_at=until + dt.timedelta(days=rng.randrange(-5, 20)), source="demo")
+            tasks += 1
+        uow.hook.demo_data(uow=uow, rng=rng, customers=people + orgs)
+    return {"staff": len(staff), "organizations": len(orgs), "people": len(people),
+            "interactions": logged, "tasks": tasks}

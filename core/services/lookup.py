@@ -1,0 +1,171 @@
+"""Reading customers: by id, by reference, by search, and as listings.
+
+A *reference* is how a person names a customer on the command line or in an import
+file: an id (``42`` or ``id:42``), an email, a phone number, or an external identity
+(``dealerA:A-1001``, or a bare external id with a source given separately). A reference
+that matches nothing or several customers is an error that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from sqlalchemy import or_
+from sqlmodel import select
+
+from guanxi.app import UnitOfWork
+from guanxi.errors import AmbiguousReferenceError, NotFoundError
+from guanxi.models import (
+    ContactPoint,
+    Customer,
+    CustomerRole,
+    CustomerTag,
+    ExternalIdentity,
+    SpecialDate,
+)
+from guanxi.normalize import normalize_email, normalize_phone
+from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, SpecialDateRecord
+
+
+def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[CustomerRecord]:
+    """Full records (roles, tags, contact points, identities, dates) for stored rows."""
+    ids = [c.id for c in customers]
+    if not ids:
+        return []
+    session = uow.session
+    roles: dict[int, list[str]] = {}
+    for role_row in session.exec(select(CustomerRole).where(CustomerRole.customer_id.in_(ids))):  # type: ignore[attr-defined]
+        roles.setdefault(role_row.customer_id, []).append(role_row.role)
+    tags: dict[int, list[str]] = {}
+    for tag_row in session.exec(select(CustomerTag).where(CustomerTag.customer_id.in_(ids))):  # type: ignore[attr-defined]
+        tags.setdefault(tag_row.customer_id, []).append(tag_row.tag)
+    points: dict[int, list[ContactPointRecord]] = {}
+    query = select(ContactPoint).where(ContactPoint.customer_id.in_(ids)).order_by(ContactPoint.id)  # type: ignore[attr-defined,arg-type]
+    for point in session.exec(query):
+        points.setdefault(point.customer_id, []).append(
+            ContactPointRecord(point.kind, point.value, point.normalized, point.label, point.is_primary)
+        )
+    identities: dict[int, list[IdentityRecord]] = {}
+    for ident in session.exec(select(ExternalIdentity).where(ExternalIdentity.customer_id.in_(ids))):  # type: ignore[attr-defined]
+        identities.setdefault(ident.customer_id, []).append(IdentityRecord(ident.source, ident.external_id))
+    dates: dict[int, list[SpecialDateRecord]] = {}
+    for day in session.exec(select(SpecialDate).where(SpecialDate.customer_id.in_(ids))):  # type: ignore[attr-defined]
+        dates.setdefault(day.customer_id, []).append(SpecialDateRecord(day.label, day.date, day.note))
+    records = []
+    for c in customers:
+        assert c.id is not None
+        records.append(
+            CustomerRecord(
+                id=c.id, kind=c.kind, name=c.name, lifecycle_stage=c.lifecycle_stage,
+                roles=tuple(sorted(roles.get(c.id, []))), family_name=c.family_name,
+                given_name=c.given_name, organization_id=c.organization_id, owner_id=c.owner_id,
+                gender=c.gender, birth_date=c.birth_date, occupation=c.occupation,
+                preferred_channel=c.preferred_channel, language=c.language,
+                interests=tuple(c.interests or ()), care_notes=c.care_notes,
+                tags=tuple(sorted(tags.get(c.id, []))),
+                contact_points=tuple(points.get(c.id, [])),
+                identities=tuple(identities.get(c.id, [])),
+                special_dates=tuple(dates.get(c.id, [])), custom=dict(c.custom or {}),
+            )
+        )
+    return records
+
+
+def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
+    """The full record of one customer; :class:`NotFoundError` if there is none."""
+    row = uow.session.get(Customer, customer_id)
+    if row is None:
+        raise NotFoundError(f"no customer with id {customer_id}")
+    return load_records(uow, [row])[0]
+
+
+def _ids_by_contact(uow: UnitOfWork, kind: str, normalized: str) -> set[int]:
+    query = select(ContactPoint.customer_id).where(
+        ContactPoint.kind == kind, ContactPoint.normalized == normalized
+    )
+    return set(uow.session.exec(query))
+
+
+def _ids_by_identity(uow: UnitOfWork, source: str | None, external_id: str) -> set[int]:
+    query = select(ExternalIdentity.customer_id).where(ExternalIdentity.external_id == external_id)
+    if source is not None:
+        query = query.where(ExternalIdentity.source == source)
+    return set(uow.session.exec(query))
+
+
+def matching_ids(uow: UnitOfWork, reference: str, *, source: str | None = None) -> set[int]:
+    """Every customer id that ``reference`` could mean (see the module docstring)."""
+    ref = reference.strip()
+    if source is not None:
+        return _ids_by_identity(uow, source, ref)
+    if ref.startswith("id:"):
+        ref = ref[3:]
+        if not ref.isdigit():
+            return set()
+    if ref.isdigit() and len(ref) < 12:  # ids, not phone numbers
+        return {int(ref)} if uow.session.get(Customer, int(ref)) is not None else set()
+    if "@" in ref:
+        try:
+            return _ids_by_contact(uow, "email", normalize_email(ref))
+        except ValueError:
+            return set()
+    try:
+        phone = normalize_phone(ref, uow.app.settings.default_region)
+    except ValueError:
+        phone = None
+    if phone is not None:
+        found = _ids_by_contact(uow, "phone", phone)
+        if found:
+            return found
+    if ":" in ref:
+        src, _, external = ref.partition(":")
+        return _ids_by_identity(uow, src, external)
+    return set()
+
+
+def resolve_customer(uow: UnitOfWork, reference: str, *, source: str | None = None) -> int:
+    """The one customer id ``reference`` names; an error if it names none or several."""
+    ids = matching_ids(uow, reference, source=source)
+    label = f"{source}:{reference}" if source else reference
+    if not ids:
+        raise NotFoundError(f"no customer matches {label!r}")
+    if len(ids) > 1:
+        listed = ", ".join(str(i) for i in sorted(ids)[:5])
+        raise AmbiguousReferenceError(f"{label!r} matches {len(ids)} customers ({listed})")
+    return next(iter(ids))
+
+
+def find_customers(uow: UnitOfWork, text: str, *, limit: int = 20) -> list[CustomerRecord]:
+    """Search by reference (id, email, phone, identity) or by part of the name."""
+    ids = matching_ids(uow, text)
+    query = select(Customer)
+    name_match = Customer.name.contains(text.strip())  # type: ignore[attr-defined]
+    query = query.where(or_(Customer.id.in_(ids), name_match) if ids else name_match)  # type: ignore[union-attr]
+    rows = list(uow.session.exec(query.order_by(Customer.id).limit(limit)))  # type: ignore[arg-type]
+    return load_records(uow, rows)
+
+
+def list_customers(
+    uow: UnitOfWork,
+    *,
+    role: str | None = None,
+    stage: str | None = None,
+    owner_id: int | None = None,
+    tag: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[CustomerRecord]:
+    """A page of customers in id order, filtered; page on with ``after_id`` (keyset)."""
+    query = select(Customer)
+    if role is not None:
+        query = query.where(Customer.id.in_(select(CustomerRole.customer_id).where(CustomerRole.role == role)))  # type: ignore[union-attr]
+    if tag is not None:
+        query = query.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))  # type: ignore[union-attr]
+    if stage is not None:
+        query = query.where(Customer.lifecycle_stage == stage)
+    if owner_id is not None:
+        query = query.where(Customer.owner_id == owner_id)
+    if after_id is not None:
+        query = query.where(Customer.id > after_id)  # type: ignore[operator]
+    rows = list(uow.session.exec(query.order_by(Customer.id).limit(limit)))  # type: ignore[arg-type]
+    return load_records(uow, rows)
+

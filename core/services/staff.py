@@ -1,0 +1,108 @@
+"""Staff users and teams."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Staff, Team, TeamMember
+from guanxi.normalize import normalize_email
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+def add_staff(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None = None,
+    phone: str | None = None,
+) -> Staff:
+    """Create a staff user; the username is lower-case letters, digits, ``.``, ``_``, ``-``."""
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationError("username", f"{username!r} must be lower-case letters, digits, . _ -")
+    if not display_name.strip():
+        raise ValidationError("display_name", "is required")
+    if uow.session.exec(select(Staff).where(Staff.username == username)).first() is not None:
+        raise ValidationError("username", f"{username!r} is taken")
+    if email:
+        try:
+            email = normalize_email(email)
+        except ValueError as exc:
+            raise ValidationError("email", str(exc)) from None
+    staff = Staff(
+        username=username, display_name=display_name.strip(), email=email, phone=phone,
+        created_at=uow.now,
+    )
+    uow.session.add(staff)
+    uow.session.flush()
+    return staff
+
+
+def get_staff(uow: UnitOfWork, ref: str | int) -> Staff:
+    """A staff user by username or id; :class:`NotFoundError` if there is none."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        staff = uow.session.get(Staff, int(ref))
+    else:
+        staff = uow.session.exec(select(Staff).where(Staff.username == ref)).first()
+    if staff is None:
+        raise NotFoundError(f"no staff user {ref!r}")
+    return staff
+
+
+def list_staff(uow: UnitOfWork) -> list[Staff]:
+    """Every staff user, by username."""
+    return list(uow.session.exec(select(Staff).order_by(Staff.username)))
+
+
+def add_team(
+    uow: UnitOfWork, *, name: str, description: str = "", parent: str | None = None
+) -> Team:
+    """Create a team (department), optionally under a parent team."""
+    if not name.strip():
+        raise ValidationError("name", "is required")
+    if uow.session.exec(select(Team).where(Team.name == name)).first() is not None:
+        raise ValidationError("name", f"team {name!r} exists")
+    parent_id = get_team(uow, parent).id if parent else None
+    team = Team(name=name.strip(), description=description, parent_id=parent_id)
+    uow.session.add(team)
+    uow.session.flush()
+    return team
+
+
+def get_team(uow: UnitOfWork, name: str) -> Team:
+    """A team by name; :class:`NotFoundError` if there is none."""
+    team = uow.session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        raise NotFoundError(f"no team {name!r}")
+    return team
+
+
+def add_member(uow: UnitOfWork, *, team: str, staff: str | int, lead: bool = False) -> TeamMember:
+    """Put a staff user in a team (as its lead if ``lead``); idempotent."""
+    the_team = get_team(uow, team)
+    the_staff = get_staff(uow, staff)
+    member = uow.session.get(TeamMember, (the_team.id, the_staff.id))
+    if member is None:
+        member = TeamMember(team_id=the_team.id, staff_id=the_staff.id, is_lead=lead)  # type: ignore[arg-type]
+        uow.session.add(member)
+    else:
+        member.is_lead = lead
+    uow.session.flush()
+    return member
+
+
+def team_members(uow: UnitOfWork, team: str) -> list[tuple[Staff, bool]]:
+    """The members of a team with their lead flag."""
+    the_team = get_team(uow, team)
+    query = (
+        select(Staff, TeamMember.is_lead)
+        .join(TeamMember, TeamMember.staff_id == Staff.id)  # type: ignore[arg-type]
+        .where(TeamMember.team_id == the_team.id)
+        .order_by(Staff.username)
+    )
+    return [(staff, bool(lead)) for staff, lead in uow.session.exec(query)]

@@ -1,0 +1,60 @@
+"""Shared fixtures: an application on a fresh database, on SQLite and (in CI) PostgreSQL.
+
+Set ``GUANXI_TEST_POSTGRES_URL`` (CI does) to run every database test against a real
+PostgreSQL server as well; each test then gets its own schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guanxi.app import App, create_app
+
+POSTGRES_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'guanxi.db'}"
+        return
+    from tests.pg import fresh_schema_url
+
+    with fresh_schema_url(POSTGRES_URL or "") as url:
+        yield url
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., App]]:
+    """Build applications in ``tmp_path`` on the test database, schema migrated."""
+    from guanxi.db.migrate import upgrade
+
+    apps: list[App] = []
+
+    def factory(*, migrate: bool = True, **kwargs: Any) -> App:
+        settings = kwargs.pop("settings", {})
+        settings.setdefault("core", {}).setdefault("database_url", database_url)
+        kwargs.setdefault("environ", {})
+        kwargs.setdefault("entry_points", False)
+        app = create_app(tmp_path, settings=settings, **kwargs)
+        if migrate:
+            upgrade(app)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App]) -> App:
+    """An application of the generic edition with only the core, on a migrated database."""
+    return make_app()
