@@ -83,7 +83,7 @@ def register_models(register: Callable[..., None]) -> None:
     Fires once while the application is built. ``register(*tables, migrations=None)``:
     ``tables`` are SQLModel table classes; ``migrations`` is the folder of the plugin's
     Alembic branch (its first revision has ``branch_labels = ("<plugin name>",)`` and
-    ``depends_on = "guanxi"``). ``guanxi db upgrade`` applies every enabled plugin's
+    ``depends_on = "core"``). ``guanxi db upgrade`` applies every enabled plugin's
     branch. Returns nothing.
     """
 

@@ -1,0 +1,94 @@
+"""Engine creation: SQLite's settings, PostgreSQL's driver, one-line masked errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from guanxi.app import App
+from guanxi.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, mask_url
+from guanxi.errors import DatabaseError
+from guanxi.models import CustomerRole
+from tests.conftest import POSTGRES_URL
+from tests.pg import fresh_schema_url
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'engine.db'}")
+    yield engine
+    engine.dispose()
+
+
+def pragma(engine: Engine, name: str) -> object:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+
+def test_sqlite_pragmas_are_in_effect(sqlite_engine: Engine) -> None:
+    assert pragma(sqlite_engine, "journal_mode") == "wal"
+    assert pragma(sqlite_engine, "foreign_keys") == 1
+    assert pragma(sqlite_engine, "busy_timeout") == SQLITE_BUSY_TIMEOUT_MS
+    assert pragma(sqlite_engine, "synchronous") == 1  # NORMAL
+
+
+def test_sqlite_transactions_take_the_write_lock_at_begin(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "engine.db", timeout=0, isolation_level=None)
+    try:
+        # Nothing written yet, but BEGIN IMMEDIATE already holds the lock.
+        with sqlite_engine.begin(), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_relative_sqlite_path_is_relative_to_the_project(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    make_engine("sqlite:///data/crm.db", base_dir=tmp_path).dispose()
+    assert (tmp_path / "data" / "crm.db").exists()
+
+
+def test_foreign_keys_are_enforced(app: App) -> None:
+    with pytest.raises(IntegrityError), app.engine.begin() as connection:
+        connection.execute(CustomerRole.__table__.insert(), {"customer_id": 999, "role": "dealer"})
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="set GUANXI_TEST_POSTGRES_URL")
+def test_postgresql_urls_use_psycopg_3_and_the_test_schema() -> None:
+    with fresh_schema_url(POSTGRES_URL or "") as url:
+        engine = make_engine(url)
+        try:
+            assert engine.dialect.driver == "psycopg"
+            with engine.connect() as connection:
+                schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
+            assert schema is not None and schema.startswith("test_")
+        finally:
+            engine.dispose()
+
+
+def test_unreachable_postgresql_is_a_one_line_error_without_the_password() -> None:
+    with pytest.raises(DatabaseError) as caught:
+        make_engine("postgresql://guanxi:s3cret-pw@127.0.0.1:1/guanxi")
+    message = str(caught.value)
+    assert "cannot connect to postgresql://guanxi:***@127.0.0.1:1/guanxi" in message
+    assert "s3cret-pw" not in message
+    assert "\n" not in message
+
+
+def test_invalid_url_is_a_database_error() -> None:
+    with pytest.raises(DatabaseError, match="not valid"):
+        make_engine("not a url")
+
+
+def test_mask_url_hides_only_the_password() -> None:
+    assert mask_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert mask_url("sqlite:///crm.db") == "sqlite:///crm.db"
