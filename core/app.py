@@ -176,8 +176,8 @@ def _call_registrations(pm: pluggy.PluginManager, registry: Registry) -> None:
         "register_reports": registry.reports_registrar,
     }
     for hook_name, registrar in hooks.items():
-        # pluggy returns implementations last-registered first; run them in load order.
-        for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        # get_hookimpls() lists implementations in registration (= load) order.
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
             impl.function(register=registrar(impl.plugin_name))
 
 

@@ -168,11 +168,14 @@ class PluginLoader:
 
         self._check_versions(wanted)
         self._check_conflicts()
-        for name in self._dependency_order():
+        order = self._dependency_order()
+        for name in order:
             loaded = self.loaded[name]
             if self.pm.is_blocked(name):
                 self.pm.unblock(name)
             self._register(name, loaded.module, loaded.info, loaded.source)
+        # Keep the loaded plugins in load order: the core, then dependencies first.
+        self.loaded = {CORE_PLUGIN: self.loaded[CORE_PLUGIN], **{n: self.loaded[n] for n in order}}
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -14,7 +15,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# Piped output (scripts, tests, `| less`) gets wide tables instead of rich's default of
+# 80 columns, which would wrap every cell; a terminal gets its own width.
+PIPE_WIDTH = 160
+
+
+def console() -> Console:
+    """A console on the current stdout (looked up per call: tests swap stdout)."""
+    return Console(width=None if sys.stdout.isatty() else PIPE_WIDTH)
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
@@ -54,7 +63,7 @@ def print_table(
         table.add_column(header)
     for row in rows:
         table.add_row(*("" if (v := get(row)) is None else str(v) for _, get in columns))
-    console.print(table)
+    console().print(table)
 
 
 def emit(

@@ -22,10 +22,11 @@ def _pairs_table(pairs: list[tuple[str, object]]) -> Table:
 
 def print_360(app: App, view: Customer360) -> None:
     """Print the record, rollups, recent interactions, open tasks and plugin sections."""
+    out = console()
     c = view.customer
     tz = app.tz
     word = app.edition.term("customer", app.settings.language)
-    console.print(Panel(_pairs_table([
+    out.print(Panel(_pairs_table([
         ("id", c.id), ("kind", c.kind), ("stage", c.lifecycle_stage), ("roles", ", ".join(c.roles)),
         ("owner", view.owner), ("organisation", view.organization and f"{view.organization[1]} ({view.organization[0]})"),
         ("emails", ", ".join(p.normalized for p in c.contact_points if p.kind == "email")),
@@ -39,7 +40,7 @@ def print_360(app: App, view: Customer360) -> None:
         *[(name, value) for name, value in sorted(c.custom.items())],
     ]), title=f"{word} {c.name}", expand=False))
     r = view.rollup
-    console.print(Panel(_pairs_table([
+    out.print(Panel(_pairs_table([
         ("interactions", r["interaction_count"]), ("first", local(r["first_at"], tz)),
         ("last", local(r["last_at"], tz)), ("revenue", r["revenue"]), ("purchases", r["revenue_count"]),
         ("cost to serve", r["cost"]),
@@ -52,13 +53,13 @@ def print_360(app: App, view: Customer360) -> None:
     for i in view.recent:
         recent.add_row(local(i.occurred_at, tz), i.kind, i.channel, i.direction, i.subject or "",
                        "" if i.revenue is None else str(i.revenue))
-    console.print(recent)
+    out.print(recent)
     if view.open_tasks:
         tasks = Table(title="open tasks")
         for header in ("id", "due", "title", "priority"):
             tasks.add_column(header)
         for t in view.open_tasks:
             tasks.add_row(str(t.id), local(t.due_at, tz) or "", t.title, t.priority)
-        console.print(tasks)
+        out.print(tasks)
     for section in view.sections:
-        console.print(Panel(_pairs_table(section.rows), title=section.title, expand=False))
+        out.print(Panel(_pairs_table(section.rows), title=section.title, expand=False))

@@ -1,0 +1,178 @@
+"""The ``guanxi`` command line, end to end on a fresh project folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from guanxi.cli import cli
+
+
+class Guanxi:
+    """Runs ``guanxi -C <project> …`` in-process and keeps the last result."""
+
+    def __init__(self, project: Path, database_url: str):
+        self.project = project
+        self.database_url = database_url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, ok: bool = True) -> Result:
+        result = self.runner.invoke(cli, ["-C", str(self.project), *args], catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output + result.stderr
+        return result
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+    def fails(self, *args: str, code: int = 1) -> str:
+        """Run a command that must fail; return its one-line error."""
+        result = self(*args, ok=False)
+        assert result.exit_code == code, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        return lines[0]
+
+
+@pytest.fixture
+def gx(tmp_path: Path, database_url: str) -> Guanxi:
+    project = tmp_path / "crm"
+    guanxi = Guanxi(project, database_url)
+    guanxi("init", "--db", database_url)
+    return guanxi
+
+
+def test_init_writes_the_project_file_and_database(gx: Guanxi) -> None:
+    text = (gx.project / "guanxi.toml").read_text(encoding="utf-8")
+    assert 'edition = "generic"' in text
+    assert "init" in gx.fails("init").lower() or "exists" in gx.fails("init")
+    assert "database: at head" in gx("edition", "check").stdout
+
+
+def test_customer_add_show_update_find(gx: Guanxi) -> None:
+    gx("staff", "add", "wang.fang", "王芳")
+    added = gx.json("customer", "add", "李娜", "--email", "Li.Na@Example.com", "--phone", "13800138000",
+                    "--identity", "dealer-a:A-7", "--field", "value_segment=vip", "--owner", "wang.fang",
+                    "--role", "customer", "--role", "member", "--birth-date", "1988-08-08")
+    assert isinstance(added, dict)
+    cid = added["id"]
+    shown = gx.json("customer", "show", "li.na@example.com")
+    assert isinstance(shown, dict)
+    assert shown["customer"]["name"] == "李娜"
+    assert shown["owner"] == "wang.fang"
+    assert shown["customer"]["custom"] == {"value_segment": "vip"}
+    assert gx.json("customer", "show", "A-7", "--source", "dealer-a")["customer"]["id"] == cid  # type: ignore[index]
+    text = gx("customer", "show", str(cid)).stdout
+    assert "李娜" in text and "+8613800138000" in text
+    changed = gx.json("customer", "update", str(cid), "--stage", "customer", "--add-tag", "vip")
+    assert changed["after"] == {"lifecycle_stage": "customer", "tags": ["vip"]}  # type: ignore[index]
+    found = gx.json("customer", "find", "李")
+    assert [c["id"] for c in found] == [cid]  # type: ignore[index,union-attr]
+    listed = gx.json("customer", "list", "--role", "member")
+    assert [c["name"] for c in listed] == ["李娜"]  # type: ignore[index,union-attr]
+
+
+def test_interactions_timeline_and_tasks(gx: Guanxi) -> None:
+    gx("customer", "add", "王芳", "--email", "wf@example.com")
+    gx("interaction", "log", "wf@example.com", "--kind", "core.contact", "--channel", "phone",
+       "--at", "2026-03-01 10:00", "--subject", "咨询", "--set", "outcome=callback")
+    gx("interaction", "log", "wf@example.com", "--kind", "core.purchase", "--revenue", "88.80",
+       "--at", "2026-03-02T10:00:00+08:00", "--payload", '{"order_ref": "SO-1"}')
+    items = gx.json("timeline", "wf@example.com")
+    assert isinstance(items, list)
+    assert [i["kind"] for i in items] == ["core.purchase", "core.contact"]
+    assert items[1]["occurred_at"] == "2026-03-01T02:00:00+00:00"  # 10:00 Shanghai time
+    assert items[1]["payload"]["outcome"] == "callback"
+    assert "core.purchase" in gx("interaction", "list", "--customer", "wf@example.com").stdout
+    kinds = gx.json("interaction", "kinds")
+    assert "core.note" in [k["kind"] for k in kinds]  # type: ignore[index,union-attr]
+    gx("task", "add", "wf@example.com", "回访", "--due", "2026-03-10 09:00")
+    tasks = gx.json("task", "list")
+    assert [t["title"] for t in tasks] == ["回访"]  # type: ignore[index,union-attr]
+    gx("task", "done", str(tasks[0]["id"]), "--outcome", "满意")  # type: ignore[index]
+    assert gx.json("task", "list") == []
+    view = gx.json("customer", "show", "wf@example.com")
+    assert view["rollup"]["revenue"] == "88.80"  # type: ignore[index]
+    assert view["rollup"]["interaction_count"] == 3  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["customer", "add", "x", "--email", "nope"], "field 'emails.0'"),
+        (["customer", "add", "x", "--phone", "123"], "field 'phones.0'"),
+        (["customer", "add", "x", "--field", "shoe_size=42"], "field 'custom.shoe_size': unknown field"),
+        (["customer", "add", "x", "--field", "value_segment=gold"], "field 'custom.value_segment'"),
+        (["customer", "show", "nobody@example.com"], "no customer matches 'nobody@example.com'"),
+        (["interaction", "log", "1", "--kind", "core.nothing"], "no customer matches"),
+        (["task", "done", "999"], "no task with id 999"),
+        (["jobs", "run-due", "--job", "nope"], "no job 'nope'"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(gx: Guanxi, args: list[str], message: str) -> None:
+    assert message in gx.fails(*args)
+    assert gx.json("customer", "list") == []
+
+
+def test_unknown_kind_and_bad_payload(gx: Guanxi) -> None:
+    gx("customer", "add", "王芳", "--email", "wf@example.com")
+    assert "unknown interaction kind 'core.nothing'" in gx.fails(
+        "interaction", "log", "wf@example.com", "--kind", "core.nothing")
+    assert "field 'payload.text'" in gx.fails("interaction", "log", "wf@example.com", "--kind", "core.note")
+    assert gx.json("timeline", "wf@example.com") == []
+
+
+def test_ambiguous_reference(gx: Guanxi) -> None:
+    gx("customer", "add", "甲", "--email", "same@example.com")
+    gx("customer", "add", "乙", "--email", "same@example.com")
+    assert "matches 2 customers" in gx.fails("customer", "show", "same@example.com")
+
+
+def test_admin_listings(gx: Guanxi) -> None:
+    plugins = gx.json("plugins")
+    assert isinstance(plugins, list)
+    core = next(p for p in plugins if p["name"] == "core")
+    assert core["enabled"] and "register_interaction_kinds" in core["hooks"]
+    settings = {r["setting"]: r for r in gx.json("config", "show")}  # type: ignore[union-attr]
+    assert settings["core.timezone"]["source"] == "edition generic"
+    assert settings["core.database_url"]["source"] == "guanxi.toml"
+    editions = gx.json("edition", "list")
+    assert "generic" in [e["name"] for e in editions]  # type: ignore[union-attr,index]
+    assert gx.json("edition", "show")["name"] == "generic"  # type: ignore[index]
+    assert "core.purge_job_history" in gx("jobs", "list").stdout
+    assert "core" in gx("db", "current").stdout or "current:" in gx("db", "current").stdout
+
+
+def test_missing_database_and_debug_traceback(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(tmp_path), "customer", "list"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: no database at {tmp_path / 'guanxi.db'}: run 'guanxi init' (or 'guanxi db upgrade') first"
+    )
+    assert not (tmp_path / "guanxi.db").exists()
+    result = runner.invoke(cli, ["-C", str(tmp_path), "--debug", "customer", "list"])
+    assert result.exception is not None  # --debug lets the traceback through
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    url = "postgresql://someone:secret@127.0.0.1:1/nothing"
+    result = runner.invoke(cli, ["-C", str(tmp_path), "init", "--db", url])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot connect to postgresql://someone:***@127.0.0.1:1/nothing: ")
+    assert "secret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "guanxi.toml").exists()  # a failed init leaves nothing behind
+
+
+def test_init_with_demo_data(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(tmp_path), "init", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "300 people, 3000 interactions" in result.stdout
+    shown = runner.invoke(cli, ["-C", str(tmp_path), "customer", "show", "45", "--json"])
+    view = json.loads(shown.stdout)
+    assert view["rollup"]["interaction_count"] == len(view["recent"]) or len(view["recent"]) == 10

@@ -1,0 +1,132 @@
+"""Editions: discovery, the file format, custom fields as data, deterministic demo data."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from guanxi.app import App, create_app
+from guanxi.demo import generate_demo
+from guanxi.editions import discover_editions, load_edition
+from guanxi.errors import EditionError, ValidationError
+from guanxi.models import Customer, Interaction
+from guanxi.services.customers import add_customer
+
+CLINIC = """
+name = "clinic"
+title = "Small clinic"
+description = "An integrator's own edition, kept outside guanxi"
+version = "1.2.0"
+
+[settings.core]
+timezone = "Asia/Shanghai"
+roles = ["patient", "family", "doctor"]
+lifecycle_stages = ["registered", "in_treatment", "follow_up", "discharged"]
+default_stage = "registered"
+
+[terminology]
+customer = { zh = "患者", en = "patient" }
+
+[[custom_fields]]
+name = "blood_type"
+type = "str"
+choices = ["A", "B", "AB", "O"]
+
+[[custom_fields]]
+name = "allergies"
+type = "list"
+
+[demo]
+seed = 7
+staff = 3
+teams = 1
+customers = 20
+organizations = 2
+interactions = 100
+"""
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    folder = tmp_path / "outside" / "clinic"
+    folder.mkdir(parents=True)
+    (folder / "edition.toml").write_text(textwrap.dedent(CLINIC), encoding="utf-8")
+    return folder
+
+
+def test_builtin_generic_edition_is_found_through_its_entry_point() -> None:
+    assert "generic" in discover_editions()
+    generic = load_edition("generic")
+    assert generic.settings["core"]["timezone"] == "Asia/Shanghai"
+
+
+def test_edition_from_a_folder_outside_the_repository(make_app, clinic: Path) -> None:  # type: ignore[no-untyped-def]
+    app: App = make_app(edition=str(clinic))
+    assert app.edition.name == "clinic"
+    assert app.edition.term("customer") == "患者" and app.edition.term("customer", "en") == "patient"
+    assert app.settings.roles == ["patient", "family", "doctor"]
+    with app.transaction() as uow:
+        patient = add_customer(uow, name="张三", roles=["patient"], custom={"blood_type": "AB", "allergies": ["青霉素"]})
+        assert patient.lifecycle_stage == "registered"
+        with pytest.raises(ValidationError, match="custom.blood_type"):
+            add_customer(uow, name="李四", roles=["patient"], custom={"blood_type": "C"})
+        with pytest.raises(ValidationError, match="unknown role 'customer'"):
+            add_customer(uow, name="王五")  # the generic default role is not a clinic role
+
+
+def test_edition_path_environment(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUANXI_EDITION_PATH", str(clinic.parent))
+    assert discover_editions()["clinic"] == clinic
+    assert load_edition("clinic").version == "1.2.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('title = "x"\nversion = "1"\n', "'name' is required"),
+        ('name = "Bad Name"\ntitle = "x"\nversion = "1"\n', "must be lower-case"),
+        ('name = "x"\ntitle = "x"\nversion = "1"\n[plugins]\nsales = 1\n', "version ranges"),
+        ('name = "x"\ntitle = "x"\nversion = "1"\n[[custom_fields]]\nname = "f"\ntype = "blob"\n', "unknown type 'blob'"),
+        ('name = "x"\ntitle = "x"\nversion = "1"\n[demo]\nsize = 3\n', "[demo]"),
+        ('name = "x"\ntitle = \n', "edition.toml"),
+    ],
+)
+def test_bad_edition_files(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "edition.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(EditionError) as info:
+        load_edition(str(tmp_path))
+    assert message in str(info.value)
+
+
+def test_unknown_edition_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(EditionError, match=r"edition 'nosuch' not found \(known: .*generic"):
+        create_app(tmp_path, edition="nosuch", environ={})
+
+
+def _snapshot(app: App) -> tuple:
+    with app.engine.connect() as connection:
+        names = connection.execute(select(Customer.name).order_by(Customer.id)).scalars().all()
+        kinds = connection.execute(
+            select(Interaction.kind, func.count()).group_by(Interaction.kind).order_by(Interaction.kind)
+        ).all()
+        revenue = connection.execute(select(func.sum(Interaction.revenue))).scalar_one()
+    return names, kinds, revenue
+
+
+def test_demo_data_is_deterministic(tmp_path: Path, make_app, clinic: Path) -> None:  # type: ignore[no-untyped-def]
+    from guanxi.db.migrate import upgrade
+
+    first = make_app()
+    summary = generate_demo(first)
+    assert summary == {"staff": 8, "organizations": 40, "people": 300, "interactions": 3000, "tasks": 30}
+    other_dir = tmp_path / "again"
+    other_dir.mkdir()
+    second = create_app(other_dir, environ={}, entry_points=False,
+                        settings={"core": {"database_url": f"sqlite:///{other_dir / 'g.db'}"}})
+    upgrade(second)
+    generate_demo(second)
+    assert _snapshot(first) == _snapshot(second)
+    second.close()
