@@ -9,7 +9,10 @@ See docs/decisions/0003-bulk-writes.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Table, func, select, text
@@ -42,30 +45,68 @@ class BulkInserter:
         # The compiled statement names its parameters in its own order.
         names = list(compiled.positiontup or []) if self.positional else self.columns
         index = {name: i for i, name in enumerate(self.columns)}
-        self._order = [index[name] for name in names]
+        order = [index[name] for name in names]
         self._names = names
-        self._processors: list[Callable[[Any], Any] | None] = [
+        # Rows come in the order of ``columns``; reorder only if the statement differs.
+        self._reorder: Callable[[Sequence[Any]], Sequence[Any]] | None = (
+            None if order == list(range(len(self.columns))) else _picker(order)
+        )
+        processors = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
         ]
+        # Only the columns whose type converts values cost anything per row.
+        self._processors = [(i, p) for i, p in enumerate(processors) if p is not None]
 
-    def _convert(self, row: Sequence[Any]) -> list[Any]:
-        out = []
-        for position, processor in zip(self._order, self._processors, strict=True):
-            value = row[position]
-            out.append(processor(value) if processor is not None and value is not None else value)
-        return out
+    def _convert(self, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Rows in the statement's parameter order, each value through its processor.
+
+        A value that is the very object converted just before in the same column (the
+        batch's ``now``, a shared default) reuses that result, if it is immutable.
+        """
+        reorder = self._reorder
+        processors = self._processors
+        last_in: list[Any] = [_NOTHING] * len(processors)
+        last_out: list[Any] = [None] * len(processors)
+        converted = []
+        for row in rows:
+            values = list(row if reorder is None else reorder(row))
+            for k, (position, process) in enumerate(processors):
+                value = values[position]
+                if value is None:
+                    continue
+                if value is last_in[k]:
+                    values[position] = last_out[k]
+                    continue
+                values[position] = result = process(value)
+                if type(value) in IMMUTABLE_TYPES:
+                    last_in[k], last_out[k] = value, result
+            converted.append(tuple(values))
+        return converted
 
     def insert(self, rows: Iterable[Sequence[Any]]) -> int:
         """Insert ``rows`` (tuples in the order of ``columns``); return how many."""
-        converted = [self._convert(row) for row in rows]
+        converted = self._convert(rows)
         if not converted:
             return 0
-        if self.positional:
-            params: list[Any] = [tuple(values) for values in converted]
-        else:
-            params = [dict(zip(self._names, values, strict=True)) for values in converted]
+        params: list[Any] = (
+            converted
+            if self.positional
+            else [dict(zip(self._names, values, strict=True)) for values in converted]
+        )
         self.connection.exec_driver_sql(self.sql, params)
         return len(converted)
+
+
+_NOTHING = object()
+# Values whose conversion can be reused when the same object comes again.
+IMMUTABLE_TYPES = frozenset({str, int, float, bool, bytes, Decimal, dt.datetime, dt.date, dt.time})
+
+
+def _picker(order: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    if len(order) == 1:  # itemgetter of one index returns the value, not a tuple
+        only = order[0]
+        return lambda row: (row[only],)
+    return itemgetter(*order)
 
 
 def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:

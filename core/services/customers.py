@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import tuple_
 from sqlmodel import select
 
 from guanxi.app import UnitOfWork
@@ -35,6 +34,8 @@ from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, S
 from guanxi.services.validation import first_error, validate_custom
 
 CONTACT_KINDS = ("email", "phone", "fax", "address", "web", "social")
+# Values per ``IN (…)`` list: under the 999 bound parameters of older SQLite builds.
+IN_CHUNK = 900
 
 
 class ContactIn(BaseModel):
@@ -211,16 +212,23 @@ def validate_customers(
             Customer.id.in_(org_ids), Customer.kind == ORGANIZATION  # type: ignore[union-attr]
         )
         orgs = set(uow.session.exec(query))
-    keys = {(i.source, i.external_id) for _, r, _ in good for i in r.identities}
+    # One ``source = ? AND external_id IN (…)`` per source and chunk: it seeks the
+    # unique index, where a row-value IN over (source, external_id) scans the table.
+    by_source: dict[str, set[str]] = {}
+    for _, r, _ in good:
+        for i in r.identities:
+            by_source.setdefault(i.source, set()).add(i.external_id)
+    identities = ExternalIdentity.__table__.c  # type: ignore[attr-defined]
+    connection = uow.session.connection()
     taken = set()
-    if keys:
-        pairs = list(keys)
-        for start in range(0, len(pairs), 500):
-            chunk = pairs[start : start + 500]
-            query3 = select(ExternalIdentity.source, ExternalIdentity.external_id).where(
-                tuple_(ExternalIdentity.source, ExternalIdentity.external_id).in_(chunk)
+    for source, external_ids in by_source.items():
+        wanted = list(external_ids)
+        for start in range(0, len(wanted), IN_CHUNK):
+            query3 = select(identities.source, identities.external_id).where(
+                identities.source == source,
+                identities.external_id.in_(wanted[start : start + IN_CHUNK]),
             )
-            taken |= {(s, e) for s, e in uow.session.exec(query3)}
+            taken |= {(s, e) for s, e in connection.execute(query3)}
 
     valid: list[tuple[int, CustomerRecord]] = []
     in_batch: set[tuple[str, str]] = set()
