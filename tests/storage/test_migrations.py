@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -97,9 +96,7 @@ def make_demo_app(make_app: Callable[..., App], tmp_path: Path) -> Callable[...,
     def factory(extra: str = "pass") -> App:
         folder = tmp_path / "demo_plug_migrations"
         folder.mkdir()
-        (folder / "0001_demo_plug.py").write_text(
-            textwrap.dedent(DEMO_REVISION).replace("{extra}", extra)
-        )
+        (folder / "0001_demo_plug.py").write_text(DEMO_REVISION.replace("{extra}", extra))
         return make_app(plugins=[demo_plugin(folder)], enable=["demo_plug"], migrate=False)
 
     return factory
