@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import jinja2
 import pluggy
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy import Engine
@@ -119,6 +120,29 @@ class App:
             fields[name] = (info.annotation, info)
         return create_model(
             "CustomFields", __config__=ConfigDict(extra="forbid", strict=False), **fields
+        )
+
+    @cached_property
+    def templates(self) -> jinja2.Environment:
+        """Jinja2 templates: the edition's folder first, then plugins' in load order.
+
+        A template is named by path (``"sales/quote.html"``); the first folder that has
+        it wins, which is how an edition overrides a plugin's layout. HTML and XML
+        templates are autoescaped.
+        """
+        loader = jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(str(folder)) for folder in self.registry.template_dirs]
+        )
+        return jinja2.Environment(
+            loader=loader,
+            autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+            undefined=jinja2.StrictUndefined,
+        )
+
+    def render(self, template: str, **context: Any) -> str:
+        """Render a template by name with the edition and terminology in its context."""
+        return self.templates.get_template(template).render(
+            edition=self.edition, term=self.edition.term, **context
         )
 
     @property

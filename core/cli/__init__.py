@@ -182,9 +182,9 @@ def cli(
 
 
 def _register_builtin_commands() -> None:
-    from guanxi.cli import admin, customers, interactions, work
+    from guanxi.cli import admin, customers, interactions, reports, work
 
-    for module in (admin, customers, interactions, work):
+    for module in (admin, customers, interactions, work, reports):
         module.register(cli)
 
 

@@ -176,3 +176,43 @@ def test_init_with_demo_data(tmp_path: Path) -> None:
     shown = runner.invoke(cli, ["-C", str(tmp_path), "customer", "show", "45", "--json"])
     view = json.loads(shown.stdout)
     assert view["rollup"]["interaction_count"] == len(view["recent"]) or len(view["recent"]) == 10
+
+
+def test_reports_registered_by_a_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import guanxi
+    from guanxi.cli import CliState
+
+    class Counts:
+        plugin = guanxi.Plugin(name="counts", version="1.0")
+
+        @staticmethod
+        def customer_count(uow, role="customer"):  # type: ignore[no-untyped-def]
+            from guanxi.services.lookup import list_customers
+
+            return {"role": role, "customers": len(list_customers(uow, role=role, limit=10_000))}
+
+        @staticmethod
+        @guanxi.hookimpl
+        def register_reports(register):  # type: ignore[no-untyped-def]
+            register("counts.customers", Counts.customer_count, description="customers per role")
+
+    original = CliState.app.fget  # type: ignore[attr-defined]
+
+    def app_with_counts(self):  # type: ignore[no-untyped-def]
+        if self._app is None:
+            from guanxi.app import create_app
+
+            self._app = create_app(self.project_dir, plugins=[Counts], enable=["counts"], environ={})
+        return original(self)
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-C", str(tmp_path), "init"]).exit_code == 0
+    monkeypatch.setattr(CliState, "app", property(app_with_counts))
+    runner.invoke(cli, ["-C", str(tmp_path), "customer", "add", "甲", "--role", "partner"])
+    listed = runner.invoke(cli, ["-C", str(tmp_path), "report", "list"])
+    assert "counts.customers" in listed.stdout
+    result = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "counts.customers",
+                                 "--option", "role=partner", "--json"])
+    assert json.loads(result.stdout) == {"role": "partner", "customers": 1}
+    missing = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "nope"])
+    assert missing.exit_code == 1 and "no report 'nope' (known: counts.customers)" in missing.stderr

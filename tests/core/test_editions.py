@@ -130,3 +130,27 @@ def test_demo_data_is_deterministic(tmp_path: Path, make_app, clinic: Path) -> N
     generate_demo(second)
     assert _snapshot(first) == _snapshot(second)
     second.close()
+
+
+def test_edition_templates_override_plugin_templates(make_app, tmp_path: Path, clinic: Path) -> None:  # type: ignore[no-untyped-def]
+    import guanxi
+
+    plugin_templates = tmp_path / "plugin_templates" / "cards"
+    plugin_templates.mkdir(parents=True)
+    (plugin_templates / "birthday.txt").write_text("Happy birthday, {{ name }}!", encoding="utf-8")
+    (plugin_templates / "visit.html").write_text("<p>{{ note }}</p>", encoding="utf-8")
+    edition_templates = clinic / "templates" / "cards"
+    edition_templates.mkdir(parents=True)
+    (edition_templates / "birthday.txt").write_text("{{ name }}{{ term('customer') }}，生日快乐！", encoding="utf-8")
+
+    class Cards:
+        plugin = guanxi.Plugin(name="cards", version="1.0")
+
+        @staticmethod
+        @guanxi.hookimpl
+        def register_templates(register):  # type: ignore[no-untyped-def]
+            register(tmp_path / "plugin_templates")
+
+    app = make_app(edition=str(clinic), plugins=[Cards], enable=["cards"], migrate=False)
+    assert app.render("cards/birthday.txt", name="张三") == "张三患者，生日快乐！"
+    assert app.render("cards/visit.html", note="<b>x</b>") == "<p>&lt;b&gt;x&lt;/b&gt;</p>"
