@@ -227,3 +227,54 @@ def test_loader_blocks_before_import() -> None:
     loaded = loader.load({}, core=core_plugin)
     assert list(loaded) == ["core"]
     assert pm.is_blocked("given_one")
+
+
+def install_fake_distribution(folder: Path, name: str, module_source: str) -> None:
+    """Install a plugin the way pip does: a module plus a dist-info with an entry point."""
+    dist = folder / f"gx_test_{name}-0.4.2.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: gx-test-{name}\nVersion: 0.4.2\n")
+    (dist / "entry_points.txt").write_text(f"[guanxi.plugins]\n{name} = gx_test_{name}\n")
+    (folder / f"gx_test_{name}.py").write_text(textwrap.dedent(module_source), encoding="utf-8")
+
+
+def test_installed_distribution_is_found_and_listed(tmp_path: Path, plugin_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from guanxi.cli import cli
+
+    install_fake_distribution(plugin_dir, "loyalty", """
+        import guanxi
+        plugin = guanxi.Plugin(name="loyalty", version="0.4.2")
+
+        @guanxi.hookimpl
+        def register_interaction_kinds(register):
+            register("loyalty.points_earned")
+        """)
+    runner = CliRunner()
+    project = tmp_path / "crm"
+    assert runner.invoke(cli, ["-C", str(project), "init"]).exit_code == 0
+    listed = runner.invoke(cli, ["-C", str(project), "plugins", "--json"], env={"GUANXI_PLUGINS": ""})
+    rows = {row["name"]: row for row in __import__("json").loads(listed.stdout)}
+    assert rows["loyalty"]["enabled"] is False and rows["loyalty"]["version"] == "0.4.2"
+    enabled = runner.invoke(cli, ["-C", str(project), "plugins", "--json"], env={"GUANXI_PLUGINS": "loyalty"})
+    rows = {row["name"]: row for row in __import__("json").loads(enabled.stdout)}
+    assert rows["loyalty"]["enabled"] is True
+    assert rows["loyalty"]["hooks"] == ["register_interaction_kinds"]
+
+
+def test_broken_installed_plugin_is_one_line_on_the_command_line(tmp_path: Path, plugin_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from guanxi.cli import cli
+
+    install_fake_distribution(plugin_dir, "flaky", "import this_dependency_is_not_installed\n")
+    runner = CliRunner()
+    project = tmp_path / "crm"
+    assert runner.invoke(cli, ["-C", str(project), "init"]).exit_code == 0
+    result = runner.invoke(cli, ["-C", str(project), "customer", "list"], env={"GUANXI_PLUGINS": "flaky"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: plugin 'flaky': failed to import (ModuleNotFoundError")
+    assert len(result.stderr.strip().splitlines()) == 1
+    # Not enabled, the same broken plugin does not get in the way.
+    assert runner.invoke(cli, ["-C", str(project), "customer", "list"], env={"GUANXI_PLUGINS": ""}).exit_code == 0
