@@ -66,7 +66,19 @@ def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int) -> list[
     return usernames
 
 
+def _pick_role(rng: random.Random, roles: list[str]) -> list[str]:
+    """The edition's first role most often (customer, patient, 业主), others now and then."""
+    return [roles[0] if len(roles) == 1 or rng.random() < 0.75 else rng.choice(roles[1:])]
+
+
+def _custom(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
+    """Only the custom fields this edition and its plugins declare."""
+    known = uow.app.registry.custom_fields
+    return {name: value for name, value in values.items() if name in known}
+
+
 def _organizations(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str]) -> list[CustomerRecord]:
+    settings = uow.app.settings
     rows: list[dict[str, Any]] = []
     names: set[str] = set()
     while len(rows) < count:
@@ -74,12 +86,11 @@ def _organizations(uow: UnitOfWork, rng: random.Random, count: int, staff: list[
         if name in names:
             continue
         names.add(name)
-        role = rng.choices(["customer", "partner", "dealer", "supplier", "competitor"], [6, 1, 1, 1, 1])[0]
         rows.append({
-            "kind": "organization", "name": name, "roles": [role],
-            "lifecycle_stage": rng.choice(["prospect", "customer", "customer", "loyal"]),
+            "kind": "organization", "name": name, "roles": _pick_role(rng, settings.roles),
+            "lifecycle_stage": rng.choice(settings.lifecycle_stages),
             "owner": rng.choice(staff), "emails": [f"info{len(rows) + 1}@org{len(rows) + 1}.example.cn"],
-            "custom": {"industry": rng.choice(INDUSTRIES)},
+            "custom": _custom(uow, {"industry": rng.choice(INDUSTRIES)}),
         })
     return add_customers(uow, rows)
 
@@ -87,28 +98,31 @@ def _organizations(uow: UnitOfWork, rng: random.Random, count: int, staff: list[
 def _people(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str],
             orgs: list[CustomerRecord], until: dt.date) -> list[CustomerRecord]:
     used: set[str] = set()
-    stages = ["suspect", "prospect", "lead", "customer", "loyal", "at_risk", "churned"]
+    settings = uow.app.settings
+    # Most customers sit in the middle of the lifecycle, few at its ends.
+    stages = settings.lifecycle_stages
+    stage_weights = [1 + min(i, len(stages) - 1 - i) * 3 for i in range(len(stages))]
+    channels = [c for c in ("phone", "email", "sms", "chat", "visit") if c in settings.channels]
     rows: list[dict[str, Any]] = []
     for index in range(count):
         born = until - dt.timedelta(days=rng.randrange(20 * 365, 75 * 365))
         row: dict[str, Any] = {
             "name": _person_name(rng),
-            "roles": rng.choices([["customer"], ["prospect"], ["customer", "member"], ["partner"]],
-                                 [12, 4, 3, 1])[0],
-            "lifecycle_stage": rng.choices(stages, [1, 3, 2, 8, 3, 1, 1])[0],
+            "roles": _pick_role(rng, settings.roles),
+            "lifecycle_stage": rng.choices(stages, stage_weights)[0],
             "owner": rng.choice(staff),
             "phones": [_mobile(rng, used)],
             "emails": [f"customer{index + 1}@mail.example.cn"],
             "gender": rng.choice(["female", "male"]),
             "birth_date": born,
-            "preferred_channel": rng.choice(["phone", "email", "sms", "chat", "visit"]),
+            "preferred_channel": rng.choice(channels) if channels else None,
             "interests": rng.sample(INTERESTS, rng.randrange(0, 3)),
             "identities": [{"source": "legacy-crm", "external_id": f"L{100000 + index}"}],
         }
         if orgs and rng.random() < 0.3:
             row["organization_id"] = rng.choice(orgs).id
         if rng.random() < 0.15:
-            row["custom"] = {"value_segment": rng.choice(["vip", "key", "regular"])}
+            row["custom"] = _custom(uow, {"value_segment": rng.choice(["vip", "key", "regular"])})
         if rng.random() < 0.1:
             married = until - dt.timedelta(days=rng.randrange(365, 20 * 365))
             row["special_dates"] = [{"label": "wedding anniversary", "date": married}]
@@ -116,21 +130,27 @@ def _people(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str],
     return add_customers(uow, rows)
 
 
-def _interaction(rng: random.Random, customer: CustomerRecord, at: dt.datetime, actor: str) -> dict[str, Any]:
+def _channel(rng: random.Random, wanted: list[str], allowed: list[str]) -> str:
+    usable = [c for c in wanted if c in allowed]
+    return rng.choice(usable) if usable else "other"
+
+
+def _interaction(rng: random.Random, customer: CustomerRecord, at: dt.datetime, actor: str,
+                 allowed: list[str]) -> dict[str, Any]:
     roll = rng.random()
     if roll < 0.35:
         lines = rng.sample(PRODUCTS, rng.randrange(1, 3))
         quantities = [rng.randrange(1, 4) for _ in lines]
         total = sum((price * q for (_, _, price), q in zip(lines, quantities, strict=True)), Decimal("0"))
         return {
-            "customer_id": customer.id, "kind": "core.purchase", "channel": rng.choice(["pos", "web", "visit"]),
+            "customer_id": customer.id, "kind": "core.purchase", "channel": _channel(rng, ["pos", "web", "visit"], allowed),
             "occurred_at": at, "revenue": total, "cost": (total * Decimal("0.05")).quantize(Decimal("0.01")),
             "subject": "购买", "payload": {"order_ref": f"SO-{rng.randrange(10**6):06d}", "lines": [
                 {"sku": sku, "name": name, "quantity": q, "unit_price": float(price)}
                 for (sku, name, price), q in zip(lines, quantities, strict=True)]},
         }
     if roll < 0.9:
-        channel = rng.choice(CONTACT_CHANNELS)
+        channel = _channel(rng, CONTACT_CHANNELS, allowed)
         return {
             "customer_id": customer.id, "kind": "core.contact", "channel": channel, "occurred_at": at,
             "direction": rng.choice(["inbound", "outbound"]), "actor": actor,
@@ -149,7 +169,7 @@ def _interactions(uow: UnitOfWork, rng: random.Random, count: int, customers: li
     chosen = rng.choices(customers, weights, k=count)
     rows = [
         _interaction(rng, customer, until - dt.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)),
-                     rng.choice(staff))
+                     rng.choice(staff), uow.app.settings.channels)
         for customer in chosen
     ]
     rows.sort(key=lambda r: r["occurred_at"])

@@ -216,3 +216,26 @@ def test_reports_registered_by_a_plugin(tmp_path: Path, monkeypatch: pytest.Monk
     assert json.loads(result.stdout) == {"role": "partner", "customers": 1}
     missing = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "nope"])
     assert missing.exit_code == 1 and "no report 'nope' (known: counts.customers)" in missing.stderr
+
+
+def test_init_with_an_edition_folder_outside_guanxi(tmp_path: Path) -> None:
+    edition = tmp_path / "integrator" / "dental"
+    edition.mkdir(parents=True)
+    (edition / "edition.toml").write_text(
+        'name = "dental"\ntitle = "Dental clinic"\nversion = "0.1.0"\n'
+        'description = "An integrator\'s edition in its own folder"\n'
+        '[settings.core]\nroles = ["patient"]\ntimezone = "Asia/Shanghai"\n'
+        '[terminology]\ncustomer = { zh = "患者", en = "patient" }\n'
+        '[demo]\nstaff = 2\nteams = 1\ncustomers = 10\norganizations = 0\ninteractions = 40\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    project = tmp_path / "crm"
+    result = runner.invoke(cli, ["-C", str(project), "init", "--edition", str(edition), "--demo"])
+    assert result.exit_code == 0, result.output
+    assert str(edition) in (project / "guanxi.toml").read_text(encoding="utf-8")
+    runner.invoke(cli, ["-C", str(project), "customer", "add", "张三", "--role", "patient"])
+    shown = runner.invoke(cli, ["-C", str(project), "customer", "show", "11"])
+    assert "患者 张三" in shown.stdout
+    checked = runner.invoke(cli, ["-C", str(project), "edition", "check"])
+    assert checked.exit_code == 0 and "edition dental 0.1.0" in checked.stdout
