@@ -182,9 +182,9 @@ def cli(
 
 
 def _register_builtin_commands() -> None:
-    from guanxi.cli import admin, customers, interactions, reports, work
+    from guanxi.cli import admin, customers, importing, interactions, reports, work
 
-    for module in (admin, customers, interactions, work, reports):
+    for module in (admin, customers, interactions, work, reports, importing):
         module.register(cli)
 
 

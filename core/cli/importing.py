@@ -1,0 +1,150 @@
+"""``guanxi import customers|interactions FILE.csv``: bulk loads with a reject file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from guanxi.cli import CliState
+from guanxi.cli.output import json_option, parse_assignments, print_json
+from guanxi.errors import GuanxiError
+
+EPILOG = """\b
+Exit status:
+  0  every row was stored (with --dry-run: would be)
+  1  some rows were rejected: they are in the reject file, the others were stored
+  2  the file or the mapping is unusable (or no database): nothing was stored
+  3  a batch failed to store (database or plugin error): earlier batches stayed stored
+"""
+
+
+def import_options(func: Any) -> Any:
+    """The options both import commands share."""
+    options = [
+        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+                     help="Column COLUMN feeds FIELD (repeatable; COLUMN= ignores it)."),
+        click.option("--mapping", "mapping_file", default=None, metavar="FILE.json|FILE.toml",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A {COLUMN: FIELD} mapping; --map entries override it."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="The file's encoding (a byte order mark is understood), e.g. gb18030."),
+        click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(min=1),
+                     help="Rows per transaction."),
+        click.option("--rejects", "rejects", default=None, metavar="PATH",
+                     type=click.Path(dir_okay=False, path_type=Path),
+                     help="Where rejected rows go [default: FILE.rejects.csv]."),
+        click.option("--dry-run", is_flag=True,
+                     help="Validate everything (database checks too) and store nothing."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+        json_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group("import")
+def import_group() -> None:
+    """Load customers or interactions from CSV files, in batches.
+
+    Columns feed the fields they are named after; --map COLUMN=FIELD and --mapping
+    FILE say otherwise. Empty cells mean "not given". Rows that fail validation go to
+    the reject file with the columns _row (header = row 1), _column and _reason; the
+    others are stored. A malformed file (bad bytes, an open quote, extra cells, a
+    missing required column) is refused before anything is stored.
+    """
+
+
+@import_group.command("customers", epilog=EPILOG)
+@import_options
+@click.option("--source", default=None, metavar="NAME",
+              help="The identity column holds external ids of this source.")
+@click.pass_context
+def customers_command(ctx: click.Context, **options: Any) -> None:
+    """Import customers from FILE.
+
+    \b
+    Fields: name (required), kind, family_name, given_name, lifecycle_stage, owner
+    (staff username), organization_id, email/emails, phone/phones, address, roles, tags,
+    interests (several values split on ";" or "|"), gender, birth_date, occupation,
+    preferred_channel, language, care_notes, identity (SOURCE:ID, or an external id of
+    --source), identity.SOURCE, and the edition's custom fields (NAME or custom.NAME).
+    """
+    _import(ctx, "customers", **options)
+
+
+@import_group.command("interactions", epilog=EPILOG)
+@import_options
+@click.option("--source", default=None, metavar="NAME",
+              help="The customer column holds external ids of this source.")
+@click.pass_context
+def interactions_command(ctx: click.Context, **options: Any) -> None:
+    """Import interactions from FILE.
+
+    \b
+    Fields: customer (required: id, email, phone, SOURCE:ID, or an external id of
+    --source), kind (required), channel, direction, occurred_at (local time unless it
+    names a zone), actor (staff username), subject, revenue, cost, currency, source,
+    payload (a JSON object) and payload.NAME.
+    """
+    _import(ctx, "interactions", **options)
+
+
+def _import(
+    ctx: click.Context, kind: str, *, file: Path, maps: tuple[str, ...],
+    mapping_file: Path | None, quiet: bool, as_json: bool, **options: Any,
+) -> None:
+    from guanxi.importing import EXIT_NOT_STARTED, load_mapping_file, run_import
+
+    state = ctx.find_object(CliState)
+    assert state is not None
+    mapping: dict[str, Any] = load_mapping_file(mapping_file) if mapping_file else {}
+    mapping.update(parse_assignments(maps, "--map"))
+    try:
+        app, actor_id = state.app, state.actor_id()
+    except GuanxiError as exc:
+        # Exit status 1 means "some rows were rejected" here; nothing has started yet.
+        exc.exit_code = EXIT_NOT_STARTED
+        raise
+    with _progress(f"importing {kind}", quiet=quiet) as progress:
+        report = run_import(
+            kind, app, file, mapping=mapping, actor_id=actor_id, progress=progress, **options
+        )
+    if report.ignored_columns:
+        click.echo(f"note: columns not imported: {', '.join(report.ignored_columns)} "
+                   "(map them with --map COLUMN=FIELD)", err=True)
+    if as_json:
+        print_json(report)
+    else:
+        noun = kind if report.stored != 1 else kind.removesuffix("s")
+        verb = "dry run: would import" if report.dry_run else "imported"
+        line = f"{verb} {report.stored} {noun}, rejected {report.rejected}"
+        click.echo(line + (f" (see {report.rejects_path})" if report.rejects_path else ""))
+    ctx.exit(report.exit_status)
+
+
+@contextmanager
+def _progress(label: str, *, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr; off with --quiet or when stderr is no terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=quiet or not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def register(cli: click.Group) -> None:
+    """Add these commands to the root group."""
+    cli.add_command(import_group)
