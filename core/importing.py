@@ -52,6 +52,7 @@ from guanxi.app import App, UnitOfWork
 from guanxi.errors import GuanxiError
 from guanxi.models import ContactPoint, Customer, ExternalIdentity
 from guanxi.normalize import normalize_email, normalize_phone
+from guanxi.services import customers, interactions
 
 CUSTOMERS = "customers"
 INTERACTIONS = "interactions"
@@ -67,6 +68,9 @@ REJECT_COLUMNS = ("_row", "_column", "_reason")
 QUERY_CHUNK = 1000
 
 _SPLIT = re.compile(r"[;|]")
+# What errors="surrogateescape" makes of bytes the codec cannot decode (see _open), and
+# NUL, which no text column holds (PostgreSQL refuses it) but UTF-16 files are full of.
+_UNDECODED = re.compile("[\x00\udc80-\udcff]")
 # Spreadsheets in China write dates as 2026/5/1 9:05 or 2026年5月1日; pydantic reads ISO.
 _LOOSE_DATE = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
@@ -94,7 +98,7 @@ _SINGLE = ("scalar", "date", "field", "object", "reference")
 
 
 class MappingError(GuanxiError):
-    """The column mapping names an unknown field or column, or feeds a field twice."""
+    """The mapping (or another option) is wrong: an unknown field, column or encoding."""
 
     exit_code = EXIT_NOT_STARTED
 
@@ -406,7 +410,7 @@ def _codec(encoding: str | None) -> str:
     try:
         name = codecs.lookup(encoding or "utf-8").name
     except LookupError:
-        raise ImportFileError(encoding or "", "unknown encoding") from None
+        raise MappingError(f"unknown encoding {encoding!r}") from None
     # Excel writes UTF-8 with a byte order mark; utf-8-sig reads files with and without.
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
@@ -438,23 +442,6 @@ def _records(handle: IO[str], path: Path) -> Iterator[tuple[int, list[str]]]:
         yield number, cells
 
 
-def _undecodable(cells: Sequence[str]) -> int | None:
-    """The index of the first cell holding undecodable bytes, if any."""
-    try:
-        "".join(cells).encode("utf-8")
-    except UnicodeEncodeError:
-        return next(i for i, cell in enumerate(cells) if not _encodes(cell))
-    return None
-
-
-def _encodes(cell: str) -> bool:
-    try:
-        cell.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 @dataclass
 class FileScan:
     """The outcome of :func:`scan`: the header, the mapping and the number of rows."""
@@ -483,9 +470,10 @@ def scan(
             raise ImportFileError(path, "no header row", row=1)
         _check_decoded(path, codec, 1, header, header)
         mapping = ColumnMapping.plan(kind, header, app=app, explicit=explicit, source=source)
-        for required in mapping.missing(kind):
+        missing = mapping.missing(kind)
+        if missing:
             raise ImportFileError(
-                path, f"no {required!r} column (map one with --map COLUMN={required})", row=1
+                path, f"no {missing[0]!r} column (map one with --map COLUMN={missing[0]})", row=1
             )
         width = len(header)
         for number, cells in records:
@@ -500,12 +488,20 @@ def scan(
 def _check_decoded(
     path: Path, codec: str, number: int, cells: list[str], header: list[str]
 ) -> None:
-    bad = _undecodable(cells)
-    if bad is None:
+    if _UNDECODED.search("".join(cells)) is None:
         return
-    hint = " (a GB18030 file? give --encoding gb18030)" if codec == "utf-8-sig" else ""
-    column = header[bad].strip() if bad < len(header) else None
-    reason = f"bytes that are not valid {codec}{hint}"
+    nul = any("\x00" in cell for cell in cells)
+    bad = next(
+        i for i, cell in enumerate(cells) if ("\x00" in cell if nul else _UNDECODED.search(cell))
+    )
+    name = codec.removesuffix("-sig")
+    if nul:
+        reason = "a NUL character (a UTF-16 or binary file? give its --encoding)"
+    else:
+        hint = " (a GB18030 file? give --encoding gb18030)" if name == "utf-8" else ""
+        reason = f"bytes that are not valid {name}{hint}"
+    # In the header the column's own name is what is broken.
+    column = header[bad].strip() if number > 1 and bad < len(header) else None
     raise ImportFileError(path, reason, row=number, column=column)
 
 
@@ -649,15 +645,23 @@ class _RejectFile:
         self._writer: Any = None
 
     def write(self, rejects: Iterable[Reject]) -> None:
-        for reject in rejects:
-            if self._writer is None:
-                # The input's encoding, so the fixed rows import with the same options.
-                self._handle = open(self.path, "w", encoding=self.codec, newline="")  # noqa: SIM115
-                self._writer = csv.writer(self._handle)
-                self._writer.writerow([*self.header, *REJECT_COLUMNS])
-            width = len(self.header)
-            cells = [*reject.cells[:width], *[""] * (width - len(reject.cells))]
-            self._writer.writerow([*cells, reject.row, reject.column, reject.reason])
+        try:
+            for reject in rejects:
+                self._write(reject)
+        except OSError as exc:
+            raise ImportAborted(f"cannot write the reject file {self.path}: {exc}") from exc
+
+    def _write(self, reject: Reject) -> None:
+        if self._writer is None:
+            # The input's encoding, so the fixed rows import with the same options.
+            self._handle = open(  # noqa: SIM115 (closed by close())
+                self.path, "w", encoding=self.codec, errors="replace", newline=""
+            )
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow([*self.header, *REJECT_COLUMNS])
+        width = len(self.header)
+        cells = [*reject.cells[:width], *[""] * (width - len(reject.cells))]
+        self._writer.writerow([*cells, reject.row, reject.column, reject.reason])
 
     def close(self) -> None:
         if self._handle is not None:
@@ -713,8 +717,6 @@ def _run_batch(
     source: str | None, dry_run: bool, actor_id: int | None,
 ) -> tuple[int, list[Reject]]:
     """Validate and store one batch in one transaction; return stored count and rejects."""
-    from guanxi.services import customers, interactions
-
     rejects: list[Reject] = []
     pending = _convert(mapping, batch, rejects)
     stored = 0
@@ -744,13 +746,12 @@ def _run_batch(
 
 
 def _failure(exc: Exception) -> str:
+    """One line for an error that stopped a batch (the driver's own for the database)."""
     if isinstance(exc, GuanxiError):
         return str(exc)
-    if isinstance(exc, SQLAlchemyError):
-        orig = getattr(exc, "orig", None) or exc
-        lines = str(orig).strip().splitlines()
-        return f"database error: {lines[0] if lines else type(exc).__name__}"
-    return f"{type(exc).__name__}: {exc}"
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    label = "database error" if isinstance(exc, SQLAlchemyError) else type(exc).__name__
+    return f"{label}: {lines[0] if lines else type(exc).__name__}"
 
 
 def run_import(
@@ -803,11 +804,14 @@ def run_import(
                         app, kind, checked.mapping, batch, source=source, dry_run=dry_run,
                         actor_id=actor_id,
                     )
-                except Exception as exc:
+                except Exception as exc:  # a plugin's hook may raise anything
+                    stored_before = (
+                        "dry run: nothing was stored" if dry_run
+                        else f"{report.stored} {kind} of earlier rows were stored"
+                    )
                     raise ImportAborted(
-                        f"rows {batch[0][0]}-{batch[-1][0]} were not stored: {_failure(exc)}; "
-                        f"{report.stored} {kind} of earlier rows were"
-                        + (" (dry run: nothing was stored)" if dry_run else "")
+                        f"rows {batch[0][0]}-{batch[-1][0]}: {_failure(exc)} "
+                        f"(this batch was rolled back; {stored_before})"
                     ) from exc
                 reject_file.write(rejected)
                 report.batches += 1

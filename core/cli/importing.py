@@ -39,7 +39,7 @@ def import_options(func: Any) -> Any:
                      type=click.Path(dir_okay=False, path_type=Path),
                      help="Where rejected rows go [default: FILE.rejects.csv]."),
         click.option("--dry-run", is_flag=True,
-                     help="Validate everything (database checks too) and store nothing."),
+                     help="Validate every row (database checks too); store nothing, fire no hooks."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
         json_option,
     ]
@@ -70,10 +70,10 @@ def customers_command(ctx: click.Context, **options: Any) -> None:
 
     \b
     Fields: name (required), kind, family_name, given_name, lifecycle_stage, owner
-    (staff username), organization_id, email/emails, phone/phones, address, roles, tags,
-    interests (several values split on ";" or "|"), gender, birth_date, occupation,
-    preferred_channel, language, care_notes, identity (SOURCE:ID, or an external id of
-    --source), identity.SOURCE, and the edition's custom fields (NAME or custom.NAME).
+    (staff username), organization_id, gender, birth_date, occupation, language,
+    preferred_channel, care_notes, address; email, phone, roles, tags, interests (a
+    cell may hold several, split by ";" or "|"); identity (SOURCE:ID, or an external
+    id of --source), identity.SOURCE; the edition's custom fields (NAME, custom.NAME).
     """
     _import(ctx, "customers", **options)
 
