@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
 from decimal import Decimal
-from operator import itemgetter
-from typing import Any
+from functools import cache
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Executable, Table, func, select, text
 
@@ -97,6 +99,7 @@ class BulkInserter:
         return len(converted)
 
 
+R = TypeVar("R")
 _NOTHING = object()
 # Values whose conversion can be reused when the same object comes again.
 IMMUTABLE_TYPES = frozenset({str, int, float, bool, bytes, Decimal, dt.datetime, dt.date, dt.time})
@@ -107,6 +110,30 @@ def _picker(order: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
         only = order[0]
         return lambda row: (row[only],)
     return itemgetter(*order)
+
+
+def with_ids(records: Sequence[R], ids: Sequence[int]) -> list[R]:
+    """Copies of frozen dataclass ``records`` with ``id`` set, one id each, in order.
+
+    The same as ``dataclasses.replace(record, id=i)`` at half the cost: one C-level
+    ``attrgetter`` call reads every field, and the class is called with them positionally.
+    """
+    copies = []
+    for record, new_id in zip(records, ids, strict=True):
+        cls = type(record)
+        read, position = _fields_of(cls)
+        values = list(read(record))
+        values[position] = new_id
+        copies.append(cls(*values))
+    return copies
+
+
+@cache
+def _fields_of(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], int]:
+    names = [f.name for f in fields(cls)]
+    if not all(f.init for f in fields(cls)):
+        raise TypeError(f"{cls.__name__} has fields its constructor does not take")
+    return attrgetter(*names), names.index("id")
 
 
 def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:

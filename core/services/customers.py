@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import select
 
 from guanxi.app import UnitOfWork
-from guanxi.db.bulk import BulkInserter, allocate_ids
+from guanxi.db.bulk import BulkInserter, allocate_ids, with_ids
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
 from guanxi.models import (
     ContactPoint,
@@ -96,27 +96,35 @@ class CustomerIn(BaseModel):
 
 def _contact_points(uow: UnitOfWork, given: CustomerIn) -> tuple[ContactPointRecord, ...]:
     region = uow.app.settings.default_region
-    raw: list[tuple[str, str, str, str | None, bool]] = []
-    for kind, values in (("email", given.emails), ("phone", given.phones)):
-        raw += [(f"{kind}s.{i}", kind, v, None, False) for i, v in enumerate(values)]
-    raw += [(f"addresses.{i}", "address", v, None, False) for i, v in enumerate(given.addresses)]
+    # (field, index, kind, value, label, primary); the field is named only on an error.
+    raw: list[tuple[str, int, str, str, str | None, bool]] = [
+        (field, i, kind, value, None, False)
+        for field, kind, values in (
+            ("emails", "email", given.emails),
+            ("phones", "phone", given.phones),
+            ("addresses", "address", given.addresses),
+        )
+        for i, value in enumerate(values)
+    ]
     raw += [
-        (f"contact_points.{i}", c.kind, c.value, c.label, c.primary)
+        ("contact_points", i, c.kind, c.value, c.label, c.primary)
         for i, c in enumerate(given.contact_points)
     ]
     points: list[ContactPointRecord] = []
     seen: set[tuple[str, str]] = set()
-    has_primary: set[str] = {kind for _, kind, _, _, primary in raw if primary}
-    for field, kind, value, label, primary in raw:
+    kinds: set[str] = set()
+    has_primary = {c.kind for c in given.contact_points if c.primary}
+    for field, i, kind, value, label, primary in raw:
         try:
             normalized = normalize_contact(kind, value, region)
         except ValueError as exc:
-            raise ValidationError(field, str(exc)) from None
+            raise ValidationError(f"{field}.{i}", str(exc)) from None
         if (kind, normalized) in seen:
             continue
         seen.add((kind, normalized))
         # The first of each kind is primary unless the input marked one.
-        is_primary = primary or (kind not in has_primary and not any(p.kind == kind for p in points))
+        is_primary = primary or (kind not in has_primary and kind not in kinds)
+        kinds.add(kind)
         points.append(ContactPointRecord(kind, value, normalized, label, is_primary))
     return tuple(points)
 
@@ -270,7 +278,7 @@ def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list
     connection = uow.session.connection()
     ids = allocate_ids(connection, Customer.__table__, len(records))  # type: ignore[attr-defined]
     now = uow.now
-    stored = [_replace(r, id=i) for r, i in zip(records, ids, strict=True)]
+    stored = with_ids(records, ids)
     BulkInserter(connection, Customer.__table__, CUSTOMER_COLUMNS).insert(  # type: ignore[attr-defined]
         (
             r.id, r.kind, r.name, r.family_name, r.given_name, r.organization_id,

@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import select
 
 from guanxi.app import UnitOfWork
-from guanxi.db.bulk import BulkInserter, allocate_ids
+from guanxi.db.bulk import BulkInserter, allocate_ids, with_ids
 from guanxi.db.types import to_minor
 from guanxi.errors import BatchValidationError, ValidationError
 from guanxi.models import Customer, Interaction, Staff
@@ -194,7 +194,7 @@ def insert_interactions(
     connection = uow.session.connection()
     table = Interaction.__table__  # type: ignore[attr-defined]
     ids = allocate_ids(connection, table, len(records))
-    stored = [_with(r, id=i) for r, i in zip(records, ids, strict=True)]
+    stored = with_ids(records, ids)
     now = uow.now
     BulkInserter(connection, table, INTERACTION_COLUMNS).insert(
         (

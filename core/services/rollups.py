@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -25,16 +26,20 @@ ROLLUP_COLUMNS = (
     "cost", "counts_by_kind", "last_by_kind", "last_by_channel",
 )
 CHUNK = 5000
+_as_params = itemgetter(*ROLLUP_COLUMNS)  # a rollup dict as a tuple in column order
 
 
 def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_ZERO = Decimal("0.00")  # immutable, so one object serves every new rollup
+
+
 def _empty(customer_id: int) -> dict[str, Any]:
     return {
         "customer_id": customer_id, "first_at": None, "last_at": None, "interaction_count": 0,
-        "revenue_count": 0, "revenue": Decimal("0.00"), "cost": Decimal("0.00"),
+        "revenue_count": 0, "revenue": _ZERO, "cost": _ZERO,
         "counts_by_kind": {}, "last_by_kind": {}, "last_by_channel": {},
     }
 
@@ -82,15 +87,17 @@ def apply_rollups(uow: UnitOfWork, interactions: Sequence[InteractionRecord]) ->
     )
     for start in range(0, len(customer_ids), CHUNK):
         chunk = customer_ids[start : start + CHUNK]
-        current = {cid: _empty(cid) for cid in chunk}
+        current: dict[int, dict[str, Any]] = {}
         for stored in connection.execute(select(table).where(table.c.customer_id.in_(chunk))):
             row = dict(stored._mapping)
             row["counts_by_kind"] = dict(row["counts_by_kind"] or {})
             row["last_by_kind"] = dict(row["last_by_kind"] or {})
             row["last_by_channel"] = dict(row["last_by_channel"] or {})
             current[row["customer_id"]] = row
+        rows = []
         for cid in chunk:
-            row = current[cid]
+            row = current.get(cid) or _empty(cid)
             for item in by_customer[cid]:
                 _fold(row, item)
-        upsert.insert([tuple(row[c] for c in ROLLUP_COLUMNS) for row in current.values()])
+            rows.append(_as_params(row))
+        upsert.insert(rows)
