@@ -83,3 +83,14 @@ class AmbiguousReferenceError(GuanxiError):
 
 class JobError(GuanxiError):
     """A scheduled job failed."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, for one-line reports.
+
+    For a database error it is the driver's own message (SQLAlchemy wraps it in
+    ``orig`` behind a long preamble); an error with no message gives its type name.
+    """
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -38,21 +38,18 @@ import json
 import os
 import re
 import tomllib
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from guanxi.app import App, UnitOfWork
-from guanxi.errors import GuanxiError
-from guanxi.models import ContactPoint, Customer, ExternalIdentity
-from guanxi.normalize import normalize_email, normalize_phone
+from guanxi.errors import GuanxiError, first_line
 from guanxi.services import customers, interactions
+from guanxi.services.references import match_references
 
 CUSTOMERS = "customers"
 INTERACTIONS = "interactions"
@@ -65,7 +62,6 @@ EXIT_NOT_STARTED = 2
 EXIT_ABORTED = 3
 REJECT_COLUMNS = ("_row", "_column", "_reason")
 # Keeps each IN (...) list well under every database's limit on bound parameters.
-QUERY_CHUNK = 1000
 
 _SPLIT = re.compile(r"[;|]")
 # What errors="surrogateescape" makes of bytes the codec cannot decode (see _open), and
@@ -521,108 +517,6 @@ def _batches(
         yield batch, number
 
 
-# --------------------------------------------------------------------------- references
-
-
-def _candidates(reference: str, source: str | None, region: str) -> list[tuple[str, Any]]:
-    """What a reference may name, in the order lookup.matching_ids tries it.
-
-    A later candidate counts only when the earlier ones match nobody (a phone number
-    that nobody has may still be a SOURCE:ID).
-    """
-    ref = reference.strip()
-    if source is not None:
-        return [("identity", (source, ref))]
-    if ref.startswith("id:"):
-        ref = ref[3:]
-        if not ref.isdigit():
-            return []
-    if ref.isdigit() and len(ref) < 12:  # ids, not phone numbers
-        return [("id", int(ref))]
-    if "@" in ref:
-        try:
-            return [("email", normalize_email(ref))]
-        except ValueError:
-            return []
-    found: list[tuple[str, Any]] = []
-    with suppress(ValueError):
-        found.append(("phone", normalize_phone(ref, region)))
-    if ":" in ref:
-        src, _, external = ref.partition(":")
-        found.append(("identity", (src, external)))
-    return found
-
-
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    items = list(values)
-    for start in range(0, len(items), QUERY_CHUNK):
-        yield items[start : start + QUERY_CHUNK]
-
-
-def _lookup(uow: UnitOfWork, wanted: dict[str, set[Any]]) -> dict[tuple[str, Any], set[int]]:
-    """Customer ids per ``(kind, key)``: one query per kind (per source for identities)."""
-    hits: dict[tuple[str, Any], set[int]] = defaultdict(set)
-    connection = uow.session.connection()
-    customer = Customer.__table__  # type: ignore[attr-defined]
-    points = ContactPoint.__table__  # type: ignore[attr-defined]
-    identities = ExternalIdentity.__table__  # type: ignore[attr-defined]
-    for chunk in _chunks(wanted.get("id", ())):
-        for (cid,) in connection.execute(select(customer.c.id).where(customer.c.id.in_(chunk))):
-            hits["id", cid].add(cid)
-    for kind in ("email", "phone"):
-        for chunk in _chunks(wanted.get(kind, ())):
-            query = select(points.c.normalized, points.c.customer_id).where(
-                points.c.kind == kind, points.c.normalized.in_(chunk)
-            )
-            for normalized, cid in connection.execute(query):
-                hits[kind, normalized].add(cid)
-    by_source: dict[str, set[str]] = defaultdict(set)
-    for src, external in wanted.get("identity", ()):
-        by_source[src].add(external)
-    for src, externals in by_source.items():
-        for chunk in _chunks(externals):
-            query = select(identities.c.external_id, identities.c.customer_id).where(
-                identities.c.source == src, identities.c.external_id.in_(chunk)
-            )
-            for external, cid in connection.execute(query):
-                hits["identity", (src, external)].add(cid)
-    return hits
-
-
-def match_references(
-    uow: UnitOfWork, references: Iterable[str], *, source: str | None = None
-) -> dict[str, set[int]]:
-    """Every customer id each reference could mean, for many references at once.
-
-    The rules are those of :func:`guanxi.services.lookup.matching_ids` (an id, an email,
-    a phone, ``SOURCE:ID``, or with ``source`` an external id of that source; a test
-    holds the two equal), at the cost of a few queries for all of them.
-    """
-    region = uow.app.settings.default_region
-    found: dict[str, set[int]] = {}
-    pending: dict[str, list[tuple[str, Any]]] = {}
-    for ref in references:
-        found[ref] = set()
-        pending[ref] = _candidates(ref, source, region)
-    while pending:  # at most two rounds: a phone that matched nobody, then SOURCE:ID
-        wanted: dict[str, set[Any]] = defaultdict(set)
-        for candidates in pending.values():
-            if candidates:
-                kind, key = candidates[0]
-                wanted[kind].add(key)
-        hits = _lookup(uow, wanted)
-        following: dict[str, list[tuple[str, Any]]] = {}
-        for ref, candidates in pending.items():
-            if not candidates:
-                continue
-            if hits.get(candidates[0]):
-                found[ref] = hits[candidates[0]]
-            elif len(candidates) > 1:
-                following[ref] = candidates[1:]
-        pending = following
-    return found
-
-
 # --------------------------------------------------------------------------- importing
 
 
@@ -749,9 +643,8 @@ def _failure(exc: Exception) -> str:
     """One line for an error that stopped a batch (the driver's own for the database)."""
     if isinstance(exc, GuanxiError):
         return str(exc)
-    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     label = "database error" if isinstance(exc, SQLAlchemyError) else type(exc).__name__
-    return f"{label}: {lines[0] if lines else type(exc).__name__}"
+    return f"{label}: {first_line(exc)}"
 
 
 def run_import(

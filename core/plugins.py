@@ -25,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from guanxi import hookspecs
-from guanxi.errors import PluginError
+from guanxi.errors import PluginError, first_line
 
 ENTRY_POINT_GROUP = "guanxi.plugins"
 CORE_PLUGIN = "core"
@@ -95,8 +95,7 @@ def _load_entry_point(name: str, ep: EntryPoint) -> Any:
     try:
         return ep.load()
     except Exception as exc:  # any import-time failure is the plugin's, reported as such
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PluginError(name, f"failed to import ({type(exc).__name__}: {detail})") from exc
+        raise PluginError(name, f"failed to import ({type(exc).__name__}: {first_line(exc)})") from exc
 
 
 class PluginLoader:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from guanxi.app import App, create_app
 from guanxi.db.engine import resolve_sqlite_path
-from guanxi.errors import DatabaseError, GuanxiError
+from guanxi.errors import DatabaseError, GuanxiError, first_line
 
 
 @dataclass
@@ -84,8 +84,7 @@ def _require_sqlite_file(app: App) -> None:
 
 def _database_failure(exc: SQLAlchemyError) -> str:
     """One line for a database error that escaped the services (a missing table, …)."""
-    orig = getattr(exc, "orig", None) or exc
-    line = str(orig).strip().splitlines()[0] if str(orig).strip() else type(exc).__name__
+    line = first_line(exc)
     hint = ""
     if "no such table" in line or "does not exist" in line:
         hint = " (is the database upgraded? run 'guanxi db upgrade')"

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from guanxi.errors import DatabaseError
+from guanxi.errors import DatabaseError, first_line
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -87,6 +87,5 @@ def make_engine(url: str, *, base_dir: Path | None = None, echo: bool = False) -
         with engine.connect():
             pass
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"cannot connect to {mask_url(url)}: {reason}") from exc
+        raise DatabaseError(f"cannot connect to {mask_url(url)}: {first_line(exc)}") from exc
     return engine

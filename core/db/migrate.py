@@ -31,7 +31,7 @@ from sqlalchemy import Connection, ForeignKeyConstraint, MetaData, Table
 from sqlalchemy.exc import SQLAlchemyError
 
 import guanxi.migrations
-from guanxi.errors import ConfigError, DatabaseError
+from guanxi.errors import ConfigError, DatabaseError, first_line
 
 if TYPE_CHECKING:
     from guanxi.app import App
@@ -110,20 +110,13 @@ def alembic_config(app: App, connection: Connection | None = None) -> Config:
     return config
 
 
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, SQLAlchemyError) and getattr(exc, "orig", None) is not None:
-        exc = exc.orig  # type: ignore[attr-defined]
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 @contextmanager
 def _database_errors(action: str) -> Iterator[None]:
     """Turn Alembic's and the driver's errors into a one-line :class:`DatabaseError`."""
     try:
         yield
     except (CommandError, RevisionError, SQLAlchemyError) as exc:
-        raise DatabaseError(f"{action}: {_one_line(exc)}") from exc
+        raise DatabaseError(f"{action}: {first_line(exc)}") from exc
 
 
 def _run_command(app: App, action: str, run: Callable[[Config], object]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlmodel import select
 
 from guanxi.app import App
+from guanxi.errors import first_line
 from guanxi.models import JobRun, JobState
 from guanxi.registry import Job
 
@@ -93,7 +94,7 @@ def _run_one(app: App, job: Job, due_at: dt.datetime, now: dt.datetime) -> JobOu
             )
         return JobOutcome(job.name, due_at, "ok", str(detail or ""))
     except Exception as exc:  # the job's failure is recorded, the other jobs still run
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        message = f"{type(exc).__name__}: {first_line(exc)}"
         with app.transaction(now=now) as uow:
             state = uow.session.get(JobState, job.name)
             assert state is not None

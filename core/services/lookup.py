@@ -1,14 +1,13 @@
 """Reading customers: by id, by reference, by search, and as listings.
 
-A *reference* is how a person names a customer on the command line or in an import
-file: an id (``42`` or ``id:42``), an email, a phone number, or an external identity
-(``dealerA:A-1001``, or a bare external id with a source given separately). A reference
+A reference (id, email, phone, ``SOURCE:ID``; see :mod:`guanxi.services.references`)
 that matches nothing or several customers is an error that says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from sqlalchemy import or_
 from sqlmodel import select
 
@@ -22,8 +21,8 @@ from guanxi.models import (
     ExternalIdentity,
     SpecialDate,
 )
-from guanxi.normalize import normalize_email, normalize_phone
 from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, SpecialDateRecord
+from guanxi.services.references import match_references
 
 
 def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[CustomerRecord]:
@@ -78,48 +77,9 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
     return load_records(uow, [row])[0]
 
 
-def _ids_by_contact(uow: UnitOfWork, kind: str, normalized: str) -> set[int]:
-    query = select(ContactPoint.customer_id).where(
-        ContactPoint.kind == kind, ContactPoint.normalized == normalized
-    )
-    return set(uow.session.exec(query))
-
-
-def _ids_by_identity(uow: UnitOfWork, source: str | None, external_id: str) -> set[int]:
-    query = select(ExternalIdentity.customer_id).where(ExternalIdentity.external_id == external_id)
-    if source is not None:
-        query = query.where(ExternalIdentity.source == source)
-    return set(uow.session.exec(query))
-
-
 def matching_ids(uow: UnitOfWork, reference: str, *, source: str | None = None) -> set[int]:
-    """Every customer id that ``reference`` could mean (see the module docstring)."""
-    ref = reference.strip()
-    if source is not None:
-        return _ids_by_identity(uow, source, ref)
-    if ref.startswith("id:"):
-        ref = ref[3:]
-        if not ref.isdigit():
-            return set()
-    if ref.isdigit() and len(ref) < 12:  # ids, not phone numbers
-        return {int(ref)} if uow.session.get(Customer, int(ref)) is not None else set()
-    if "@" in ref:
-        try:
-            return _ids_by_contact(uow, "email", normalize_email(ref))
-        except ValueError:
-            return set()
-    try:
-        phone = normalize_phone(ref, uow.app.settings.default_region)
-    except ValueError:
-        phone = None
-    if phone is not None:
-        found = _ids_by_contact(uow, "phone", phone)
-        if found:
-            return found
-    if ":" in ref:
-        src, _, external = ref.partition(":")
-        return _ids_by_identity(uow, src, external)
-    return set()
+    """Every customer id that ``reference`` could mean (see :mod:`guanxi.services.references`)."""
+    return match_references(uow, [reference], source=source)[reference]
 
 
 def resolve_customer(uow: UnitOfWork, reference: str, *, source: str | None = None) -> int:

@@ -20,12 +20,12 @@ from guanxi.importing import (
     import_customers,
     import_interactions,
     load_mapping_file,
-    match_references,
 )
 from guanxi.models import ContactPoint, Customer, Interaction
 from guanxi.records import CustomerRecord
 from guanxi.services.customers import add_customer
-from guanxi.services.lookup import get_customer, list_customers, matching_ids
+from guanxi.services.lookup import get_customer, list_customers
+from guanxi.services.references import match_references
 
 CustomerFactory = Callable[..., int]
 
@@ -380,25 +380,24 @@ def test_interactions_need_customer_and_kind_columns(app: App, tmp_path: Path) -
         import_interactions(app, source)
 
 
-def test_match_references_follows_the_lookup_rules(app: App, add: CustomerFactory) -> None:
+def test_match_references_rules(app: App, add: CustomerFactory) -> None:
     add("甲", emails=["a@example.cn"], phones=["13800138000"],
         identities=[{"source": "dealerA", "external_id": "A-1"}])
     add("乙", emails=["a@example.cn"],
         identities=[{"source": "+8613900139000", "external_id": "x"}])
     add("丙", identities=[{"source": "dealerA", "external_id": "13800138000"}])
-    references = [
-        "1", "id:2", "id:x", "3", "42", " A@Example.cn ", "b@example.cn", "not@mail",
-        "138 0013 8000", "+8613800138000", "dealerA:A-1", "dealerA:13800138000", "A-1",
-        "+8613900139000:x", "", "123456789012",
-    ]
+    expected = {
+        "1": {1}, "id:2": {2}, "id:x": set(), "3": {3}, "42": set(),
+        " A@Example.cn ": {1, 2}, "b@example.cn": set(), "not@mail": set(),
+        "13800138000": {1},  # all digits, but no such id: a Chinese mobile number
+        "138 0013 8000": {1}, "+8613800138000": {1}, "dealerA:A-1": {1},
+        "dealerA:13800138000": {3}, "A-1": set(), "+8613900139000:x": {2}, "": set(),
+        "123456789012": set(),
+    }
     with app.transaction() as uow:
-        batch = match_references(uow, references)
-        assert batch == {ref: matching_ids(uow, ref) for ref in references}
+        assert match_references(uow, list(expected)) == expected
         by_source = match_references(uow, ["A-1", "13800138000", "nope"], source="dealerA")
-        assert by_source == {
-            ref: matching_ids(uow, ref, source="dealerA") for ref in ["A-1", "13800138000", "nope"]
-        }
-    assert batch["1"] == {1} and len(batch[" A@Example.cn "]) == 2
+        assert by_source == {"A-1": {1}, "13800138000": {3}, "nope": set()}
 
 
 def test_a_failing_hook_rolls_back_its_batch_and_stops(
