@@ -72,11 +72,13 @@ class TaskDonePayload(BaseModel):
 
 @hookimpl
 def register_settings(register: Callable[..., None]) -> None:
+    """The core's settings section."""
     register(CORE_SECTION, CoreSettings)
 
 
 @hookimpl
 def register_interaction_kinds(register: Callable[..., None]) -> None:
+    """The generic kinds every edition has: notes, contacts, purchases, completed tasks."""
     register("core.note", schema=NotePayload, description="internal note", default_channel="other")
     register("core.contact", schema=ContactPayload, description="a call, email, visit or message")
     register("core.purchase", schema=PurchasePayload, description="a purchase; revenue is its amount")
@@ -85,6 +87,7 @@ def register_interaction_kinds(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_models(register: Callable[..., None]) -> None:
+    """The core's tables and its Alembic branch ("core")."""
     register(*CORE_TABLES, migrations=Path(__file__).parent / "migrations" / "versions")
 
 
@@ -99,6 +102,7 @@ def purge_job_history(uow: UnitOfWork, due_at: dt.datetime) -> str:
 
 @hookimpl
 def register_jobs(register: Callable[..., None]) -> None:
+    """Housekeeping of the job runner's own history."""
     register(
         "core.purge_job_history",
         purge_job_history,

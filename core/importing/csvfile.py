@@ -23,6 +23,7 @@ _UNDECODED = re.compile("[\x00\udc80-\udcff]")
 
 
 def codec_name(encoding: str | None) -> str:
+    """The codec's canonical name (UTF-8 by default); an unknown one is an error."""
     try:
         name = codecs.lookup(encoding or "utf-8").name
     except LookupError:
@@ -32,6 +33,7 @@ def codec_name(encoding: str | None) -> str:
 
 
 def open_text(path: Path, codec: str) -> IO[str]:
+    """Open the file as text for the csv module, keeping undecodable bytes visible."""
     # Undecodable bytes become lone surrogates instead of an exception: the decoder
     # works ahead in blocks, so only the parsed row can tell where the bad bytes are.
     try:
