@@ -23,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from guanxi.access.principal import SYSTEM, Principal, load_principal
+from guanxi.access.registry import AccessRegistry
 from guanxi.editions import Edition, load_edition
-from guanxi.errors import ConfigError
+from guanxi.errors import AccessDenied, ConfigError
 from guanxi.plugins import LoadedPlugin, PluginLoader, discover_entry_points, make_plugin_manager
 from guanxi.registry import Registry
 from guanxi.settings import (
@@ -44,17 +46,22 @@ PROJECT_KEYS = {"edition", "plugins"}
 
 
 class UnitOfWork:
-    """One transaction: the session, the app, the acting staff user and "now".
+    """One transaction: the session, the app, the acting principal and "now".
 
     Service functions take it as their first argument; event hooks receive it, so what a
     plugin writes in reaction to an event commits or rolls back with the event itself.
     """
 
-    def __init__(self, app: App, session: Session, *, actor_id: int | None, now: dt.datetime):
+    def __init__(self, app: App, session: Session, *, principal: Principal, now: dt.datetime):
         self.app = app
         self.session = session
-        self.actor_id = actor_id
+        self.principal = principal
         self.now = now
+
+    @property
+    def actor_id(self) -> int | None:
+        """The acting staff user's id (None for the system)."""
+        return self.principal.staff_id
 
     @property
     def hook(self) -> Any:
@@ -73,6 +80,7 @@ class App:
         pm: pluggy.PluginManager,
         plugins: dict[str, LoadedPlugin],
         registry: Registry,
+        access: AccessRegistry,
         sections: dict[str, ResolvedSection],
     ):
         self.project_dir = project_dir
@@ -80,6 +88,7 @@ class App:
         self.pm = pm
         self.plugins = plugins
         self.registry = registry
+        self.access = access
         self._sections = sections
         self._engine: Engine | None = None
 
@@ -166,11 +175,43 @@ class App:
 
     @contextmanager
     def transaction(
-        self, *, actor_id: int | None = None, now: dt.datetime | None = None
+        self,
+        *,
+        as_user: str | None = None,
+        principal: Principal | None = None,
+        now: dt.datetime | None = None,
     ) -> Iterator[UnitOfWork]:
-        """Run a unit of work: commit when the block ends, roll back if it raises."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield UnitOfWork(self, session, actor_id=actor_id, now=now or self.now())
+        """Run a unit of work: commit when the block ends, roll back if it raises.
+
+        It acts as the staff user ``as_user`` (whose roles and record policies then
+        apply to every query), as ``principal``, or by default as the system. A refusal
+        (:class:`AccessDenied`) is audited after the rollback, so it is kept.
+        """
+        from guanxi import audit
+        from guanxi.access.enforce import install
+
+        when = now or self.now()
+        acting = principal
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                if acting is None:
+                    acting = SYSTEM if as_user is None else load_principal(self, session, as_user)
+                uow = UnitOfWork(self, session, principal=acting, now=when)
+                session.info["uow"] = uow
+                install(uow)
+                audit.install(uow)
+                yield uow
+        except AccessDenied as exc:
+            if acting is not None:
+                self._audit_refusal(acting, exc)
+            raise
+
+    def _audit_refusal(self, principal: Principal, exc: AccessDenied) -> None:
+        from guanxi import audit
+
+        with Session(self.engine) as session, session.begin():
+            uow = UnitOfWork(self, session, principal=principal, now=self.now())
+            audit.record(uow, [audit.Event("denied", exc.entity or "-", detail=str(exc))])
 
     def local_time(self, value: dt.datetime) -> dt.datetime:
         """``value`` in the edition's display time zone."""
@@ -188,9 +229,11 @@ def _plugin_lists(project: Mapping[str, Any], environ: Mapping[str, str]) -> tup
     return enable, disable
 
 
-def _call_registrations(pm: pluggy.PluginManager, registry: Registry) -> None:
+def _call_registrations(pm: pluggy.PluginManager, registry: Registry, access: AccessRegistry) -> None:
     """Call each ``register_*`` hook once per plugin with a ``register`` bound to it."""
     hooks = {
+        "register_entities": access.entities_registrar,
+        "register_access_policies": access.policies_registrar,
         "register_settings": registry.settings_registrar,
         "register_interaction_kinds": registry.kinds_registrar,
         "register_custom_fields": registry.custom_fields_registrar,
@@ -249,7 +292,8 @@ def create_app(
     loaded = loader.load(wanted, core=core_plugin, disabled=disabled)
 
     registry = Registry()
-    _call_registrations(pm, registry)
+    access = AccessRegistry()
+    _call_registrations(pm, registry, access)
     edition_fields = the_edition.custom_fields_model()
     if edition_fields is not None:
         registry.custom_fields_registrar(f"edition:{the_edition.name}")(edition_fields)
@@ -278,8 +322,12 @@ def create_app(
         pm=pm,
         plugins=loaded,
         registry=registry,
+        access=access,
         sections=sections,
     )
+    from guanxi.access.enforce import check_roles
+
+    check_roles(app)
     app.hook.app_ready(app=app)
     return app
 

@@ -14,10 +14,31 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete
 
-from guanxi import __version__
+from guanxi import __version__, audit
+from guanxi.access.principal import AccessSettings
 from guanxi.hookspecs import hookimpl
-from guanxi.models import CORE_TABLES, JobRun
+from guanxi.models import (
+    CORE_TABLES,
+    ConsentEvent,
+    ContactPoint,
+    Customer,
+    CustomerRole,
+    CustomerRollup,
+    CustomerTag,
+    ExternalIdentity,
+    Interaction,
+    JobRun,
+    LegalHold,
+    SpecialDate,
+    Staff,
+    StaffRole,
+    Task,
+    Team,
+    TeamMember,
+)
 from guanxi.plugins import Plugin
+from guanxi.privacy import PrivacySettings, apply_retention
+from guanxi.records import CustomerChange, CustomerRecord, InteractionRecord
 from guanxi.settings import CORE_SECTION, CoreSettings
 
 if TYPE_CHECKING:
@@ -72,8 +93,87 @@ class TaskDonePayload(BaseModel):
 
 @hookimpl
 def register_settings(register: Callable[..., None]) -> None:
-    """The core's settings section."""
+    """The core's settings sections: core, access (roles) and privacy."""
     register(CORE_SECTION, CoreSettings)
+    register("access", AccessSettings)
+    register("privacy", PrivacySettings)
+
+
+class ConsentPayload(BaseModel):
+    """``core.consent_changed``: consent given or withdrawn (also in consent_event)."""
+
+    model_config = ConfigDict(extra="forbid")
+    purpose: str
+    channel: str
+    granted: bool
+    source: str
+
+
+@hookimpl
+def register_entities(register: Callable[..., None]) -> None:
+    """The core's entities, for access control, the audit log and erasure."""
+    register("customer", Customer, customer_column="id", personal_fields=(
+        "name", "family_name", "given_name", "gender", "birth_date", "occupation", "interests",
+        "care_notes", "custom"), description="people and organisations")
+    register("customer_role", CustomerRole, customer_column="customer_id")
+    register("customer_tag", CustomerTag, customer_column="customer_id", personal_fields=("tag",))
+    register("contact_point", ContactPoint, customer_column="customer_id",
+             personal_fields=("value", "normalized", "label"))
+    register("external_identity", ExternalIdentity, customer_column="customer_id",
+             personal_fields=("external_id",))
+    register("special_date", SpecialDate, customer_column="customer_id",
+             personal_fields=("label", "date", "month_day", "note"))
+    register("customer_rollup", CustomerRollup, customer_column="customer_id")
+    register("interaction", Interaction, customer_column="customer_id", owner_column="actor_id",
+             personal_fields=("subject", "payload"))
+    register("task", Task, customer_column="customer_id", owner_column="assignee_id",
+             personal_fields=("title", "notes"))
+    register("consent", ConsentEvent, customer_column="customer_id", personal_fields=("source",))
+    register("legal_hold", LegalHold, customer_column="customer_id")
+    register("staff", Staff)
+    register("team", Team)
+    register("team_member", TeamMember)
+    register("staff_role", StaffRole)
+
+
+def _ranges(ids: list[int]) -> list[list[int]]:
+    """Ids as ``[first, last]`` runs: a batch of 5,000 consecutive ids is one pair."""
+    runs: list[list[int]] = []
+    for value in sorted(ids):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return runs
+
+
+@hookimpl
+def customers_created(uow: UnitOfWork, customers: list[CustomerRecord]) -> None:
+    """Audit a batch of new customers by id (their values are in the records)."""
+    ids = [c.id for c in customers if c.id is not None]
+    only = ids[0] if len(ids) == 1 else None
+    audit.record(uow, [audit.Event("create", "customer", only, only,
+                                   {"ids": _ranges(ids), "count": len(ids)})])
+
+
+@hookimpl
+def customers_updated(uow: UnitOfWork, changes: list[CustomerChange]) -> None:
+    """Audit each changed customer with the old and new values of what changed."""
+    audit.record(uow, [
+        audit.Event("update", "customer", c.customer_id, c.customer_id,
+                    {name: [c.before[name], c.after[name]] for name in c.after})
+        for c in changes
+    ])
+
+
+@hookimpl
+def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
+    """Audit a batch of logged interactions by id (the log itself is append-only)."""
+    ids = [i.id for i in interactions if i.id is not None]
+    customers = {i.customer_id for i in interactions}
+    only = next(iter(customers)) if len(customers) == 1 else None
+    audit.record(uow, [audit.Event("create", "interaction", ids[0] if len(ids) == 1 else None,
+                                   only, {"ids": _ranges(ids), "count": len(ids)})])
 
 
 @hookimpl
@@ -83,6 +183,7 @@ def register_interaction_kinds(register: Callable[..., None]) -> None:
     register("core.contact", schema=ContactPayload, description="a call, email, visit or message")
     register("core.purchase", schema=PurchasePayload, description="a purchase; revenue is its amount")
     register("core.task_done", schema=TaskDonePayload, description="a follow-up task was completed")
+    register("core.consent_changed", schema=ConsentPayload, description="consent given or withdrawn")
 
 
 @hookimpl
@@ -103,6 +204,12 @@ def purge_job_history(uow: UnitOfWork, due_at: dt.datetime) -> str:
 @hookimpl
 def register_jobs(register: Callable[..., None]) -> None:
     """Housekeeping of the job runner's own history."""
+    register(
+        "core.privacy_retention",
+        apply_retention,
+        daily_at="02:00",
+        description="clear old interaction payloads and erase long-inactive customers, as configured",
+    )
     register(
         "core.purge_job_history",
         purge_job_history,

@@ -18,7 +18,7 @@ from guanxi.app import App, UnitOfWork
 from guanxi.records import CustomerRecord
 from guanxi.services.customers import add_customers
 from guanxi.services.interactions import log_interactions
-from guanxi.services.staff import add_member, add_staff, add_team
+from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from guanxi.services.tasks import create_task
 
 FAMILY_NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
@@ -50,6 +50,16 @@ def _mobile(rng: random.Random, used: set[str]) -> str:
             return number
 
 
+def _demo_role(uow: UnitOfWork, index: int, lead: bool) -> str:
+    """The first demo user administers, team leads manage, the others are agents.
+
+    An edition with roles of its own gets its first role for everybody.
+    """
+    roles = uow.app.settings_for("access").roles
+    wanted = "admin" if index == 0 else "manager" if lead else "agent"
+    return wanted if wanted in roles else next(iter(roles))
+
+
 def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int) -> list[str]:
     team_names = []
     for name, description in TEAMS[: max(1, teams)]:
@@ -60,8 +70,9 @@ def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int) -> list[
         username = f"{PINYIN[index % len(PINYIN)]}.{index + 1}"
         add_staff(uow, username=username, display_name=_person_name(rng),
                   email=f"{username}@guanxi.example")
-        add_member(uow, team=team_names[index % len(team_names)], staff=username,
-                   lead=index < len(team_names))
+        lead = index < len(team_names)
+        add_member(uow, team=team_names[index % len(team_names)], staff=username, lead=lead)
+        grant_role(uow, staff=username, role=_demo_role(uow, index, lead))
         usernames.append(username)
     return usernames
 

@@ -19,7 +19,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from guanxi.errors import EditionError
 
@@ -98,7 +98,9 @@ class Edition:
                     f"edition {self.name!r}: custom field {name!r} has unknown type {kind!r} "
                     f"(one of {', '.join(FIELD_TYPES)})"
                 )
-            fields[name] = (annotation | None, None)
+            extra = {"sensitive": True} if spec.get("sensitive") else None
+            fields[name] = (annotation | None, Field(None, json_schema_extra=extra,
+                                                     description=spec.get("description")))
         model_name = "".join(part.title() for part in re.split(r"[-_]", self.name))
         return create_model(f"{model_name}EditionFields", **fields)
 

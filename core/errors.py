@@ -94,3 +94,11 @@ def first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+class AccessDenied(GuanxiError):
+    """The acting user may not do this (the refusal is audited)."""
+
+    def __init__(self, message: str, *, entity: str | None = None):
+        self.entity = entity
+        super().__init__(message)

@@ -19,7 +19,7 @@ the marker's project name ``"guanxi"`` keeps them apart from other pluggy users.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -131,6 +131,33 @@ def register_reports(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_entities(register: Callable[..., None]) -> None:
+    """Declare the plugin's entities to access control, the audit log and privacy.
+
+    Fires once while the application is built. ``register(name, model, *,
+    customer_column=None, owner_column=None, sensitive_fields=(), personal_fields=(),
+    audited=True, description="")``: ``model`` is a table class; ``customer_column`` ties
+    a row to its customer (a row is visible to whoever sees that customer);
+    ``owner_column`` names a staff column that also makes the row visible to that staff
+    user; ``personal_fields`` are columns erasure must clear. Permissions are then
+    ``<name>:<action>`` for the actions read, create, update, delete, export and erase;
+    every ORM write of an audited entity is audited with its old and new values.
+    Returns nothing.
+    """
+
+
+@hookspec
+def register_access_policies(register: Callable[..., None]) -> None:
+    """Declare record policies that roles can name besides own, team, department, unowned.
+
+    Fires once while the application is built. ``register(name, clause, *,
+    description="")`` with ``clause(principal, customer_table)`` returning a SQL condition
+    on the customer table (``customer_table.c.id.in_(select(...))``), for example "the
+    patients of my care team". Returns nothing.
+    """
+
+
+@hookspec
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
     """Add this plugin's part of an edition's deterministic demo data.
 
@@ -193,6 +220,17 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
     """
 
 
+@hookspec
+def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
+    """Anonymise what the plugin holds about a customer who is being erased.
+
+    Fires inside the erasure's unit of work, after the core anonymised its own rows and
+    before the erasure is audited. Clear or replace personal values; keep amounts,
+    counts and dates so aggregates stay intact. An exception aborts the whole erasure.
+    Returns nothing.
+    """
+
+
 # --------------------------------------------------------------------------- queries
 
 
@@ -218,16 +256,26 @@ def customer_score_contributions(
     """
 
 
+@hookspec
+def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any] | None:
+    """Contribute what the plugin holds about a customer to a personal-data export.
+
+    Fires when ``guanxi privacy export`` (or the API) exports a customer's data. Return a
+    JSON-ready dict (it appears under the plugin's name), or ``None`` if the plugin holds
+    nothing about the customer. Every result is kept.
+    """
+
+
 HOOK_FAMILIES: dict[str, tuple[str, ...]] = {
     "registration": (
         "register_settings", "register_custom_fields", "register_interaction_kinds",
         "register_models", "register_commands", "register_jobs", "register_templates",
-        "register_reports", "demo_data",
+        "register_reports", "register_entities", "register_access_policies", "demo_data",
     ),
     "event": (
         "app_ready", "customers_created", "customers_updated", "customers_merged",
-        "interactions_logged",
+        "interactions_logged", "erase_personal_data",
     ),
-    "query": ("customer_360_sections", "customer_score_contributions"),
+    "query": ("customer_360_sections", "customer_score_contributions", "personal_data"),
 }
 

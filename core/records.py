@@ -66,6 +66,8 @@ class CustomerRecord:
     identities: tuple[IdentityRecord, ...] = ()
     special_dates: tuple[SpecialDateRecord, ...] = ()
     custom: dict[str, Any] = field(default_factory=dict)
+    # Sensitive fields hidden from the reader ("birth_date", "custom.medical_history").
+    masked: tuple[str, ...] = ()
 
     @property
     def primary_email(self) -> str | None:

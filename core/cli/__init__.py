@@ -62,15 +62,13 @@ class CliState:
             self._app.close()
         self._app = None
 
-    def actor_id(self) -> int | None:
-        """The id of the acting staff user (``--as`` or ``core.acting_user``), if any."""
-        username = self.app.settings.acting_user
-        if not username:
-            return None
-        from guanxi.services.staff import get_staff
+    def transaction(self) -> Any:
+        """A unit of work acting as :meth:`as_user` (record policies and permissions apply)."""
+        return self.app.transaction(as_user=self.as_user())
 
-        with self.app.transaction() as uow:
-            return get_staff(uow, username).id
+    def as_user(self) -> str | None:
+        """The staff user commands act as (``--as`` or ``core.acting_user``); None: system."""
+        return self.app.settings.acting_user
 
 
 def _require_sqlite_file(app: App) -> None:
@@ -181,9 +179,9 @@ def cli(
 
 
 def _register_builtin_commands() -> None:
-    from guanxi.cli import admin, customers, importing, interactions, reports, work
+    from guanxi.cli import admin, customers, governance, importing, interactions, reports, work
 
-    for module in (admin, customers, interactions, work, reports, importing):
+    for module in (admin, customers, interactions, work, importing, reports, governance):
         module.register(cli)
 
 

@@ -99,7 +99,7 @@ def add(state: CliState, name: str, kind: str, as_json: bool, **options: Any) ->
     }
     if options["roles"]:
         data["roles"] = list(options["roles"])
-    with state.app.transaction(actor_id=state.actor_id()) as uow:
+    with state.transaction() as uow:
         record = add_customer(uow, **data)
     if as_json:
         print_json(record)
@@ -146,7 +146,7 @@ def update(state: CliState, reference: str, as_json: bool, **options: Any) -> No
     if options["fields"]:
         custom = parse_assignments(options["fields"], "--field")
         changes["custom"] = {k: (None if v == "" else v) for k, v in custom.items()}
-    with state.app.transaction(actor_id=state.actor_id()) as uow:
+    with state.transaction() as uow:
         change = update_customer(uow, resolve_customer(uow, reference), changes)
     if as_json:
         print_json(change)
@@ -168,7 +168,7 @@ def show(state: CliState, reference: str, source: str | None, limit: int, as_jso
     from guanxi.services.customer360 import customer_360
     from guanxi.services.lookup import resolve_customer
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         view = customer_360(uow, resolve_customer(uow, reference, source=source), limit=limit)
     if as_json:
         print_json(view)
@@ -190,7 +190,7 @@ def list_(state: CliState, owner: str | None, as_json: bool, **filters: Any) -> 
     from guanxi.services.lookup import list_customers
     from guanxi.services.staff import get_staff
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         owner_id = get_staff(uow, owner).id if owner else None
         rows = list_customers(uow, owner_id=owner_id, **filters)
     emit(rows, customer_columns(state), as_json=as_json)
@@ -205,7 +205,7 @@ def find(state: CliState, text: str, limit: int, as_json: bool) -> None:
     """Find customers by id, email, phone, SOURCE:ID or part of the name."""
     from guanxi.services.lookup import find_customers
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         rows: list[CustomerRecord] = find_customers(uow, text, limit=limit)
     emit(rows, customer_columns(state), as_json=as_json)
 
@@ -226,7 +226,7 @@ def timeline_command(
     from guanxi.services.interactions import timeline
     from guanxi.services.lookup import resolve_customer
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference, source=source)
         rows: list[InteractionRecord] = timeline(
             uow, customer_id, limit=limit, before_id=before_id, kind_prefix=kind_prefix

@@ -106,14 +106,14 @@ def _import(
     mapping: dict[str, Any] = load_mapping_file(mapping_file) if mapping_file else {}
     mapping.update(parse_assignments(maps, "--map"))
     try:
-        app, actor_id = state.app, state.actor_id()
+        app, as_user = state.app, state.as_user()
     except GuanxiError as exc:
         # Exit status 1 means "some rows were rejected" here; nothing has started yet.
         exc.exit_code = EXIT_NOT_STARTED
         raise
     with _progress(f"importing {kind}", quiet=quiet) as progress:
         report = run_import(
-            kind, app, file, mapping=mapping, actor_id=actor_id, progress=progress, **options
+            kind, app, file, mapping=mapping, as_user=as_user, progress=progress, **options
         )
     if report.ignored_columns:
         click.echo(f"note: columns not imported: {', '.join(report.ignored_columns)} "

@@ -55,10 +55,9 @@ def log(state: CliState, reference: str, ref_source: str | None, payload: str | 
             data["occurred_at"] = dt.datetime.fromisoformat(occurred_at)
         except ValueError:
             raise click.BadParameter(f"{occurred_at!r} is not an ISO date-time", param_hint="--at") from None
-    actor_id = state.actor_id()
-    with state.app.transaction(actor_id=actor_id) as uow:
+    with state.transaction() as uow:
         data["customer_id"] = resolve_customer(uow, reference, source=ref_source)
-        data["actor"] = actor if actor is not None else actor_id
+        data["actor"] = actor if actor is not None else uow.actor_id
         record = log_interaction(uow, **data)
     if as_json:
         print_json(record)
@@ -80,7 +79,7 @@ def list_(state: CliState, reference: str | None, kind_prefix: str | None, limit
     from guanxi.services.interactions import record_from_row
     from guanxi.services.lookup import resolve_customer
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         query = select(Interaction)
         if reference:
             query = query.where(Interaction.customer_id == resolve_customer(uow, reference))

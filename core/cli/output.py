@@ -14,6 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 # Piped output (scripts, tests, `| less`) gets wide tables instead of rich's default of
 # 80 columns, which would wrap every cell; a terminal gets its own width.
@@ -62,7 +63,8 @@ def print_table(
     for header, _ in columns:
         table.add_column(header)
     for row in rows:
-        table.add_row(*("" if (v := get(row)) is None else str(v) for _, get in columns))
+        # Text, not markup: a customer named "[bold]x" or "[erased]" is shown as written.
+        table.add_row(*(Text("" if (v := get(row)) is None else str(v)) for _, get in columns))
     console().print(table)
 
 

@@ -36,7 +36,7 @@ def report_run(state: CliState, name: str, options: tuple[str, ...], as_json: bo
     if found is None:
         known = ", ".join(sorted(state.app.registry.reports)) or "none"
         raise ConfigError(f"no report {name!r} (known: {known})")
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         result = found.func(uow, **parse_assignments(options, "--option"))
     if as_json or not isinstance(result, dict):
         print_json(result)

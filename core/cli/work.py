@@ -29,7 +29,7 @@ def staff_add(state: CliState, username: str, display_name: str, email: str | No
     """Add a staff user."""
     from guanxi.services.staff import add_member, add_staff
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         user = add_staff(uow, username=username, display_name=display_name, email=email, phone=phone)
         if team:
             add_member(uow, team=team, staff=username, lead=lead)
@@ -43,7 +43,7 @@ def staff_list(state: CliState, as_json: bool) -> None:
     """List staff users."""
     from guanxi.services.staff import list_staff
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         rows = list_staff(uow)
     emit(rows, [("id", lambda s: s.id), ("username", lambda s: s.username),
                 ("name", lambda s: s.display_name), ("email", lambda s: s.email),
@@ -64,7 +64,7 @@ def team_add(state: CliState, name: str, parent: str | None, description: str) -
     """Add a team."""
     from guanxi.services.staff import add_team
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         created = add_team(uow, name=name, parent=parent, description=description)
     click.echo(f"added team {created.name} ({created.id})")
 
@@ -77,7 +77,7 @@ def team_members_command(state: CliState, name: str, as_json: bool) -> None:
     """List a team's members."""
     from guanxi.services.staff import team_members
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         rows = team_members(uow, name)
     emit(rows, [("username", lambda r: r[0].username), ("name", lambda r: r[0].display_name),
                 ("lead", lambda r: r[1])], as_json=as_json)
@@ -115,7 +115,7 @@ def task_add(state: CliState, reference: str, title: str, due: str, assignee: st
         due_at = dt.datetime.fromisoformat(due)
     except ValueError:
         raise click.BadParameter(f"{due!r} is not an ISO date-time", param_hint="--due") from None
-    with state.app.transaction(actor_id=state.actor_id()) as uow:
+    with state.transaction() as uow:
         created = create_task(uow, customer_id=resolve_customer(uow, reference), title=title,
                               due_at=due_at, assignee=assignee, priority=priority, notes=notes)
     if as_json:
@@ -138,7 +138,7 @@ def task_list(state: CliState, reference: str | None, assignee: str | None, stat
     from guanxi.services.lookup import resolve_customer
     from guanxi.services.tasks import list_tasks
 
-    with state.app.transaction() as uow:
+    with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference) if reference else None
         rows = list_tasks(uow, customer_id=customer_id, assignee=assignee, status=status,
                           due_before=uow.now if overdue else None, limit=limit)
@@ -153,7 +153,7 @@ def task_done(state: CliState, task_id: int, outcome: str | None) -> None:
     """Complete a task (logged on the customer's timeline)."""
     from guanxi.services.tasks import complete_task
 
-    with state.app.transaction(actor_id=state.actor_id()) as uow:
+    with state.transaction() as uow:
         complete_task(uow, task_id, outcome=outcome)
     click.echo(f"task {task_id} done")
 
@@ -165,7 +165,7 @@ def task_cancel(state: CliState, task_id: int) -> None:
     """Cancel a task."""
     from guanxi.services.tasks import cancel_task
 
-    with state.app.transaction(actor_id=state.actor_id()) as uow:
+    with state.transaction() as uow:
         cancel_task(uow, task_id)
     click.echo(f"task {task_id} cancelled")
 

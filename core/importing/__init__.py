@@ -160,14 +160,14 @@ def _resolve_customers(
 
 def _run_batch(
     app: App, kind: str, mapping: ColumnMapping, batch: list[tuple[int, list[str]]], *,
-    source: str | None, dry_run: bool, actor_id: int | None,
+    source: str | None, dry_run: bool, as_user: str | None,
 ) -> tuple[int, list[Reject]]:
     """Validate and store one batch in one transaction; return stored count and rejects."""
     rejects: list[Reject] = []
     pending = _convert(mapping, batch, rejects)
     stored = 0
     try:
-        with app.transaction(actor_id=actor_id) as uow:
+        with app.transaction(as_user=as_user) as uow:
             validate: Callable[..., Any] = customers.validate_customers
             insert: Callable[..., Any] = customers.insert_customers
             if kind == INTERACTIONS:
@@ -210,7 +210,7 @@ def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     rejects: Path | str | None = None,
     dry_run: bool = False,
-    actor_id: int | None = None,
+    as_user: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a CSV file of ``kind`` (``"customers"`` or ``"interactions"``).
@@ -247,7 +247,7 @@ def run_import(
                 try:
                     stored, rejected = _run_batch(
                         app, kind, checked.mapping, batch, source=source, dry_run=dry_run,
-                        actor_id=actor_id,
+                        as_user=as_user,
                     )
                 except Exception as exc:  # a plugin's hook may raise anything
                     stored_before = (

@@ -8,6 +8,7 @@ from guanxi.models.customer import (
     ExternalIdentity,
     SpecialDate,
 )
+from guanxi.models.governance import AuditEntry, ConsentEvent, LegalHold, StaffRole
 from guanxi.models.interaction import CustomerRollup, Interaction
 from guanxi.models.staff import Staff, Team, TeamMember
 from guanxi.models.work import JobRun, JobState, Task
@@ -15,10 +16,11 @@ from guanxi.models.work import JobRun, JobState, Task
 CORE_TABLES = [
     Staff, Team, TeamMember, Customer, CustomerRole, CustomerTag, ContactPoint,
     ExternalIdentity, SpecialDate, Interaction, CustomerRollup, Task, JobState, JobRun,
+    StaffRole, AuditEntry, ConsentEvent, LegalHold,
 ]
 
 __all__ = [
-    "CORE_TABLES", "ContactPoint", "Customer", "CustomerRole", "CustomerRollup",
+    "CORE_TABLES", "AuditEntry", "ConsentEvent", "LegalHold", "StaffRole", "ContactPoint", "Customer", "CustomerRole", "CustomerRollup",
     "CustomerTag", "ExternalIdentity", "Interaction", "JobRun", "JobState", "SpecialDate",
     "Staff", "Task", "Team", "TeamMember",
 ]

@@ -50,6 +50,8 @@ class Customer(SQLModel, table=True):
     custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # Set when the person's data was erased (anonymised); the row stays for aggregates.
+    erased_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CustomerRole(SQLModel, table=True):

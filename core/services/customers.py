@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import select
 
+from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.db.bulk import BulkInserter, allocate_ids, with_ids
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
@@ -201,6 +202,7 @@ def validate_customers(
     owners, checks organisations exist and are organisations, and refuses an external
     identity that already belongs to a customer or appears twice in the batch.
     """
+    require(uow, "customer", "create")
     good: list[tuple[int, CustomerRecord, str | int | None]] = []
     errors: list[ValidationError] = []
     for number, row in enumerate(rows, start=first_row):
@@ -273,6 +275,7 @@ def _replace(record: CustomerRecord, **changes: Any) -> CustomerRecord:
 
 def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list[CustomerRecord]:
     """Store validated records in a few ``executemany`` statements; fire the batch hook."""
+    require(uow, "customer", "create")
     if not records:
         return []
     connection = uow.session.connection()
@@ -357,8 +360,8 @@ def add_customer(uow: UnitOfWork, **fields: Any) -> CustomerRecord:
 
 
 def require_customer(uow: UnitOfWork, customer_id: int) -> Customer:
-    """Return the customer row or raise :class:`NotFoundError`."""
-    customer = uow.session.get(Customer, customer_id)
+    """Return the customer row (if the principal may see it) or raise :class:`NotFoundError`."""
+    customer = uow.session.exec(select(Customer).where(Customer.id == customer_id)).first()
     if customer is None:
         raise NotFoundError(f"no customer with id {customer_id}")
     return customer

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import select
 
+from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
 from guanxi.db.bulk import BulkInserter, allocate_ids, with_ids
 from guanxi.db.types import to_minor
@@ -128,6 +129,7 @@ def validate_interactions(
     customer exists, actors are staff users, and a correction names an interaction of
     the same customer.
     """
+    require(uow, "interaction", "create")
     parsed: list[tuple[int, InteractionRecord, Any]] = []
     errors: list[ValidationError] = []
     for number, row in enumerate(rows, start=first_row):
@@ -139,7 +141,9 @@ def validate_interactions(
         actor = row.actor if isinstance(row, InteractionIn) else row.get("actor")
         parsed.append((number, record, actor if actor not in ("", None) else None))
 
-    customers = _existing(uow, Customer.__table__.c.id, {r.customer_id for _, r, _ in parsed})  # type: ignore[attr-defined]
+    customers = filter_visible(
+        uow, _existing(uow, Customer.__table__.c.id, {r.customer_id for _, r, _ in parsed})  # type: ignore[attr-defined]
+    )
     actor_names = {a for _, _, a in parsed if isinstance(a, str)}
     actor_ids = {a for _, _, a in parsed if isinstance(a, int)}
     staff_by_name: dict[Any, int] = {}
@@ -189,6 +193,7 @@ def insert_interactions(
     uow: UnitOfWork, records: Sequence[InteractionRecord]
 ) -> list[InteractionRecord]:
     """Append validated records, update rollups, fire ``interactions_logged`` once."""
+    require(uow, "interaction", "create")
     if not records:
         return []
     connection = uow.session.connection()
@@ -246,6 +251,7 @@ def timeline(
     kind_prefix: str | None = None,
 ) -> list[InteractionRecord]:
     """A customer's interactions, newest first; page with ``before_id`` (keyset)."""
+    require(uow, "interaction", "read")
     query = select(Interaction).where(Interaction.customer_id == customer_id)
     if kind_prefix:
         query = query.where(Interaction.kind.startswith(kind_prefix))  # type: ignore[attr-defined]

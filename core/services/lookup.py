@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from sqlalchemy import or_
 from sqlmodel import select
 
+from guanxi.access.enforce import require
+from guanxi.access.sensitive import SensitiveFields
 from guanxi.app import UnitOfWork
 from guanxi.errors import AmbiguousReferenceError, NotFoundError
 from guanxi.models import (
@@ -50,9 +52,10 @@ def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[Custome
     for day in session.exec(select(SpecialDate).where(SpecialDate.customer_id.in_(ids))):  # type: ignore[attr-defined]
         dates.setdefault(day.customer_id, []).append(SpecialDateRecord(day.label, day.date, day.note))
     records = []
+    protect = SensitiveFields(uow)
     for c in customers:
         assert c.id is not None
-        records.append(
+        records.append(protect(
             CustomerRecord(
                 id=c.id, kind=c.kind, name=c.name, lifecycle_stage=c.lifecycle_stage,
                 roles=tuple(sorted(roles.get(c.id, []))), family_name=c.family_name,
@@ -65,13 +68,19 @@ def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[Custome
                 identities=tuple(identities.get(c.id, [])),
                 special_dates=tuple(dates.get(c.id, [])), custom=dict(c.custom or {}),
             )
-        )
+        ))
+    protect.audit_reads()
     return records
 
 
 def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
-    """The full record of one customer; :class:`NotFoundError` if there is none."""
-    row = uow.session.get(Customer, customer_id)
+    """The full record of one customer; :class:`NotFoundError` if there is none.
+
+    Through an ORM query, so a customer the principal may not see is not found either
+    (its existence does not leak).
+    """
+    require(uow, "customer", "read")
+    row = uow.session.exec(select(Customer).where(Customer.id == customer_id)).first()
     if row is None:
         raise NotFoundError(f"no customer with id {customer_id}")
     return load_records(uow, [row])[0]
@@ -96,6 +105,7 @@ def resolve_customer(uow: UnitOfWork, reference: str, *, source: str | None = No
 
 def find_customers(uow: UnitOfWork, text: str, *, limit: int = 20) -> list[CustomerRecord]:
     """Search by reference (id, email, phone, identity) or by part of the name."""
+    require(uow, "customer", "read")
     ids = matching_ids(uow, text)
     query = select(Customer)
     name_match = Customer.name.contains(text.strip())  # type: ignore[attr-defined]
@@ -115,6 +125,7 @@ def list_customers(
     limit: int = 50,
 ) -> list[CustomerRecord]:
     """A page of customers in id order, filtered; page on with ``after_id`` (keyset)."""
+    require(uow, "customer", "read")
     query = select(Customer)
     if role is not None:
         query = query.where(Customer.id.in_(select(CustomerRole.customer_id).where(CustomerRole.role == role)))  # type: ignore[union-attr]

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from guanxi.access.enforce import filter_visible
 from guanxi.app import UnitOfWork
 from guanxi.models import ContactPoint, Customer, ExternalIdentity
 from guanxi.normalize import normalize_email, normalize_phone
@@ -126,4 +127,5 @@ def match_references(
             elif len(candidates) > 1:
                 following[ref] = candidates[1:]
         pending = following
-    return found
+    visible = filter_visible(uow, {cid for ids in found.values() for cid in ids})
+    return {ref: ids & visible for ref, ids in found.items()}

@@ -6,9 +6,10 @@ import re
 
 from sqlmodel import select
 
+from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Staff, Team, TeamMember
+from guanxi.models import Staff, StaffRole, Team, TeamMember
 from guanxi.normalize import normalize_email
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -23,6 +24,7 @@ def add_staff(
     phone: str | None = None,
 ) -> Staff:
     """Create a staff user; the username is lower-case letters, digits, ``.``, ``_``, ``-``."""
+    require(uow, "staff", "create")
     if not USERNAME_PATTERN.match(username):
         raise ValidationError("username", f"{username!r} must be lower-case letters, digits, . _ -")
     if not display_name.strip():
@@ -63,6 +65,7 @@ def add_team(
     uow: UnitOfWork, *, name: str, description: str = "", parent: str | None = None
 ) -> Team:
     """Create a team (department), optionally under a parent team."""
+    require(uow, "team", "create")
     if not name.strip():
         raise ValidationError("name", "is required")
     if uow.session.exec(select(Team).where(Team.name == name)).first() is not None:
@@ -84,6 +87,7 @@ def get_team(uow: UnitOfWork, name: str) -> Team:
 
 def add_member(uow: UnitOfWork, *, team: str, staff: str | int, lead: bool = False) -> TeamMember:
     """Put a staff user in a team (as its lead if ``lead``); idempotent."""
+    require(uow, "team_member", "create")
     the_team = get_team(uow, team)
     the_staff = get_staff(uow, staff)
     member = uow.session.get(TeamMember, (the_team.id, the_staff.id))
@@ -106,3 +110,36 @@ def team_members(uow: UnitOfWork, team: str) -> list[tuple[Staff, bool]]:
         .order_by(Staff.username)
     )
     return [(staff, bool(lead)) for staff, lead in uow.session.exec(query)]
+
+
+def grant_role(uow: UnitOfWork, *, staff: str | int, role: str) -> StaffRole:
+    """Give a staff user a role (one of the ``access.roles`` settings); idempotent."""
+    require(uow, "staff_role", "create")
+    roles = uow.app.settings_for("access").roles
+    if role not in roles:
+        raise ValidationError("role", f"unknown role {role!r} (one of {', '.join(sorted(roles))})")
+    user = get_staff(uow, staff)
+    existing = uow.session.get(StaffRole, (user.id, role))
+    if existing is not None:
+        return existing
+    granted = StaffRole(staff_id=user.id, role=role)  # type: ignore[arg-type]
+    uow.session.add(granted)
+    uow.session.flush()
+    return granted
+
+
+def revoke_role(uow: UnitOfWork, *, staff: str | int, role: str) -> None:
+    """Take a role away from a staff user."""
+    require(uow, "staff_role", "delete")
+    user = get_staff(uow, staff)
+    existing = uow.session.get(StaffRole, (user.id, role))
+    if existing is None:
+        raise NotFoundError(f"{user.username} does not hold the role {role!r}")
+    uow.session.delete(existing)
+    uow.session.flush()
+
+
+def roles_of(uow: UnitOfWork, staff: str | int) -> list[str]:
+    """The roles granted to a staff user (without the default roles)."""
+    user = get_staff(uow, staff)
+    return sorted(uow.session.exec(select(StaffRole.role).where(StaffRole.staff_id == user.id)))

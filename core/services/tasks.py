@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import select
 
+from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Task
@@ -27,6 +28,7 @@ def create_task(
     source: str | None = None,
 ) -> Task:
     """Create an open task on a customer; a naive ``due_at`` is in display time."""
+    require(uow, "task", "create")
     require_customer(uow, customer_id)
     if not title.strip():
         raise ValidationError("title", "is required")
@@ -46,8 +48,8 @@ def create_task(
 
 
 def get_task(uow: UnitOfWork, task_id: int) -> Task:
-    """A task by id; :class:`NotFoundError` if there is none."""
-    task = uow.session.get(Task, task_id)
+    """A task by id (if the principal may see it); :class:`NotFoundError` if not."""
+    task = uow.session.exec(select(Task).where(Task.id == task_id)).first()
     if task is None:
         raise NotFoundError(f"no task with id {task_id}")
     return task
@@ -55,6 +57,7 @@ def get_task(uow: UnitOfWork, task_id: int) -> Task:
 
 def complete_task(uow: UnitOfWork, task_id: int, *, outcome: str | None = None) -> Task:
     """Mark an open task done and log ``core.task_done`` on the customer's timeline."""
+    require(uow, "task", "update")
     task = get_task(uow, task_id)
     if task.status != "open":
         raise ValidationError("status", f"task {task_id} is {task.status}, not open")
@@ -71,6 +74,7 @@ def complete_task(uow: UnitOfWork, task_id: int, *, outcome: str | None = None) 
 
 def cancel_task(uow: UnitOfWork, task_id: int) -> Task:
     """Cancel an open task."""
+    require(uow, "task", "update")
     task = get_task(uow, task_id)
     if task.status != "open":
         raise ValidationError("status", f"task {task_id} is {task.status}, not open")
@@ -90,6 +94,7 @@ def list_tasks(
     limit: int = 100,
 ) -> list[Task]:
     """Tasks ordered by due date, filtered by customer, assignee, status and due date."""
+    require(uow, "task", "read")
     if status is not None and status not in TASK_STATUSES:
         raise ValidationError("status", f"must be one of {', '.join(TASK_STATUSES)}")
     query = select(Task)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import ContactPoint, Customer, CustomerRole, CustomerTag, ExternalIdentity, SpecialDate
@@ -135,6 +136,7 @@ def update_customer(uow: UnitOfWork, customer_id: int, changes: Mapping[str, Any
     ``remove_tags``, ``add_emails``, ``add_phones``, ``add_addresses`` and
     ``add_identities``. A bad value raises :class:`ValidationError`; nothing is written.
     """
+    require(uow, "customer", "update")
     before = get_customer(uow, customer_id)
     merged = _apply(as_input(before), changes)
     after = validate_customer(uow, merged)
