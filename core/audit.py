@@ -92,12 +92,14 @@ def record(uow: UnitOfWork, events: Sequence[Event]) -> None:
     principal = uow.principal
     rows = []
     for event in events:
+        # Stored as its JSON form (dates and decimals as text), which is what is read back.
+        changes = _jsonable(event.changes) or {}
         row = {
             "at": uow.now, "actor_id": principal.staff_id, "actor": principal.username,
             "action": event.action, "entity": event.entity,
             "entity_id": None if event.entity_id is None else str(event.entity_id),
-            "customer_id": event.customer_id, "changes": event.changes,
-            "changes_digest": digest(event.changes), "detail": event.detail, "erased": False,
+            "customer_id": event.customer_id, "changes": changes,
+            "changes_digest": digest(changes), "detail": event.detail, "erased": False,
         }
         row["prev_hash"] = previous
         row["hash"] = previous = chain_hash(previous, row)
