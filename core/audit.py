@@ -177,11 +177,12 @@ def verify(connection: Connection, *, batch: int = 10_000) -> tuple[int, list[Pr
     previous = GENESIS
     checked = 0
     problems: list[Problem] = []
-    last_id = 0
+    last_id: int | None = None  # not 0: a row numbered 0 or below must be walked too
     while True:
-        rows = connection.execute(
-            select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
-        ).mappings().all()
+        query = select(table).order_by(table.c.id).limit(batch)
+        if last_id is not None:
+            query = query.where(table.c.id > last_id)
+        rows = connection.execute(query).mappings().all()
         if not rows:
             return checked, problems
         for row in rows:
