@@ -124,7 +124,9 @@ def register_entities(register: Callable[..., None]) -> None:
     register("special_date", SpecialDate, customer_column="customer_id",
              personal_fields=("label", "date", "month_day", "note"))
     register("customer_rollup", CustomerRollup, customer_column="customer_id")
-    register("interaction", Interaction, customer_column="customer_id", owner_column="actor_id",
+    # No owner column: logging an interaction is no grant to see a customer one may not
+    # see (a task, by contrast, is work assigned to its assignee).
+    register("interaction", Interaction, customer_column="customer_id",
              personal_fields=("subject", "payload"))
     register("task", Task, customer_column="customer_id", owner_column="assignee_id",
              personal_fields=("title", "notes"))

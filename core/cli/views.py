@@ -46,6 +46,7 @@ def print_360(app: App, view: Customer360) -> None:
         ("interests", ", ".join(c.interests)), ("care notes", c.care_notes),
         ("special dates", ", ".join(f"{d.label} {d.date}" for d in c.special_dates)),
         *[(name, value) for name, value in sorted(c.custom.items())],
+        ("hidden", ", ".join(c.masked)),
     ]), title=Text(f"{word} {c.name}"), expand=False))
     r = view.rollup
     out.print(Panel(_pairs_table([
