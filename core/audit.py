@@ -191,7 +191,10 @@ def verify(connection: Connection, *, batch: int = 10_000) -> tuple[int, list[Pr
             if row["prev_hash"] != previous:
                 problems.append(Problem(row["id"], "does not follow the entry before it "
                                                    "(an entry was removed, inserted or reordered)"))
-            if not row["erased"] and digest(row["changes"] or {}) != row["changes_digest"]:
+            # Erasure blanks the changes; an erased entry that holds some was written to.
+            changes = row["changes"] or {}
+            edited = bool(changes) if row["erased"] else digest(changes) != row["changes_digest"]
+            if edited:
                 problems.append(Problem(row["id"], "its changes were edited"))
             if chain_hash(row["prev_hash"], dict(row)) != row["hash"]:
                 problems.append(Problem(row["id"], "its content does not match its hash (edited)"))
