@@ -45,6 +45,8 @@ class Plugin:
     description: str = ""
     requires: Mapping[str, str] = field(default_factory=dict)
     conflicts: tuple[str, ...] = ()
+    # A module or class of @hookspec functions this plugin offers to other plugins.
+    hookspecs: Any = None
 
     def __post_init__(self) -> None:
         try:
@@ -175,11 +177,22 @@ class PluginLoader:
             self._register(name, loaded.module, loaded.info, loaded.source)
         # Keep the loaded plugins in load order: the core, then dependencies first.
         self.loaded = {CORE_PLUGIN: self.loaded[CORE_PLUGIN], **{n: self.loaded[n] for n in order}}
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(getattr(exc, "plugin_name", "?"), str(exc)) from exc
+        # A plugin may offer hooks of its own to others; they must be known before
+        # check_pending() decides which implementations are misspelt.
+        for loaded in self.loaded.values():
+            if loaded.info.hookspecs is not None:
+                self.pm.add_hookspecs(loaded.info.hookspecs)
+        self._check_pending()
         return self.loaded
+
+    def _check_pending(self) -> None:
+        """Name the plugin and the hook of an implementation that matches no spec."""
+        for name, hook in vars(self.pm.hook).items():
+            if name.startswith("_") or hook.has_spec():
+                continue
+            for impl in hook.get_hookimpls():
+                if not impl.optionalhook:
+                    raise PluginError(impl.plugin_name, f"implements {name!r}, which is no hook")
 
     def _import(self, name: str, wanted_by: str) -> tuple[Any, str]:
         if name in self.given:
@@ -192,7 +205,7 @@ class PluginLoader:
         try:
             self.pm.register(module, name=name)
         except pluggy.PluginValidationError as exc:
-            raise PluginError(name, str(exc)) from exc
+            raise PluginError(name, " ".join(str(exc).split())) from exc
         if name == CORE_PLUGIN:
             self.loaded[name] = LoadedPlugin(info, module, source)
 

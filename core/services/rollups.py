@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from guanxi.app import UnitOfWork
 from guanxi.db.bulk import BulkInserter
+from guanxi.db.locks import serialize_writers
 from guanxi.models import CustomerRollup
 from guanxi.records import InteractionRecord
 
@@ -53,7 +54,9 @@ def _fold(row: dict[str, Any], item: InteractionRecord) -> None:
     row["interaction_count"] += 1
     if item.revenue is not None:
         row["revenue"] += item.revenue
-        row["revenue_count"] += 1
+        # Purchases counted for frequency (RFM, BG/NBD); a correction is not a purchase.
+        if item.corrects_id is None and item.revenue > 0:
+            row["revenue_count"] += 1
     if item.cost is not None:
         row["cost"] += item.cost
     stamp = _stamp(at)
@@ -82,6 +85,7 @@ def apply_rollups(uow: UnitOfWork, interactions: Sequence[InteractionRecord]) ->
     for item in interactions:
         by_customer.setdefault(item.customer_id, []).append(item)
     customer_ids = list(by_customer)
+    serialize_writers(connection)  # read-merge-write must not interleave with another writer
     upsert = BulkInserter(
         connection, table, ROLLUP_COLUMNS, statement=_upsert_statement(connection.dialect.name)
     )

@@ -95,6 +95,7 @@ def test_corrections_are_new_entries(app: App, customer_id: int) -> None:
     with app.transaction() as uow:
         view = customer_360(uow, customer_id)
     assert view.rollup["revenue"] == Decimal("0.00")
+    assert view.rollup["revenue_count"] == 1  # the correction is no second purchase
     assert len(view.recent) == 2  # the wrong entry is still there: the log is append-only
     assert not hasattr(log_service, "update_interaction") and not hasattr(log_service, "delete_interaction")
 
@@ -186,3 +187,24 @@ def test_plugin_kind_batch_hook_and_360_section(make_app, customer_id: int) -> N
         view = customer_360(uow, customer_id)
     assert view.rollup["interaction_count"] == 3  # the refused batch left no trace, not even in rollups
     assert [s.title for s in view.sections] == ["home visits"]
+
+
+def test_concurrent_writers_lose_no_rollup_update(app: App, customer_id: int) -> None:
+    """Two processes logging for the same customer at once (cron job and an import)."""
+    import threading
+
+    def write(times: int) -> None:
+        for _ in range(times):
+            with app.transaction() as uow:
+                log_interactions(uow, [{"customer_id": customer_id, "kind": "core.purchase",
+                                        "revenue": "1.00"}] * 5)
+
+    threads = [threading.Thread(target=write, args=(10,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.transaction() as uow:
+        rollup = customer_360(uow, customer_id).rollup
+    assert rollup["interaction_count"] == 100
+    assert rollup["revenue"] == Decimal("100.00")

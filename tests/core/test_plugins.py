@@ -174,8 +174,47 @@ def test_misspelt_hook_fails_check_pending(tmp_path: Path) -> None:
         pass
 
     typo.register_interaction_kind = register_interaction_kind  # type: ignore[attr-defined]
-    with pytest.raises(PluginError, match="register_interaction_kind"):
+    with pytest.raises(PluginError) as info:
         create_app(tmp_path, environ={}, entry_points=False, plugins=[typo], enable=["typo"])
+    assert str(info.value) == "plugin 'typo': implements 'register_interaction_kind', which is no hook"
+
+
+def test_wrong_hook_arguments_are_one_line(tmp_path: Path) -> None:
+    wrong = make_plugin("wrong")
+
+    @hookimpl
+    def customers_created(uow: object, records: object) -> None:  # the argument is "customers"
+        pass
+
+    wrong.customers_created = customers_created  # type: ignore[attr-defined]
+    with pytest.raises(PluginError) as info:
+        create_app(tmp_path, environ={}, entry_points=False, plugins=[wrong], enable=["wrong"])
+    assert str(info.value).startswith("plugin 'wrong': Plugin 'wrong' for hook 'customers_created'")
+    assert "records" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_plugin_offers_hooks_to_others(tmp_path: Path) -> None:
+    marker = guanxi.hookspec
+
+    class TicketSpecs:
+        @staticmethod
+        @marker
+        def ticket_closed(uow: object, ticket_id: int) -> None:
+            """A ticket was closed."""
+
+    service = make_plugin("service_like", hookspecs=TicketSpecs)
+    heard: list[int] = []
+
+    @hookimpl
+    def ticket_closed(uow: object, ticket_id: int) -> None:
+        heard.append(ticket_id)
+
+    survey = make_plugin("survey_like", requires={"service_like": ""})
+    survey.ticket_closed = ticket_closed  # type: ignore[attr-defined]
+    app = create_app(tmp_path, environ={}, entry_points=False, plugins=[service, survey],
+                     enable=["survey_like"])
+    app.hook.ticket_closed(uow=None, ticket_id=7)
+    assert heard == [7]
 
 
 def test_disabled_plugins_env_beats_edition_and_config(tmp_path: Path) -> None:
