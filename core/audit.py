@@ -20,17 +20,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, event, inspect, select, text
+from sqlalchemy import Connection, event, inspect, select
 from sqlalchemy.orm import Session
 
 from guanxi.db.bulk import BulkInserter
+from guanxi.db.locks import serialize_writers
 from guanxi.models import AuditEntry
 
 if TYPE_CHECKING:
     from guanxi.app import UnitOfWork
 
 GENESIS = "0" * 64
-ADVISORY_LOCK_KEY = 0x6775_616E_7869  # "guanxi"
 AUDIT_COLUMNS = (
     "at", "actor_id", "actor", "action", "entity", "entity_id", "customer_id", "changes",
     "changes_digest", "detail", "erased", "prev_hash", "hash",
@@ -76,8 +76,7 @@ def _last_hash(uow: UnitOfWork, connection: Connection) -> str:
     cached = uow.session.info.get(_LAST_HASH)
     if cached is not None:
         return str(cached)
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    serialize_writers(connection)
     table = AuditEntry.__table__  # type: ignore[attr-defined]
     head = connection.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
     return head or GENESIS
