@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from guanxi.app import App, create_app
-from guanxi.db.engine import resolve_sqlite_path
+from guanxi.db.engine import sqlite_file
 from guanxi.errors import DatabaseError, GuanxiError, first_line
 
 
@@ -72,12 +71,9 @@ class CliState:
 
 
 def _require_sqlite_file(app: App) -> None:
-    url = make_url(resolve_sqlite_path(app.settings.database_url, app.project_dir))
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        if not Path(url.database).exists():
-            raise DatabaseError(
-                f"no database at {url.database}: run 'guanxi init' (or 'guanxi db upgrade') first"
-            )
+    path = sqlite_file(app.settings.database_url, app.project_dir)
+    if path is not None and not path.exists():
+        raise DatabaseError(f"no database at {path}: run 'guanxi init' (or 'guanxi db upgrade') first")
 
 
 def _database_failure(exc: SQLAlchemyError) -> str:

@@ -10,7 +10,8 @@ import click
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local, print_json
-from guanxi.errors import ConfigError, GuanxiError
+from guanxi.db.engine import sqlite_file
+from guanxi.errors import ConfigError
 from guanxi.settings import PROJECT_FILE
 
 
@@ -52,7 +53,10 @@ def init(state: CliState, edition_name: str, database_url: str, demo: bool, forc
     state.edition = None
     state.creating_database = True
     previous = target.read_text(encoding="utf-8") if target.exists() else None
-    target.write_text(_project_file_text(recorded, state.database_url or database_url), encoding="utf-8")
+    url = state.database_url or database_url
+    database = sqlite_file(url, folder)
+    fresh_database = database is not None and not database.exists()
+    target.write_text(_project_file_text(recorded, url), encoding="utf-8")
     try:
         app = state.app
         upgrade(app)
@@ -62,12 +66,16 @@ def init(state: CliState, edition_name: str, database_url: str, demo: bool, forc
 
             summary = generate_demo(app)
             click.echo("demo data: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
-    except GuanxiError:
+    except Exception:
         # Leave the folder as it was: a half-initialised project is worse than none.
+        state.reset()
         if previous is None:
             target.unlink()
         else:
             target.write_text(previous, encoding="utf-8")
+        if fresh_database and database is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
         raise
 
 

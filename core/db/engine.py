@@ -34,6 +34,14 @@ def resolve_sqlite_path(url: str, base_dir: Path) -> str:
     )
 
 
+def sqlite_file(url: str, base_dir: Path) -> Path | None:
+    """The file of a SQLite URL (relative paths against ``base_dir``); None otherwise."""
+    parsed = make_url(resolve_sqlite_path(url, base_dir))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE for every transaction.
 

@@ -239,3 +239,15 @@ def test_init_with_an_edition_folder_outside_guanxi(tmp_path: Path) -> None:
     assert "患者 张三" in shown.stdout
     checked = runner.invoke(cli, ["-C", str(project), "edition", "check"])
     assert checked.exit_code == 0 and "edition dental 0.1.0" in checked.stdout
+
+
+def test_a_failed_init_leaves_no_database_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import guanxi.demo
+
+    def broken(app):  # type: ignore[no-untyped-def]
+        raise RuntimeError("demo generator failed")
+
+    monkeypatch.setattr(guanxi.demo, "generate_demo", broken)
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "init", "--demo"])
+    assert result.exit_code != 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
