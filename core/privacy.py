@@ -243,10 +243,12 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
     run("tasks", update(k).where(k.c.customer_id == customer_id).values(title=ERASED_NAME, notes=None))
     c = ConsentEvent.__table__  # type: ignore[attr-defined]
     run("consents", update(c).where(c.c.customer_id == customer_id).values(source=ERASED_NAME))
+    uow.hook.erase_personal_data(uow=uow, customer_id=customer_id)
+    # Last: the plugins' ORM writes just above are audited with their old values too.
+    uow.session.flush()
     a = AuditEntry.__table__  # type: ignore[attr-defined]
     run("audit_entries", update(a).where(a.c.customer_id == customer_id, a.c.changes != {})
         .values(changes={}, erased=True))
-    uow.hook.erase_personal_data(uow=uow, customer_id=customer_id)
     uow.session.expire_all()
     audit.record(uow, [audit.Event("erase", "customer", customer_id, customer_id, detail=reason)])
     return counts
