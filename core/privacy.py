@@ -87,10 +87,14 @@ def set_consent(
         raise ValidationError("purpose", f"unknown purpose {purpose!r}")
     if channel != ANY_CHANNEL and channel not in uow.app.settings.channels:
         raise ValidationError("channel", f"unknown channel {channel!r}")
-    if not source.strip():
+    source = source.strip()
+    if not source:
         raise ValidationError("source", "say where the consent comes from")
+    longest = ConsentEvent.__table__.c.source.type.length  # type: ignore[attr-defined]
+    if len(source) > longest:
+        raise ValidationError("source", f"is longer than {longest} characters")
     event = ConsentEvent(customer_id=customer_id, purpose=purpose, channel=channel, granted=granted,
-                         source=source.strip(), at=uow.now, actor_id=uow.actor_id)
+                         source=source, at=uow.now, actor_id=uow.actor_id)
     uow.session.add(event)
     uow.session.flush()
     log_interaction(
