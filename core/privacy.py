@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from guanxi import audit
 from guanxi.access.enforce import require
@@ -273,7 +273,8 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
         cutoff = due_at - dt.timedelta(days=days)
         result = connection.execute(
             update(i).where(i.c.kind.startswith(prefix), i.c.occurred_at < cutoff,
-                            i.c.payload != {}).values(subject=None, payload={})
+                            or_(i.c.payload != {}, i.c.subject.is_not(None)))
+            .values(subject=None, payload={})
         )
         cleared += result.rowcount
     erased = 0
