@@ -73,20 +73,12 @@ def log(state: CliState, reference: str, ref_source: str | None, payload: str | 
 @pass_state
 def list_(state: CliState, reference: str | None, kind_prefix: str | None, limit: int, as_json: bool) -> None:
     """The newest interactions, optionally of one customer or kind."""
-    from sqlmodel import select
-
-    from guanxi.models import Interaction
-    from guanxi.services.interactions import record_from_row
+    from guanxi.services.interactions import recent_interactions
     from guanxi.services.lookup import resolve_customer
 
     with state.transaction() as uow:
-        query = select(Interaction)
-        if reference:
-            query = query.where(Interaction.customer_id == resolve_customer(uow, reference))
-        if kind_prefix:
-            query = query.where(Interaction.kind.startswith(kind_prefix))  # type: ignore[attr-defined]
-        query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
-        rows = [record_from_row(row) for row in uow.session.exec(query)]
+        customer_id = resolve_customer(uow, reference) if reference else None
+        rows = recent_interactions(uow, customer_id=customer_id, kind_prefix=kind_prefix, limit=limit)
     emit(rows, interaction_columns(state), as_json=as_json)
 
 

@@ -251,8 +251,24 @@ def timeline(
     kind_prefix: str | None = None,
 ) -> list[InteractionRecord]:
     """A customer's interactions, newest first; page with ``before_id`` (keyset)."""
+    return recent_interactions(
+        uow, customer_id=customer_id, kind_prefix=kind_prefix, before_id=before_id, limit=limit
+    )
+
+
+def recent_interactions(
+    uow: UnitOfWork, *, customer_id: int | None = None, kind_prefix: str | None = None,
+    before_id: int | None = None, limit: int = 50,
+) -> list[InteractionRecord]:
+    """The newest interactions the principal may see, of one customer or of all.
+
+    Page on with ``before_id``, the id of the last one of the previous page (keyset:
+    ordered by time, then id, so equal times do not repeat or skip rows).
+    """
     require(uow, "interaction", "read")
-    query = select(Interaction).where(Interaction.customer_id == customer_id)
+    query = select(Interaction)
+    if customer_id is not None:
+        query = query.where(Interaction.customer_id == customer_id)
     if kind_prefix:
         query = query.where(Interaction.kind.startswith(kind_prefix))  # type: ignore[attr-defined]
     if before_id is not None:
