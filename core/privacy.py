@@ -283,8 +283,10 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
         r = CustomerRollup.__table__  # type: ignore[attr-defined]
         t = Customer.__table__  # type: ignore[attr-defined]
         held = select(LegalHold.customer_id).where(LegalHold.released_at.is_(None))  # type: ignore[union-attr]
-        stale = select(t.c.id).join(r, r.c.customer_id == t.c.id).where(
-            r.c.last_at < cutoff, t.c.erased_at.is_(None), t.c.id.not_in(held))
+        # A customer never contacted has no rollup row: inactive since he was created.
+        last_active = func.coalesce(r.c.last_at, t.c.created_at)
+        stale = select(t.c.id).outerjoin(r, r.c.customer_id == t.c.id).where(
+            last_active < cutoff, t.c.erased_at.is_(None), t.c.id.not_in(held)).order_by(t.c.id)
         for (customer_id,) in connection.execute(stale).all():
             erase_customer(uow, customer_id, reason=f"retention: inactive {settings.erase_inactive_after_days} days")
             erased += 1
