@@ -35,7 +35,6 @@ AUDIT_COLUMNS = (
     "at", "actor_id", "actor", "action", "entity", "entity_id", "customer_id", "changes",
     "changes_digest", "detail", "erased", "prev_hash", "hash",
 )
-_LAST_HASH = "guanxi.audit.last_hash"
 
 
 @dataclass
@@ -71,11 +70,13 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _last_hash(uow: UnitOfWork, connection: Connection) -> str:
-    """The chain's head, read once per unit of work under the chain lock."""
-    cached = uow.session.info.get(_LAST_HASH)
-    if cached is not None:
-        return str(cached)
+def _last_hash(connection: Connection) -> str:
+    """The chain's head, read under the chain lock.
+
+    Read at every append, not remembered for the unit of work: a savepoint rolled back
+    since the last append takes its entries away (and, on PostgreSQL, a lock taken
+    inside it). Taking the lock again in the same transaction costs next to nothing.
+    """
     serialize_writers(connection)
     table = AuditEntry.__table__  # type: ignore[attr-defined]
     head = connection.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
@@ -87,7 +88,7 @@ def record(uow: UnitOfWork, events: Sequence[Event]) -> None:
     if not events:
         return
     connection = uow.session.connection()
-    previous = _last_hash(uow, connection)
+    previous = _last_hash(connection)
     principal = uow.principal
     rows = []
     for event in events:
@@ -104,7 +105,6 @@ def record(uow: UnitOfWork, events: Sequence[Event]) -> None:
         row["hash"] = previous = chain_hash(previous, row)
         rows.append(tuple(row[c] for c in AUDIT_COLUMNS))
     BulkInserter(connection, AuditEntry.__table__, AUDIT_COLUMNS).insert(rows)  # type: ignore[attr-defined]
-    uow.session.info[_LAST_HASH] = previous
 
 
 def _jsonable(value: Any) -> Any:
