@@ -114,6 +114,9 @@ def consents(uow: UnitOfWork, customer_ids: list[int], *, purpose: str, channel:
     default = _settings(uow).purposes.get(purpose)
     if default is None:
         raise ValidationError("purpose", f"unknown purpose {purpose!r}")
+    # A misspelt channel would match no choice of its own and fall back to "any".
+    if channel != ANY_CHANNEL and channel not in uow.app.settings.channels:
+        raise ValidationError("channel", f"unknown channel {channel!r}")
     result = {cid: default for cid in customer_ids}
     table = ConsentEvent.__table__  # type: ignore[attr-defined]
     connection = uow.session.connection()
