@@ -136,13 +136,15 @@ def register_entities(register: Callable[..., None]) -> None:
 
     Fires once while the application is built. ``register(name, model, *,
     customer_column=None, owner_column=None, sensitive_fields=(), personal_fields=(),
-    audited=True, description="")``: ``model`` is a table class; ``customer_column`` ties
+    audited=True, description="", grants=None)``: ``model`` is a table class; ``customer_column`` ties
     a row to its customer (a row is visible to whoever sees that customer);
     ``owner_column`` names a staff column that also makes the row visible to that staff
     user; ``personal_fields`` are columns erasure must clear. Permissions are then
     ``<name>:<action>`` for the actions read, create, update, delete, export and erase;
-    every ORM write of an audited entity is audited with its old and new values.
-    Returns nothing.
+    ``grants`` maps role names to the actions that role gets on the entity
+    (``{"agent": ("read", "create"), "manager": ("*",)}``), so the standard roles can use a
+    plugin's entities without every edition restating them. Every ORM write of an
+    audited entity is audited with its old and new values. Returns nothing.
     """
 
 

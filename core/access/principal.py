@@ -136,6 +136,8 @@ def load_principal(app: App, session: Session, username: str) -> Principal:
         if spec is None:  # a role removed from the settings grants nothing
             continue
         grants.update(spec.permissions)
+        for entity in app.access.entities.values():  # what plugins grant the standard roles
+            grants.update(f"{entity.name}:{action}" for action in entity.grants.get(role, ()))
         policies.update(spec.records)
         sensitive = sensitive or spec.sensitive
     teams = set(session.exec(select(TeamMember.team_id).where(TeamMember.staff_id == staff.id)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from guanxi.errors import ConfigError
@@ -31,6 +31,9 @@ class Entity:
     personal_fields: tuple[str, ...] = ()
     audited: bool = True
     description: str = ""
+    # Role name → actions that role gets on this entity, so a plugin's entities are
+    # usable by the standard roles without every edition restating them.
+    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def table(self) -> Any:
@@ -75,6 +78,7 @@ class AccessRegistry:
             personal_fields: tuple[str, ...] | list[str] = (),
             audited: bool = True,
             description: str = "",
+            grants: dict[str, tuple[str, ...] | list[str]] | None = None,
         ) -> None:
             if name in self.entities:
                 other = self.entities[name].plugin
@@ -83,9 +87,17 @@ class AccessRegistry:
             for column in (customer_column, owner_column, *personal_fields):
                 if column is not None and column not in columns:
                     raise ConfigError(f"plugin {plugin!r}: entity {name!r} has no column {column!r}")
+            for role, actions in (grants or {}).items():
+                unknown = set(actions) - {*ACTIONS, "*"}
+                if unknown:
+                    raise ConfigError(
+                        f"plugin {plugin!r}: entity {name!r} grants {role!r} unknown actions "
+                        f"{', '.join(sorted(unknown))}"
+                    )
             self.entities[name] = Entity(
                 name, plugin, model, customer_column, owner_column, tuple(sensitive_fields),
                 tuple(personal_fields), audited, description,
+                {role: tuple(actions) for role, actions in (grants or {}).items()},
             )
 
         return register

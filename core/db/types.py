@@ -6,6 +6,7 @@
   zone type, so values are stored naive-in-UTC there and made aware again on read.
 * :class:`Money` — ``Decimal`` in Python, an integer count of hundredths in the
   database, so sums are exact in SQL on every backend (SQLite has no DECIMAL).
+  :class:`Quantity` does the same with four places, for quantities and rates.
   See docs/decisions/0002-money-as-integer-hundredths.md.
 """
 
@@ -22,12 +23,12 @@ from sqlalchemy.types import TypeDecorator
 
 BigID = BigInteger().with_variant(Integer(), "sqlite")
 
-MONEY_SCALE = 100
-_HUNDREDTH = Decimal("0.01")
+MONEY_PLACES = 2
+QUANTITY_PLACES = 4
 
 
-def to_minor(amount: Decimal | int | str | float) -> int:
-    """Convert an amount to integer hundredths; more than two decimals is an error.
+def to_scaled(amount: Decimal | int | str | float, places: int) -> int:
+    """``amount`` as an integer count of 10^-places; more decimals than that is an error.
 
     Floats are accepted only through their shortest decimal repr, so ``0.1`` means
     exactly one tenth and never 0.1000000000000000055….
@@ -38,16 +39,27 @@ def to_minor(amount: Decimal | int | str | float) -> int:
         raise ValueError(f"not an amount: {amount!r}") from exc
     if not value.is_finite():
         raise ValueError(f"not a finite amount: {amount!r}")
-    if value != value.quantize(_HUNDREDTH, rounding=ROUND_HALF_EVEN):
-        raise ValueError(f"amount {amount} has more than two decimal places")
-    return int(value * MONEY_SCALE)
+    step = Decimal(1).scaleb(-places)
+    if value != value.quantize(step, rounding=ROUND_HALF_EVEN):
+        raise ValueError(f"{amount} has more than {places} decimal places")
+    return int(value.scaleb(places))
+
+
+def from_scaled(scaled: int | None, places: int) -> Decimal | None:
+    """An integer count of 10^-places back as a ``Decimal`` with that many places."""
+    if scaled is None:
+        return None
+    return Decimal(int(scaled)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def to_minor(amount: Decimal | int | str | float) -> int:
+    """An amount of money as integer hundredths; more than two decimals is an error."""
+    return to_scaled(amount, MONEY_PLACES)
 
 
 def from_minor(minor: int | None) -> Decimal | None:
-    """Convert integer hundredths back to a ``Decimal`` with two places."""
-    if minor is None:
-        return None
-    return (Decimal(int(minor)) / MONEY_SCALE).quantize(_HUNDREDTH)
+    """Integer hundredths back to a ``Decimal`` with two places."""
+    return from_scaled(minor, MONEY_PLACES)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -63,6 +75,21 @@ class Money(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return from_minor(value)
+
+
+class Quantity(TypeDecorator[Decimal]):
+    """A ``Decimal`` quantity or rate with four places, stored as an integer (exact)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return to_scaled(value, QUANTITY_PLACES)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return from_scaled(value, QUANTITY_PLACES)
 
 
 def to_utc(value: dt.datetime) -> dt.datetime:

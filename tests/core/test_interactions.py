@@ -108,7 +108,7 @@ def test_corrections_are_new_entries(app: App, customer_id: int) -> None:
         ({"kind": "core.note", "payload": {}}, "field 'payload.text'"),
         ({"kind": "core.note", "payload": {"text": "x", "extra": 1}}, "field 'payload.extra'"),
         ({"kind": "core.purchase", "revenue": "-1"}, "field 'revenue': must not be negative"),
-        ({"kind": "core.purchase", "revenue": "1.001"}, "more than two decimal places"),
+        ({"kind": "core.purchase", "revenue": "1.001"}, "more than 2 decimal places"),
         ({"kind": "core.contact", "occurred_at": dt.datetime(2999, 1, 1, tzinfo=UTC)}, "in the future"),
         ({"kind": "core.contact", "actor": "ghost"}, "field 'actor': no staff user 'ghost'"),
         ({"kind": "core.contact", "corrects_id": 999}, "field 'corrects_id'"),
