@@ -70,6 +70,13 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+def head(connection: Connection) -> str:
+    """The hash of the newest entry (the genesis value for an empty log)."""
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    newest = connection.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    return newest or GENESIS
+
+
 def _last_hash(connection: Connection) -> str:
     """The chain's head, read under the chain lock.
 
@@ -78,9 +85,7 @@ def _last_hash(connection: Connection) -> str:
     inside it). Taking the lock again in the same transaction costs next to nothing.
     """
     serialize_writers(connection)
-    table = AuditEntry.__table__  # type: ignore[attr-defined]
-    head = connection.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
-    return head or GENESIS
+    return head(connection)
 
 
 def record(uow: UnitOfWork, events: Sequence[Event]) -> None:

@@ -143,7 +143,8 @@ def consents(uow: UnitOfWork, customer_ids: list[int], *, purpose: str, channel:
 def place_hold(uow: UnitOfWork, customer_id: int, *, reason: str) -> LegalHold:
     """Put a legal hold on a customer: erasure is refused while it is active."""
     require(uow, "legal_hold", "create")
-    _customer(uow, customer_id)
+    if _customer(uow, customer_id).erased_at is not None:
+        raise ValidationError(None, f"customer {customer_id} was erased: there is nothing to hold")
     if not reason.strip():
         raise ValidationError("reason", "is required")
     hold = LegalHold(customer_id=customer_id, reason=reason.strip(), placed_at=uow.now,
@@ -221,8 +222,9 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
     require(uow, "customer", "erase")
     customer = _customer(uow, customer_id)
     if customer.erased_at is not None:
+        erased_on = uow.app.local_time(customer.erased_at)
         raise ValidationError(None, f"customer {customer_id} was already erased on "
-                                    f"{customer.erased_at:%Y-%m-%d}")
+                                    f"{erased_on:%Y-%m-%d}")
     holds = active_holds(uow, customer_id)
     if holds:
         raise ValidationError(None, f"customer {customer_id} is under legal hold {holds[0].id} "
@@ -275,7 +277,7 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
     for prefix, days in settings.payload_retention_days.items():
         cutoff = due_at - dt.timedelta(days=days)
         result = connection.execute(
-            update(i).where(i.c.kind.startswith(prefix), i.c.occurred_at < cutoff,
+            update(i).where(i.c.kind.startswith(prefix, autoescape=True), i.c.occurred_at < cutoff,
                             or_(i.c.payload != {}, i.c.subject.is_not(None)))
             .values(subject=None, payload={})
         )

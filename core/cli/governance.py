@@ -75,7 +75,8 @@ def access_whoami(state: CliState, as_json: bool) -> None:
     """Who the command line acts as, with roles and record policies."""
     with state.transaction() as uow:
         p = uow.principal
-    data = {"user": p.username, "roles": list(p.roles), "records": sorted(p.policies),
+    data = {"user": p.username, "roles": list(p.roles),
+            "records": ["all"] if p.unrestricted else sorted(p.policies),
             "sensitive": p.can_see_sensitive(), "system": p.is_system}
     if as_json:
         print_json(data)
@@ -98,11 +99,16 @@ def audit_verify(state: CliState) -> None:
     _require_audit_read(state)
     with state.app.engine.connect() as connection:
         checked, problems = audit_log.verify(connection)
+        head = audit_log.head(connection)
     if problems:
         first = problems[0]
         more = f" ({len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise GuanxiError(f"audit entry {first.entry_id}: {first.reason}{more}")
     click.echo(f"audit log intact: {checked} entries verified")
+    if checked:
+        # Written down elsewhere, the head anchors the chain: nothing can be cut or
+        # appended later without the head changing (see docs/security.md, Limits).
+        click.echo(f"head: {head}")
 
 
 @audit.command("list")
@@ -128,7 +134,7 @@ def audit_list(state: CliState, reference: str | None, actor: str | None, action
                 ("actor", lambda r: r["actor"]), ("action", lambda r: r["action"]),
                 ("entity", lambda r: r["entity"]), ("record", lambda r: r["entity_id"]),
                 ("customer", lambda r: r["customer_id"]),
-                ("changes", lambda r: json.dumps(r["changes"], ensure_ascii=False)),
+                ("changes", lambda r: r["changes"]),
                 ("detail", lambda r: r["detail"])], as_json=as_json)
 
 

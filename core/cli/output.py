@@ -64,8 +64,17 @@ def print_table(
         table.add_column(header)
     for row in rows:
         # Text, not markup: a customer named "[bold]x" or "[erased]" is shown as written.
-        table.add_row(*(Text("" if (v := get(row)) is None else str(v)) for _, get in columns))
+        table.add_row(*(Text(_cell(get(row))) for _, get in columns))
     console().print(table)
+
+
+def _cell(value: Any) -> str:
+    """A value as table text: nothing for None, JSON for dicts and lists."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(to_jsonable(value), ensure_ascii=False)
+    return str(value)
 
 
 def emit(

@@ -119,8 +119,37 @@ def _database_errors(action: str) -> Iterator[None]:
         raise DatabaseError(f"{action}: {first_line(exc)}") from exc
 
 
+@contextmanager
+def _migration_connection(app: App) -> Iterator[Connection]:
+    """A connection in a transaction for schema changes.
+
+    On SQLite, batch mode rebuilds a table (copy, drop, rename), and with foreign keys
+    enforced dropping a table other rows point at fails. SQLite's own recipe: switch
+    enforcement off *outside* the transaction, change the schema, run
+    ``foreign_key_check`` before committing, switch it back on.
+    """
+    with app.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")  # autocommit: no transaction yet
+        try:
+            with connection.begin():
+                yield connection
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise DatabaseError(
+                            f"the migration leaves rows of {broken[0]} pointing at missing "
+                            f"{broken[2]} rows"
+                        )
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
+
+
 def _run_command(app: App, action: str, run: Callable[[Config], object]) -> None:
-    with _database_errors(action), app.engine.begin() as connection:
+    with _database_errors(action), _migration_connection(app) as connection:
         config = alembic_config(app, connection)
         _refuse_unknown_revisions(
             ScriptDirectory.from_config(config),

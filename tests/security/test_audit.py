@@ -461,7 +461,15 @@ def test_audit_verify_command(tmp_path: Path, database_url: str) -> None:
     for name in ("张三", "李四", "王五"):
         gx("customer", "add", name)
     gx("customer", "update", "1", "--stage", "customer")
-    assert gx("audit", "verify").stdout == "audit log intact: 4 entries verified\n"
+    intact, head = gx("audit", "verify").stdout.splitlines()
+    assert intact == "audit log intact: 4 entries verified"
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        newest = connection.execute(
+            select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    assert head == f"head: {newest}"
 
     engine = make_engine(database_url)
     try:

@@ -238,3 +238,21 @@ def test_a_disabled_plugins_revision_is_named(
     with pytest.raises(DatabaseError, match="demo_plug_0001 that no enabled plugin provides"):
         upgrade(core_only)
     assert current(core_only) == [CORE_HEAD, DEMO_HEAD]
+
+
+def test_downgrade_and_upgrade_keep_the_data(make_app: Callable[..., App]) -> None:
+    """SQLite rebuilds a table to drop a column; the rows pointing at it must survive."""
+    from guanxi.services.customers import add_customer
+    from guanxi.services.interactions import log_interaction
+
+    app = make_app()
+    with app.transaction() as uow:
+        customer = add_customer(uow, name="王芳", emails=["wf@example.com"])
+        log_interaction(uow, customer_id=customer.id, kind="core.note", payload={"text": "x"})
+    downgrade(app, "core_0001")
+    upgrade(app)
+    assert check(app) == []
+    with app.engine.connect() as connection:
+        counts = [connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                  for t in ("customer", "contact_point", "interaction")]
+    assert counts == [1, 1, 1]
