@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import importlib.util
 import json
 import platform
@@ -58,8 +59,14 @@ SEED = 20261122
 # The stored form of a datetime on SQLite: SQLAlchemy's DATETIME storage format, UTC.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 # Pragmas copied from our engine's connection to the raw one, so both run the same.
-MIRRORED_PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout",
-                    "cache_size", "temp_store")
+MIRRORED_PRAGMAS = (
+    "journal_mode",
+    "synchronous",
+    "foreign_keys",
+    "busy_timeout",
+    "cache_size",
+    "temp_store",
+)
 # Every table the raw side writes, with its columns (ids included where we pass them).
 RAW_TABLES = {
     "customer": CUSTOMER_COLUMNS,
@@ -75,15 +82,100 @@ IDENTITY_SOURCE = "crm-legacy"
 # --------------------------------------------------------------------------- data
 
 FAMILY_NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董"
-GIVEN_NAMES = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
-               "娟", "涛", "明", "超", "秀英", "华", "平", "建华", "志强", "桂英", "玉兰"]
-FIRST_NAMES = ["Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Henry", "Iris",
-               "James", "Klara", "Lucas", "Mia", "Noah", "Olivia", "Paul", "Sofia", "Tom"]
-LAST_NAMES = ["Smith", "Müller", "Martin", "Rossi", "García", "Dubois", "Jensen", "Novak",
-              "Brown", "Weber", "Silva", "Kowalski", "Nielsen", "Moreau", "Taylor"]
+GIVEN_NAMES = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "华",
+    "平",
+    "建华",
+    "志强",
+    "桂英",
+    "玉兰",
+]
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Chloe",
+    "David",
+    "Emma",
+    "Felix",
+    "Grace",
+    "Henry",
+    "Iris",
+    "James",
+    "Klara",
+    "Lucas",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Sofia",
+    "Tom",
+]
+LAST_NAMES = [
+    "Smith",
+    "Müller",
+    "Martin",
+    "Rossi",
+    "García",
+    "Dubois",
+    "Jensen",
+    "Novak",
+    "Brown",
+    "Weber",
+    "Silva",
+    "Kowalski",
+    "Nielsen",
+    "Moreau",
+    "Taylor",
+]
 # Mobile prefixes that libphonenumber's CN metadata accepts for every 8-digit tail.
-MOBILE_PREFIXES = [130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 156,
-                   157, 158, 159, 176, 177, 180, 181, 182, 183, 185, 186, 187, 188, 189]
+MOBILE_PREFIXES = [
+    130,
+    131,
+    132,
+    133,
+    135,
+    136,
+    137,
+    138,
+    139,
+    150,
+    151,
+    152,
+    155,
+    156,
+    157,
+    158,
+    159,
+    176,
+    177,
+    180,
+    181,
+    182,
+    183,
+    185,
+    186,
+    187,
+    188,
+    189,
+]
 MAIL_DOMAINS = ["qq.com", "163.com", "126.com", "Sina.com", "Gmail.com", "example.COM"]
 ROLE_SETS = [("customer",)] * 8 + [("customer", "dealer"), ("partner",)]
 STAGES = ["prospect", "lead", "customer", "customer", "loyal", "at_risk", "churned"]
@@ -128,15 +220,41 @@ def customer_batches(count: int, size: int, now: dt.datetime) -> Iterator[Batch]
             roles = rng.choice(ROLE_SETS)
             stage = rng.choice(STAGES)
             external_id = f"L{cid:09d}"
-            batch.given.append({
-                "name": name, "family_name": family, "given_name": given, "roles": list(roles),
-                "lifecycle_stage": stage, "emails": [email], "phones": [phone],
-                "identities": [{"source": IDENTITY_SOURCE, "external_id": external_id}],
-            })
-            batch.add("customer", (
-                cid, "person", name, family, given, None, stage, None, None, None, None, None,
-                None, "[]", None, "{}", stamp, stamp,
-            ))
+            batch.given.append(
+                {
+                    "name": name,
+                    "family_name": family,
+                    "given_name": given,
+                    "roles": list(roles),
+                    "lifecycle_stage": stage,
+                    "emails": [email],
+                    "phones": [phone],
+                    "identities": [{"source": IDENTITY_SOURCE, "external_id": external_id}],
+                }
+            )
+            batch.add(
+                "customer",
+                (
+                    cid,
+                    "person",
+                    name,
+                    family,
+                    given,
+                    None,
+                    stage,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "[]",
+                    None,
+                    "{}",
+                    stamp,
+                    stamp,
+                ),
+            )
             for role in roles:
                 batch.add("customer_role", (cid, role))
             batch.add("contact_point", (cid, "email", email, email.lower(), None, 1))
@@ -154,15 +272,19 @@ def _payload(rng: random.Random, kind: str, number: int) -> tuple[dict[str, Any]
     lines = []
     for _ in range(rng.randint(1, 3)):
         quantity, unit_cents = float(rng.randint(1, 5)), rng.randint(500, 200_000)
-        lines.append({"sku": f"SKU-{rng.randrange(10_000):05d}", "name": rng.choice(PRODUCTS),
-                      "quantity": quantity, "unit_price": unit_cents / 100})
+        lines.append(
+            {
+                "sku": f"SKU-{rng.randrange(10_000):05d}",
+                "name": rng.choice(PRODUCTS),
+                "quantity": quantity,
+                "unit_price": unit_cents / 100,
+            }
+        )
     cents = sum(int(line["quantity"]) * round(line["unit_price"] * 100) for line in lines)
     return {"order_ref": f"SO{number:010d}", "lines": lines}, cents
 
 
-def interaction_batches(
-    count: int, size: int, customers: int, now: dt.datetime
-) -> Iterator[Batch]:
+def interaction_batches(count: int, size: int, customers: int, now: dt.datetime) -> Iterator[Batch]:
     """``count`` interactions of random customers over the last three years."""
     rng = random.Random(SEED + 1)
     stamp = _stored_time(now)
@@ -179,17 +301,38 @@ def interaction_batches(
             payload, cents = _payload(rng, kind, iid)
             subject = f"{kind.split('.')[1]} {iid}"
             given: dict[str, Any] = {
-                "customer_id": cid, "kind": kind, "channel": channel, "direction": direction,
-                "occurred_at": occurred, "subject": subject, "source": IDENTITY_SOURCE,
+                "customer_id": cid,
+                "kind": kind,
+                "channel": channel,
+                "direction": direction,
+                "occurred_at": occurred,
+                "subject": subject,
+                "source": IDENTITY_SOURCE,
                 "payload": payload,
             }
             if cents is not None:
                 given["revenue"] = Decimal(cents).scaleb(-2)
             batch.given.append(given)
-            batch.add("interaction", (
-                iid, cid, _stored_time(occurred), stamp, channel, kind, direction, None,
-                subject, cents, None, "CNY", IDENTITY_SOURCE, json.dumps(payload), None,
-            ))
+            batch.add(
+                "interaction",
+                (
+                    iid,
+                    cid,
+                    _stored_time(occurred),
+                    stamp,
+                    channel,
+                    kind,
+                    direction,
+                    None,
+                    subject,
+                    cents,
+                    None,
+                    "CNY",
+                    IDENTITY_SOURCE,
+                    json.dumps(payload),
+                    None,
+                ),
+            )
         yield batch
 
 
@@ -218,8 +361,7 @@ def engine_pragmas(app: App) -> dict[str, Any]:
     """The pragmas our engine's connections run with."""
     with app.engine.connect() as connection:
         return {
-            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in MIRRORED_PRAGMAS
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in MIRRORED_PRAGMAS
         }
 
 
@@ -338,7 +480,6 @@ def customer_view(uow: UnitOfWork, customer_id: int) -> Any:
     )
 
 
-
 def time_views(app: App, customers: int, samples: int) -> list[float]:
     """Milliseconds per view (a transaction each, as a request would have)."""
     rng = random.Random(SEED + 3)
@@ -385,20 +526,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = open_app(workdir / "ours" / "guanxi.db")
     raw = RawDatabase(workdir / "raw" / "guanxi.db", engine_pragmas(app))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    gc.freeze()  # as `guanxi import` does before importing (both sides run in this process)
     try:
-        print(f"guanxi storage benchmark — Python {platform.python_version()}, "
-              f"SQLite {sqlite3.sqlite_version}, {platform.machine()}")
-        print(f"{args.customers:,} customers, {args.interactions:,} interactions, "
-              f"batch {args.batch:,}, databases in {workdir}")
+        print(
+            f"guanxi storage benchmark — Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, {platform.machine()}"
+        )
+        print(
+            f"{args.customers:,} customers, {args.interactions:,} interactions, "
+            f"batch {args.batch:,}, databases in {workdir}"
+        )
         print(f"pragmas (both databases): {raw.pragmas()}")
         customers = import_phase(
-            "customers", app, raw, customer_batches(args.customers, args.batch, now),
-            add_customers, args.customers,
+            "customers",
+            app,
+            raw,
+            customer_batches(args.customers, args.batch, now),
+            add_customers,
+            args.customers,
         )
         interactions = import_phase(
-            "interactions", app, raw,
+            "interactions",
+            app,
+            raw,
             interaction_batches(args.interactions, args.batch, args.customers, now),
-            log_interactions, args.interactions,
+            log_interactions,
+            args.interactions,
         )
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         compare_sample(app, raw, args.customers, args.interactions)
@@ -415,8 +568,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         views = time_views(app, args.customers, args.views)
         what = "customer_360" if _customer_360 else "record+contacts+rollup+timeline(50)"
         print(f"360 view ({what}), {len(views):,} random customers, one transaction each:")
-        print(f"  p50 {percentile(views, 50):.2f} ms   p99 {percentile(views, 99):.2f} ms"
-              "   (target p99 < 10 ms)")
+        print(
+            f"  p50 {percentile(views, 50):.2f} ms   p99 {percentile(views, 99):.2f} ms"
+            "   (target p99 < 10 ms)"
+        )
     finally:
         raw.close()
         app.close()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from guanxi.hookspecs import hookimpl, hookspec  # noqa: E402
-from guanxi.plugins import Plugin  # noqa: E402
+from guanxi.hookspecs import hookimpl, hookspec
+from guanxi.plugins import Plugin
 
 
 def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]

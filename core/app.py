@@ -229,7 +229,9 @@ def _plugin_lists(project: Mapping[str, Any], environ: Mapping[str, str]) -> tup
     return enable, disable
 
 
-def _call_registrations(pm: pluggy.PluginManager, registry: Registry, access: AccessRegistry) -> None:
+def _call_registrations(
+    pm: pluggy.PluginManager, registry: Registry, access: AccessRegistry
+) -> None:
     """Call each ``register_*`` hook once per plugin with a ``register`` bound to it."""
     hooks = {
         "register_entities": access.entities_registrar,
@@ -311,7 +313,9 @@ def create_app(
         env_layer(models, environ),
         Layer("command line", {k: dict(v) for k, v in (settings or {}).items()}),
     ]
-    sections = {section: resolve_section(section, model, layers) for section, model in models.items()}
+    sections = {
+        section: resolve_section(section, model, layers) for section, model in models.items()
+    }
     core = sections[CORE_SECTION].model
     assert isinstance(core, CoreSettings)
     _check_core_settings(core)
@@ -339,6 +343,5 @@ def _check_core_settings(core: CoreSettings) -> None:
         raise ConfigError(f"setting core.timezone: unknown time zone {core.timezone!r}") from exc
     if core.default_stage not in core.lifecycle_stages:
         raise ConfigError(
-            f"setting core.default_stage: {core.default_stage!r} is not one of the "
-            "lifecycle stages"
+            f"setting core.default_stage: {core.default_stage!r} is not one of the lifecycle stages"
         )

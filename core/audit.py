@@ -32,8 +32,19 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 AUDIT_COLUMNS = (
-    "at", "actor_id", "actor", "action", "entity", "entity_id", "customer_id", "changes",
-    "changes_digest", "detail", "erased", "prev_hash", "hash",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "customer_id",
+    "changes",
+    "changes_digest",
+    "detail",
+    "erased",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -64,8 +75,16 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
     at = row["at"]
     stamp = at.astimezone(dt.UTC).isoformat() if isinstance(at, dt.datetime) else str(at)
     parts = [
-        prev_hash, stamp, str(row["actor_id"]), row["actor"], row["action"], row["entity"],
-        str(row["entity_id"]), str(row["customer_id"]), row["changes_digest"], str(row["detail"]),
+        prev_hash,
+        stamp,
+        str(row["actor_id"]),
+        row["actor"],
+        row["action"],
+        row["entity"],
+        str(row["entity_id"]),
+        str(row["customer_id"]),
+        row["changes_digest"],
+        str(row["detail"]),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -96,15 +115,21 @@ def record(uow: UnitOfWork, events: Sequence[Event]) -> None:
     previous = _last_hash(connection)
     principal = uow.principal
     rows = []
-    for event in events:
+    for item in events:
         # Stored as its JSON form (dates and decimals as text), which is what is read back.
-        changes = _jsonable(event.changes) or {}
+        changes = _jsonable(item.changes) or {}
         row = {
-            "at": uow.now, "actor_id": principal.staff_id, "actor": principal.username,
-            "action": event.action, "entity": event.entity,
-            "entity_id": None if event.entity_id is None else str(event.entity_id),
-            "customer_id": event.customer_id, "changes": changes,
-            "changes_digest": digest(changes), "detail": event.detail, "erased": False,
+            "at": uow.now,
+            "actor_id": principal.staff_id,
+            "actor": principal.username,
+            "action": item.action,
+            "entity": item.entity,
+            "entity_id": None if item.entity_id is None else str(item.entity_id),
+            "customer_id": item.customer_id,
+            "changes": changes,
+            "changes_digest": digest(changes),
+            "detail": item.detail,
+            "erased": False,
         }
         row["prev_hash"] = previous
         row["hash"] = previous = chain_hash(previous, row)
@@ -136,7 +161,7 @@ def _orm_events(uow: UnitOfWork, session: Session) -> list[Event]:
             changes: dict[str, Any] = {}
             if action != "create":
                 state = inspect(obj)
-                for column in entity.table.c.keys():
+                for column in entity.table.c.keys():  # noqa: SIM118 (names, not columns)
                     history = state.attrs[column].history if column in state.attrs else None
                     if history is None:
                         continue
@@ -148,7 +173,9 @@ def _orm_events(uow: UnitOfWork, session: Session) -> list[Event]:
                         changes[column] = [_jsonable(old), _jsonable(new)]
                 if action == "update" and not changes:
                     continue
-            customer = getattr(obj, entity.customer_column, None) if entity.customer_column else None
+            customer = (
+                getattr(obj, entity.customer_column, None) if entity.customer_column else None
+            )
             events.append(Event(action, entity.name, _identity(obj), customer, changes))
     return events
 
@@ -193,8 +220,13 @@ def verify(connection: Connection, *, batch: int = 10_000) -> tuple[int, list[Pr
             checked += 1
             last_id = row["id"]
             if row["prev_hash"] != previous:
-                problems.append(Problem(row["id"], "does not follow the entry before it "
-                                                   "(an entry was removed, inserted or reordered)"))
+                problems.append(
+                    Problem(
+                        row["id"],
+                        "does not follow the entry before it "
+                        "(an entry was removed, inserted or reordered)",
+                    )
+                )
             # Erasure blanks the changes; an erased entry that holds some was written to.
             changes = row["changes"] or {}
             edited = bool(changes) if row["erased"] else digest(changes) != row["changes_digest"]

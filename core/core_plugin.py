@@ -44,7 +44,9 @@ from guanxi.settings import CORE_SECTION, CoreSettings
 if TYPE_CHECKING:
     from guanxi.app import UnitOfWork
 
-plugin = Plugin(name="core", version=__version__, description="customer record, log, staff, tasks, jobs")
+plugin = Plugin(
+    name="core", version=__version__, description="customer record, log, staff, tasks, jobs"
+)
 
 JOB_HISTORY_DAYS = 90
 
@@ -112,24 +114,59 @@ class ConsentPayload(BaseModel):
 @hookimpl
 def register_entities(register: Callable[..., None]) -> None:
     """The core's entities, for access control, the audit log and erasure."""
-    register("customer", Customer, customer_column="id", personal_fields=(
-        "name", "family_name", "given_name", "gender", "birth_date", "occupation", "interests",
-        "care_notes", "custom"), description="people and organisations")
+    register(
+        "customer",
+        Customer,
+        customer_column="id",
+        personal_fields=(
+            "name",
+            "family_name",
+            "given_name",
+            "gender",
+            "birth_date",
+            "occupation",
+            "interests",
+            "care_notes",
+            "custom",
+        ),
+        description="people and organisations",
+    )
     register("customer_role", CustomerRole, customer_column="customer_id")
     register("customer_tag", CustomerTag, customer_column="customer_id", personal_fields=("tag",))
-    register("contact_point", ContactPoint, customer_column="customer_id",
-             personal_fields=("value", "normalized", "label"))
-    register("external_identity", ExternalIdentity, customer_column="customer_id",
-             personal_fields=("external_id",))
-    register("special_date", SpecialDate, customer_column="customer_id",
-             personal_fields=("label", "date", "month_day", "note"))
+    register(
+        "contact_point",
+        ContactPoint,
+        customer_column="customer_id",
+        personal_fields=("value", "normalized", "label"),
+    )
+    register(
+        "external_identity",
+        ExternalIdentity,
+        customer_column="customer_id",
+        personal_fields=("external_id",),
+    )
+    register(
+        "special_date",
+        SpecialDate,
+        customer_column="customer_id",
+        personal_fields=("label", "date", "month_day", "note"),
+    )
     register("customer_rollup", CustomerRollup, customer_column="customer_id")
     # No owner column: logging an interaction is no grant to see a customer one may not
     # see (a task, by contrast, is work assigned to its assignee).
-    register("interaction", Interaction, customer_column="customer_id",
-             personal_fields=("subject", "payload"))
-    register("task", Task, customer_column="customer_id", owner_column="assignee_id",
-             personal_fields=("title", "notes"))
+    register(
+        "interaction",
+        Interaction,
+        customer_column="customer_id",
+        personal_fields=("subject", "payload"),
+    )
+    register(
+        "task",
+        Task,
+        customer_column="customer_id",
+        owner_column="assignee_id",
+        personal_fields=("title", "notes"),
+    )
     register("consent", ConsentEvent, customer_column="customer_id", personal_fields=("source",))
     register("legal_hold", LegalHold, customer_column="customer_id")
     register("staff", Staff)
@@ -154,18 +191,28 @@ def customers_created(uow: UnitOfWork, customers: list[CustomerRecord]) -> None:
     """Audit a batch of new customers by id (their values are in the records)."""
     ids = [c.id for c in customers if c.id is not None]
     only = ids[0] if len(ids) == 1 else None
-    audit.record(uow, [audit.Event("create", "customer", only, only,
-                                   {"ids": _ranges(ids), "count": len(ids)})])
+    audit.record(
+        uow,
+        [audit.Event("create", "customer", only, only, {"ids": _ranges(ids), "count": len(ids)})],
+    )
 
 
 @hookimpl
 def customers_updated(uow: UnitOfWork, changes: list[CustomerChange]) -> None:
     """Audit each changed customer with the old and new values of what changed."""
-    audit.record(uow, [
-        audit.Event("update", "customer", c.customer_id, c.customer_id,
-                    {name: [c.before[name], c.after[name]] for name in c.after})
-        for c in changes
-    ])
+    audit.record(
+        uow,
+        [
+            audit.Event(
+                "update",
+                "customer",
+                c.customer_id,
+                c.customer_id,
+                {name: [c.before[name], c.after[name]] for name in c.after},
+            )
+            for c in changes
+        ],
+    )
 
 
 @hookimpl
@@ -174,8 +221,18 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
     ids = [i.id for i in interactions if i.id is not None]
     customers = {i.customer_id for i in interactions}
     only = next(iter(customers)) if len(customers) == 1 else None
-    audit.record(uow, [audit.Event("create", "interaction", ids[0] if len(ids) == 1 else None,
-                                   only, {"ids": _ranges(ids), "count": len(ids)})])
+    audit.record(
+        uow,
+        [
+            audit.Event(
+                "create",
+                "interaction",
+                ids[0] if len(ids) == 1 else None,
+                only,
+                {"ids": _ranges(ids), "count": len(ids)},
+            )
+        ],
+    )
 
 
 @hookimpl
@@ -183,9 +240,13 @@ def register_interaction_kinds(register: Callable[..., None]) -> None:
     """The generic kinds every edition has: notes, contacts, purchases, completed tasks."""
     register("core.note", schema=NotePayload, description="internal note", default_channel="other")
     register("core.contact", schema=ContactPayload, description="a call, email, visit or message")
-    register("core.purchase", schema=PurchasePayload, description="a purchase; revenue is its amount")
+    register(
+        "core.purchase", schema=PurchasePayload, description="a purchase; revenue is its amount"
+    )
     register("core.task_done", schema=TaskDonePayload, description="a follow-up task was completed")
-    register("core.consent_changed", schema=ConsentPayload, description="consent given or withdrawn")
+    register(
+        "core.consent_changed", schema=ConsentPayload, description="consent given or withdrawn"
+    )
 
 
 @hookimpl
@@ -210,7 +271,7 @@ def register_jobs(register: Callable[..., None]) -> None:
         "core.privacy_retention",
         apply_retention,
         daily_at="02:00",
-        description="clear old interaction payloads and erase long-inactive customers, as configured",
+        description="clear old payloads and erase long-inactive customers, as configured",
     )
     register(
         "core.purge_job_history",

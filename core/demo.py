@@ -21,19 +21,56 @@ from guanxi.services.interactions import log_interactions
 from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from guanxi.services.tasks import create_task
 
-FAMILY_NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-GIVEN_CHARS = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲建国志文辉晨宇欣怡子涵浩然雨桐"
+FAMILY_NAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+)
+GIVEN_CHARS = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲建国志文辉晨宇欣怡子涵浩然雨桐"
+)
 PINYIN = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou"]
-CITIES = ["上海", "北京", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "徐州", "苏州", "青岛"]
-COMPANY_WORDS = ["恒通", "华信", "宏达", "金桥", "远航", "瑞丰", "中联", "新元", "东方", "天成", "鼎盛", "博远"]
+CITIES = [
+    "上海",
+    "北京",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "成都",
+    "武汉",
+    "西安",
+    "徐州",
+    "苏州",
+    "青岛",
+]
+COMPANY_WORDS = [
+    "恒通",
+    "华信",
+    "宏达",
+    "金桥",
+    "远航",
+    "瑞丰",
+    "中联",
+    "新元",
+    "东方",
+    "天成",
+    "鼎盛",
+    "博远",
+]
 COMPANY_KINDS = ["机械", "建设", "贸易", "科技", "医疗器械", "物流", "食品", "电子"]
 INDUSTRIES = ["manufacturing", "construction", "retail", "healthcare", "logistics", "technology"]
 INTERESTS = ["旅游", "摄影", "健身", "茶艺", "书法", "高尔夫", "阅读", "美食", "音乐", "钓鱼"]
 MOBILE_PREFIXES = ["138", "139", "186", "158", "150", "137", "188"]
-TEAMS = [("华东销售部", "East China sales"), ("客户服务中心", "Customer service centre"),
-         ("市场部", "Marketing")]
-PRODUCTS = [("P-100", "标准套餐", Decimal("199.00")), ("P-200", "高级套餐", Decimal("599.00")),
-            ("P-300", "年度服务", Decimal("1999.00")), ("P-400", "配件", Decimal("49.90"))]
+TEAMS = [
+    ("华东销售部", "East China sales"),
+    ("客户服务中心", "Customer service centre"),
+    ("市场部", "Marketing"),
+]
+PRODUCTS = [
+    ("P-100", "标准套餐", Decimal("199.00")),
+    ("P-200", "高级套餐", Decimal("599.00")),
+    ("P-300", "年度服务", Decimal("1999.00")),
+    ("P-400", "配件", Decimal("49.90")),
+]
 CONTACT_CHANNELS = ["phone", "phone", "email", "visit", "web", "sms", "chat"]
 
 
@@ -68,8 +105,12 @@ def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int) -> list[
     usernames = []
     for index in range(count):
         username = f"{PINYIN[index % len(PINYIN)]}.{index + 1}"
-        add_staff(uow, username=username, display_name=_person_name(rng),
-                  email=f"{username}@guanxi.example")
+        add_staff(
+            uow,
+            username=username,
+            display_name=_person_name(rng),
+            email=f"{username}@guanxi.example",
+        )
         lead = index < len(team_names)
         add_member(uow, team=team_names[index % len(team_names)], staff=username, lead=lead)
         grant_role(uow, staff=username, role=_demo_role(uow, index, lead))
@@ -88,7 +129,9 @@ def _custom(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if name in known}
 
 
-def _organizations(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str]) -> list[CustomerRecord]:
+def _organizations(
+    uow: UnitOfWork, rng: random.Random, count: int, staff: list[str]
+) -> list[CustomerRecord]:
     settings = uow.app.settings
     rows: list[dict[str, Any]] = []
     names: set[str] = set()
@@ -97,17 +140,28 @@ def _organizations(uow: UnitOfWork, rng: random.Random, count: int, staff: list[
         if name in names:
             continue
         names.add(name)
-        rows.append({
-            "kind": "organization", "name": name, "roles": _pick_role(rng, settings.roles),
-            "lifecycle_stage": rng.choice(settings.lifecycle_stages),
-            "owner": rng.choice(staff), "emails": [f"info{len(rows) + 1}@org{len(rows) + 1}.example.cn"],
-            "custom": _custom(uow, {"industry": rng.choice(INDUSTRIES)}),
-        })
+        rows.append(
+            {
+                "kind": "organization",
+                "name": name,
+                "roles": _pick_role(rng, settings.roles),
+                "lifecycle_stage": rng.choice(settings.lifecycle_stages),
+                "owner": rng.choice(staff),
+                "emails": [f"info{len(rows) + 1}@org{len(rows) + 1}.example.cn"],
+                "custom": _custom(uow, {"industry": rng.choice(INDUSTRIES)}),
+            }
+        )
     return add_customers(uow, rows)
 
 
-def _people(uow: UnitOfWork, rng: random.Random, count: int, staff: list[str],
-            orgs: list[CustomerRecord], until: dt.date) -> list[CustomerRecord]:
+def _people(
+    uow: UnitOfWork,
+    rng: random.Random,
+    count: int,
+    staff: list[str],
+    orgs: list[CustomerRecord],
+    until: dt.date,
+) -> list[CustomerRecord]:
     used: set[str] = set()
     settings = uow.app.settings
     # Most customers sit in the middle of the lifecycle, few at its ends.
@@ -146,41 +200,77 @@ def _channel(rng: random.Random, wanted: list[str], allowed: list[str]) -> str:
     return rng.choice(usable) if usable else "other"
 
 
-def _interaction(rng: random.Random, customer: CustomerRecord, at: dt.datetime, actor: str,
-                 allowed: list[str]) -> dict[str, Any]:
+def _interaction(
+    rng: random.Random, customer: CustomerRecord, at: dt.datetime, actor: str, allowed: list[str]
+) -> dict[str, Any]:
     roll = rng.random()
     if roll < 0.35:
         lines = rng.sample(PRODUCTS, rng.randrange(1, 3))
         quantities = [rng.randrange(1, 4) for _ in lines]
-        total = sum((price * q for (_, _, price), q in zip(lines, quantities, strict=True)), Decimal("0"))
+        total = sum(
+            (price * q for (_, _, price), q in zip(lines, quantities, strict=True)), Decimal("0")
+        )
         return {
-            "customer_id": customer.id, "kind": "core.purchase", "channel": _channel(rng, ["pos", "web", "visit"], allowed),
-            "occurred_at": at, "revenue": total, "cost": (total * Decimal("0.05")).quantize(Decimal("0.01")),
-            "subject": "购买", "payload": {"order_ref": f"SO-{rng.randrange(10**6):06d}", "lines": [
-                {"sku": sku, "name": name, "quantity": q, "unit_price": float(price)}
-                for (sku, name, price), q in zip(lines, quantities, strict=True)]},
+            "customer_id": customer.id,
+            "kind": "core.purchase",
+            "channel": _channel(rng, ["pos", "web", "visit"], allowed),
+            "occurred_at": at,
+            "revenue": total,
+            "cost": (total * Decimal("0.05")).quantize(Decimal("0.01")),
+            "subject": "购买",
+            "payload": {
+                "order_ref": f"SO-{rng.randrange(10**6):06d}",
+                "lines": [
+                    {"sku": sku, "name": name, "quantity": q, "unit_price": float(price)}
+                    for (sku, name, price), q in zip(lines, quantities, strict=True)
+                ],
+            },
         }
     if roll < 0.9:
         channel = _channel(rng, CONTACT_CHANNELS, allowed)
         return {
-            "customer_id": customer.id, "kind": "core.contact", "channel": channel, "occurred_at": at,
-            "direction": rng.choice(["inbound", "outbound"]), "actor": actor,
+            "customer_id": customer.id,
+            "kind": "core.contact",
+            "channel": channel,
+            "occurred_at": at,
+            "direction": rng.choice(["inbound", "outbound"]),
+            "actor": actor,
             "cost": Decimal(rng.choice(["0.00", "2.50", "8.00", "30.00"])),
             "subject": rng.choice(["咨询产品", "回访", "预约", "投诉处理", "节日问候", "续约沟通"]),
-            "payload": {"summary": "demo contact", "outcome": rng.choice(["ok", "callback", "no answer"])},
+            "payload": {
+                "summary": "demo contact",
+                "outcome": rng.choice(["ok", "callback", "no answer"]),
+            },
         }
-    return {"customer_id": customer.id, "kind": "core.note", "occurred_at": at, "direction": "internal",
-            "actor": actor, "payload": {"text": rng.choice(["客户偏好上午联系", "关注新品", "对价格敏感"])}}
+    return {
+        "customer_id": customer.id,
+        "kind": "core.note",
+        "occurred_at": at,
+        "direction": "internal",
+        "actor": actor,
+        "payload": {"text": rng.choice(["客户偏好上午联系", "关注新品", "对价格敏感"])},
+    }
 
 
-def _interactions(uow: UnitOfWork, rng: random.Random, count: int, customers: list[CustomerRecord],
-                  staff: list[str], until: dt.datetime) -> int:
+def _interactions(
+    uow: UnitOfWork,
+    rng: random.Random,
+    count: int,
+    customers: list[CustomerRecord],
+    staff: list[str],
+    until: dt.datetime,
+) -> int:
     # A few customers are much more active than most, as in any real customer base.
     weights = [rng.paretovariate(1.5) for _ in customers]
     chosen = rng.choices(customers, weights, k=count)
     rows = [
-        _interaction(rng, customer, until - dt.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)),
-                     rng.choice(staff), uow.app.settings.channels)
+        _interaction(
+            rng,
+            customer,
+            until - dt.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)),
+            rng.choice(staff),
+            uow.app.settings.channels,
+        )
         for customer in chosen
     ]
     rows.sort(key=lambda r: r["occurred_at"])
@@ -202,9 +292,20 @@ def generate_demo(app: App) -> dict[str, int]:
         tasks = 0
         for customer in rng.sample(people, min(len(people), max(1, len(people) // 10))):
             assert customer.id is not None
-            create_task(uow, customer_id=customer.id, title="电话回访", assignee=rng.choice(staff),
-                        due_at=until + dt.timedelta(days=rng.randrange(-5, 20)), source="demo")
+            create_task(
+                uow,
+                customer_id=customer.id,
+                title="电话回访",
+                assignee=rng.choice(staff),
+                due_at=until + dt.timedelta(days=rng.randrange(-5, 20)),
+                source="demo",
+            )
             tasks += 1
         uow.hook.demo_data(uow=uow, rng=rng, customers=people + orgs)
-    return {"staff": len(staff), "organizations": len(orgs), "people": len(people),
-            "interactions": logged, "tasks": tasks}
+    return {
+        "staff": len(staff),
+        "organizations": len(orgs),
+        "people": len(people),
+        "interactions": logged,
+        "tasks": tasks,
+    }

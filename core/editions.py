@@ -99,8 +99,10 @@ class Edition:
                     f"(one of {', '.join(FIELD_TYPES)})"
                 )
             extra = {"sensitive": True} if spec.get("sensitive") else None
-            fields[name] = (annotation | None, Field(None, json_schema_extra=extra,
-                                                     description=spec.get("description")))
+            fields[name] = (
+                annotation | None,
+                Field(None, json_schema_extra=extra, description=spec.get("description")),
+            )
         model_name = "".join(part.title() for part in re.split(r"[-_]", self.name))
         return create_model(f"{model_name}EditionFields", **fields)
 

@@ -136,8 +136,9 @@ def register_entities(register: Callable[..., None]) -> None:
 
     Fires once while the application is built. ``register(name, model, *,
     customer_column=None, owner_column=None, sensitive_fields=(), personal_fields=(),
-    audited=True, description="", grants=None)``: ``model`` is a table class; ``customer_column`` ties
-    a row to its customer (a row is visible to whoever sees that customer);
+    audited=True, description="", grants=None)``: ``model`` is a table class;
+    ``customer_column`` ties a row to its customer (a row is visible to whoever sees that
+    customer);
     ``owner_column`` names a staff column that also makes the row visible to that staff
     user; ``personal_fields`` are columns erasure must clear. Permissions are then
     ``<name>:<action>`` for the actions read, create, update, delete, export and erase;
@@ -228,9 +229,9 @@ def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
 
     Fires inside the erasure's unit of work, after the core anonymised its own rows and
     before the person's audit entries are blanked and the erasure itself is audited (so
-    what a plugin changes through the ORM is blanked too). Clear or replace personal values; keep amounts,
-    counts and dates so aggregates stay intact. An exception aborts the whole erasure.
-    Returns nothing.
+    what a plugin changes through the ORM is blanked too). Clear or replace personal
+    values; keep amounts, counts and dates so aggregates stay intact. An exception
+    aborts the whole erasure. Returns nothing.
     """
 
 
@@ -271,14 +272,25 @@ def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any] | None:
 
 HOOK_FAMILIES: dict[str, tuple[str, ...]] = {
     "registration": (
-        "register_settings", "register_custom_fields", "register_interaction_kinds",
-        "register_models", "register_commands", "register_jobs", "register_templates",
-        "register_reports", "register_entities", "register_access_policies", "demo_data",
+        "register_settings",
+        "register_custom_fields",
+        "register_interaction_kinds",
+        "register_models",
+        "register_commands",
+        "register_jobs",
+        "register_templates",
+        "register_reports",
+        "register_entities",
+        "register_access_policies",
+        "demo_data",
     ),
     "event": (
-        "app_ready", "customers_created", "customers_updated", "customers_merged",
-        "interactions_logged", "erase_personal_data",
+        "app_ready",
+        "customers_created",
+        "customers_updated",
+        "customers_merged",
+        "interactions_logged",
+        "erase_personal_data",
     ),
     "query": ("customer_360_sections", "customer_score_contributions", "personal_data"),
 }
-

@@ -97,7 +97,9 @@ def _load_entry_point(name: str, ep: EntryPoint) -> Any:
     try:
         return ep.load()
     except Exception as exc:  # any import-time failure is the plugin's, reported as such
-        raise PluginError(name, f"failed to import ({type(exc).__name__}: {first_line(exc)})") from exc
+        raise PluginError(
+            name, f"failed to import ({type(exc).__name__}: {first_line(exc)})"
+        ) from exc
 
 
 class PluginLoader:

@@ -26,8 +26,8 @@ from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import (
     AuditEntry,
-    ContactPoint,
     ConsentEvent,
+    ContactPoint,
     Customer,
     CustomerTag,
     ExternalIdentity,
@@ -65,7 +65,9 @@ def _settings(uow: UnitOfWork) -> PrivacySettings:
 
 def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
     # Through the ORM, so record-level access applies: an invisible customer is not found.
-    customer = uow.session.exec(select(Customer).where(Customer.id == customer_id)).scalars().first()
+    customer = (
+        uow.session.exec(select(Customer).where(Customer.id == customer_id)).scalars().first()
+    )
     if customer is None:
         raise NotFoundError(f"no customer with id {customer_id}")
     return customer
@@ -75,8 +77,13 @@ def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
 
 
 def set_consent(
-    uow: UnitOfWork, customer_id: int, *, purpose: str, channel: str = ANY_CHANNEL,
-    granted: bool, source: str,
+    uow: UnitOfWork,
+    customer_id: int,
+    *,
+    purpose: str,
+    channel: str = ANY_CHANNEL,
+    granted: bool,
+    source: str,
 ) -> ConsentEvent:
     """Record consent given or withdrawn; also logged as ``core.consent_changed``."""
     from guanxi.services.interactions import log_interaction
@@ -93,19 +100,36 @@ def set_consent(
     longest = ConsentEvent.__table__.c.source.type.length  # type: ignore[attr-defined]
     if len(source) > longest:
         raise ValidationError("source", f"is longer than {longest} characters")
-    event = ConsentEvent(customer_id=customer_id, purpose=purpose, channel=channel, granted=granted,
-                         source=source, at=uow.now, actor_id=uow.actor_id)
+    event = ConsentEvent(
+        customer_id=customer_id,
+        purpose=purpose,
+        channel=channel,
+        granted=granted,
+        source=source,
+        at=uow.now,
+        actor_id=uow.actor_id,
+    )
     uow.session.add(event)
     uow.session.flush()
     log_interaction(
-        uow, customer_id=customer_id, kind="core.consent_changed", direction="inbound",
+        uow,
+        customer_id=customer_id,
+        kind="core.consent_changed",
+        direction="inbound",
         channel=channel if channel != ANY_CHANNEL else "other",
-        payload={"purpose": purpose, "channel": channel, "granted": granted, "source": event.source},
+        payload={
+            "purpose": purpose,
+            "channel": channel,
+            "granted": granted,
+            "source": event.source,
+        },
     )
     return event
 
 
-def consents(uow: UnitOfWork, customer_ids: list[int], *, purpose: str, channel: str) -> dict[int, bool]:
+def consents(
+    uow: UnitOfWork, customer_ids: list[int], *, purpose: str, channel: str
+) -> dict[int, bool]:
     """Whether each customer consents to ``purpose`` through ``channel`` (batch).
 
     A channel-specific choice beats a choice for ``any`` channel; no choice at all means
@@ -124,8 +148,11 @@ def consents(uow: UnitOfWork, customer_ids: list[int], *, purpose: str, channel:
         chunk = customer_ids[chunk_start : chunk_start + 1000]
         query = (
             select(table.c.customer_id, table.c.channel, table.c.granted)
-            .where(table.c.customer_id.in_(chunk), table.c.purpose == purpose,
-                   table.c.channel.in_([channel, ANY_CHANNEL]))
+            .where(
+                table.c.customer_id.in_(chunk),
+                table.c.purpose == purpose,
+                table.c.channel.in_([channel, ANY_CHANNEL]),
+            )
             .order_by(table.c.id)
         )
         latest: dict[tuple[int, str], bool] = {}
@@ -147,8 +174,9 @@ def place_hold(uow: UnitOfWork, customer_id: int, *, reason: str) -> LegalHold:
         raise ValidationError(None, f"customer {customer_id} was erased: there is nothing to hold")
     if not reason.strip():
         raise ValidationError("reason", "is required")
-    hold = LegalHold(customer_id=customer_id, reason=reason.strip(), placed_at=uow.now,
-                     placed_by_id=uow.actor_id)
+    hold = LegalHold(
+        customer_id=customer_id, reason=reason.strip(), placed_at=uow.now, placed_by_id=uow.actor_id
+    )
     uow.session.add(hold)
     uow.session.flush()
     return hold
@@ -167,8 +195,9 @@ def release_hold(uow: UnitOfWork, hold_id: int) -> LegalHold:
 
 def active_holds(uow: UnitOfWork, customer_id: int) -> list[LegalHold]:
     """The customer's active legal holds."""
-    query = select(LegalHold).where(LegalHold.customer_id == customer_id,
-                                    LegalHold.released_at.is_(None))  # type: ignore[union-attr]
+    query = select(LegalHold).where(
+        LegalHold.customer_id == customer_id, LegalHold.released_at.is_(None)
+    )  # type: ignore[union-attr]
     return list(uow.session.exec(query).scalars())
 
 
@@ -196,8 +225,14 @@ def export_personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
     }
     for plugin_name, part in _by_plugin(uow, uow.hook.personal_data, customer_id=customer_id):
         data["plugins"][plugin_name] = part
-    audit.record(uow, [audit.Event("export", "customer", customer_id, customer_id,
-                                   detail="personal data export")])
+    audit.record(
+        uow,
+        [
+            audit.Event(
+                "export", "customer", customer_id, customer_id, detail="personal data export"
+            )
+        ],
+    )
     return data
 
 
@@ -223,12 +258,14 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
     customer = _customer(uow, customer_id)
     if customer.erased_at is not None:
         erased_on = uow.app.local_time(customer.erased_at)
-        raise ValidationError(None, f"customer {customer_id} was already erased on "
-                                    f"{erased_on:%Y-%m-%d}")
+        raise ValidationError(
+            None, f"customer {customer_id} was already erased on {erased_on:%Y-%m-%d}"
+        )
     holds = active_holds(uow, customer_id)
     if holds:
-        raise ValidationError(None, f"customer {customer_id} is under legal hold {holds[0].id} "
-                                    f"({holds[0].reason})")
+        raise ValidationError(
+            None, f"customer {customer_id} is under legal hold {holds[0].id} ({holds[0].reason})"
+        )
     if not reason.strip():
         raise ValidationError("reason", "is required")
     connection = uow.session.connection()
@@ -238,26 +275,56 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
         counts[label] = connection.execute(statement).rowcount
 
     t = Customer.__table__  # type: ignore[attr-defined]
-    run("customer", update(t).where(t.c.id == customer_id).values(
-        name=ERASED_NAME, family_name=None, given_name=None, gender=None, birth_date=None,
-        occupation=None, preferred_channel=None, language=None, interests=[], care_notes=None,
-        custom={}, erased_at=uow.now, updated_at=uow.now))
-    for label, model in (("contact_points", ContactPoint), ("identities", ExternalIdentity),
-                         ("special_dates", SpecialDate), ("tags", CustomerTag)):
+    run(
+        "customer",
+        update(t)
+        .where(t.c.id == customer_id)
+        .values(
+            name=ERASED_NAME,
+            family_name=None,
+            given_name=None,
+            gender=None,
+            birth_date=None,
+            occupation=None,
+            preferred_channel=None,
+            language=None,
+            interests=[],
+            care_notes=None,
+            custom={},
+            erased_at=uow.now,
+            updated_at=uow.now,
+        ),
+    )
+    for label, model in (
+        ("contact_points", ContactPoint),
+        ("identities", ExternalIdentity),
+        ("special_dates", SpecialDate),
+        ("tags", CustomerTag),
+    ):
         child = model.__table__  # type: ignore[attr-defined]
         run(label, delete(child).where(child.c.customer_id == customer_id))
     i = Interaction.__table__  # type: ignore[attr-defined]
-    run("interactions", update(i).where(i.c.customer_id == customer_id).values(subject=None, payload={}))
+    run(
+        "interactions",
+        update(i).where(i.c.customer_id == customer_id).values(subject=None, payload={}),
+    )
     k = Task.__table__  # type: ignore[attr-defined]
-    run("tasks", update(k).where(k.c.customer_id == customer_id).values(title=ERASED_NAME, notes=None))
+    run(
+        "tasks",
+        update(k).where(k.c.customer_id == customer_id).values(title=ERASED_NAME, notes=None),
+    )
     c = ConsentEvent.__table__  # type: ignore[attr-defined]
     run("consents", update(c).where(c.c.customer_id == customer_id).values(source=ERASED_NAME))
     uow.hook.erase_personal_data(uow=uow, customer_id=customer_id)
     # Last: the plugins' ORM writes just above are audited with their old values too.
     uow.session.flush()
     a = AuditEntry.__table__  # type: ignore[attr-defined]
-    run("audit_entries", update(a).where(a.c.customer_id == customer_id, a.c.changes != {})
-        .values(changes={}, erased=True))
+    run(
+        "audit_entries",
+        update(a)
+        .where(a.c.customer_id == customer_id, a.c.changes != {})
+        .values(changes={}, erased=True),
+    )
     uow.session.expire_all()
     audit.record(uow, [audit.Event("erase", "customer", customer_id, customer_id, detail=reason)])
     return counts
@@ -277,8 +344,12 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
     for prefix, days in settings.payload_retention_days.items():
         cutoff = due_at - dt.timedelta(days=days)
         result = connection.execute(
-            update(i).where(i.c.kind.startswith(prefix, autoescape=True), i.c.occurred_at < cutoff,
-                            or_(i.c.payload != {}, i.c.subject.is_not(None)))
+            update(i)
+            .where(
+                i.c.kind.startswith(prefix, autoescape=True),
+                i.c.occurred_at < cutoff,
+                or_(i.c.payload != {}, i.c.subject.is_not(None)),
+            )
             .values(subject=None, payload={})
         )
         cleared += result.rowcount
@@ -290,10 +361,18 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
         held = select(LegalHold.customer_id).where(LegalHold.released_at.is_(None))  # type: ignore[union-attr]
         # A customer never contacted has no rollup row: inactive since he was created.
         last_active = func.coalesce(r.c.last_at, t.c.created_at)
-        stale = select(t.c.id).outerjoin(r, r.c.customer_id == t.c.id).where(
-            last_active < cutoff, t.c.erased_at.is_(None), t.c.id.not_in(held)).order_by(t.c.id)
+        stale = (
+            select(t.c.id)
+            .outerjoin(r, r.c.customer_id == t.c.id)
+            .where(last_active < cutoff, t.c.erased_at.is_(None), t.c.id.not_in(held))
+            .order_by(t.c.id)
+        )
         for (customer_id,) in connection.execute(stale).all():
-            erase_customer(uow, customer_id, reason=f"retention: inactive {settings.erase_inactive_after_days} days")
+            erase_customer(
+                uow,
+                customer_id,
+                reason=f"retention: inactive {settings.erase_inactive_after_days} days",
+            )
             erased += 1
     return f"cleared {cleared} payloads, erased {erased} inactive customers"
 
@@ -301,4 +380,8 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
 def count_erased(uow: UnitOfWork) -> int:
     """How many customers have been erased."""
     t = Customer.__table__  # type: ignore[attr-defined]
-    return int(uow.session.connection().execute(select(func.count()).where(t.c.erased_at.is_not(None))).scalar_one())
+    return int(
+        uow.session.connection()
+        .execute(select(func.count()).where(t.c.erased_at.is_not(None)))
+        .scalar_one()
+    )

@@ -29,13 +29,35 @@ CORE_SECTION = "core"
 DEFAULT_SOURCE = "default"
 
 DEFAULT_ROLES = [
-    "customer", "prospect", "partner", "distributor", "dealer", "supplier", "competitor",
-    "internal", "government", "media", "consultant", "influencer", "member",
+    "customer",
+    "prospect",
+    "partner",
+    "distributor",
+    "dealer",
+    "supplier",
+    "competitor",
+    "internal",
+    "government",
+    "media",
+    "consultant",
+    "influencer",
+    "member",
 ]
 DEFAULT_STAGES = ["suspect", "prospect", "lead", "customer", "loyal", "at_risk", "churned"]
 DEFAULT_CHANNELS = [
-    "phone", "email", "fax", "web", "visit", "sms", "social", "chat", "pos", "letter",
-    "event", "dealer", "other",
+    "phone",
+    "email",
+    "fax",
+    "web",
+    "visit",
+    "sms",
+    "social",
+    "chat",
+    "pos",
+    "letter",
+    "event",
+    "dealer",
+    "other",
 ]
 
 

@@ -152,8 +152,13 @@ class Runner:
     def run(self, command: str) -> str:
         """What ``command`` printed, with the work folder's path written as ``.``."""
         proc = subprocess.run(
-            ["bash", "-c", command], cwd=self.work, env=self.env, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            ["bash", "-c", command],
+            cwd=self.work,
+            env=self.env,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         text = proc.stdout.rstrip("\n")
         for folder in {str(self.work.resolve()), str(self.work)}:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, false, event, or_, select
+from sqlalchemy import ColumnElement, Select, event, false, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
 from guanxi.access.principal import Principal

@@ -22,30 +22,52 @@ class RoleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: str = ""
     permissions: list[str] = Field(default_factory=list, description="entity:action, * wildcards")
-    records: list[str] = Field(default_factory=lambda: ["own"], description="record policies, OR-ed")
+    records: list[str] = Field(
+        default_factory=lambda: ["own"], description="record policies, OR-ed"
+    )
     sensitive: bool = Field(False, description="may read sensitive fields (audited)")
 
 
 DEFAULT_ROLES: dict[str, RoleSpec] = {
-    "admin": RoleSpec(description="everything", permissions=["*"], records=[ALL_RECORDS],
-                      sensitive=True),
+    "admin": RoleSpec(
+        description="everything", permissions=["*"], records=[ALL_RECORDS], sensitive=True
+    ),
     "manager": RoleSpec(
         description="reads and changes the records of the department tree under his teams",
-        permissions=["*:read", "*:create", "*:update", "*:export"], records=["department", "unowned"],
+        permissions=["*:read", "*:create", "*:update", "*:export"],
+        records=["department", "unowned"],
     ),
     "agent": RoleSpec(
         description="works his own and his teams' customers and the unassigned pool",
-        permissions=["customer:read", "customer:create", "customer:update", "interaction:*",
-                     "task:*", "contact_point:*", "special_date:*", "external_identity:*",
-                     "customer_rollup:read", "consent:*"],
+        permissions=[
+            "customer:read",
+            "customer:create",
+            "customer:update",
+            "interaction:*",
+            "task:*",
+            "contact_point:*",
+            "special_date:*",
+            "external_identity:*",
+            "customer_rollup:read",
+            "consent:*",
+        ],
         records=["own", "team", "unowned"],
     ),
-    "viewer": RoleSpec(description="reads his own records", permissions=["*:read"], records=["own"]),
+    "viewer": RoleSpec(
+        description="reads his own records", permissions=["*:read"], records=["own"]
+    ),
     "privacy_officer": RoleSpec(
         description="answers data-subject requests: export, erasure, consent, holds, audit",
-        permissions=["*:read", "customer:export", "customer:erase", "consent:*", "legal_hold:*",
-                     "audit:read"],
-        records=[ALL_RECORDS], sensitive=True,
+        permissions=[
+            "*:read",
+            "customer:export",
+            "customer:erase",
+            "consent:*",
+            "legal_hold:*",
+            "audit:read",
+        ],
+        records=[ALL_RECORDS],
+        sensitive=True,
     ),
 }
 
@@ -126,7 +148,9 @@ def load_principal(app: App, session: Session, username: str) -> Principal:
     if not staff.is_active:
         raise AccessDenied(f"staff user {username!r} is not active")
     settings: AccessSettings = app.settings_for("access")
-    roles = tuple(sorted(session.exec(select(StaffRole.role).where(StaffRole.staff_id == staff.id))))
+    roles = tuple(
+        sorted(session.exec(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
+    )
     roles = roles or tuple(settings.default_roles)
     grants: set[str] = set()
     policies: set[str] = set()
@@ -142,7 +166,12 @@ def load_principal(app: App, session: Session, username: str) -> Principal:
         sensitive = sensitive or spec.sensitive
     teams = set(session.exec(select(TeamMember.team_id).where(TeamMember.staff_id == staff.id)))
     return Principal(
-        username=username, staff_id=staff.id, roles=roles, grants=frozenset(grants),
-        policies=frozenset(policies), sensitive=sensitive, team_ids=frozenset(teams),
+        username=username,
+        staff_id=staff.id,
+        roles=roles,
+        grants=frozenset(grants),
+        policies=frozenset(policies),
+        sensitive=sensitive,
+        team_ids=frozenset(teams),
         department_team_ids=frozenset(_team_tree(session, teams)),
     )

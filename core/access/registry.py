@@ -86,7 +86,9 @@ class AccessRegistry:
             columns = set(model.__table__.c.keys())
             for column in (customer_column, owner_column, *personal_fields):
                 if column is not None and column not in columns:
-                    raise ConfigError(f"plugin {plugin!r}: entity {name!r} has no column {column!r}")
+                    raise ConfigError(
+                        f"plugin {plugin!r}: entity {name!r} has no column {column!r}"
+                    )
             for role, actions in (grants or {}).items():
                 unknown = set(actions) - {*ACTIONS, "*"}
                 if unknown:
@@ -95,8 +97,15 @@ class AccessRegistry:
                         f"{', '.join(sorted(unknown))}"
                     )
             self.entities[name] = Entity(
-                name, plugin, model, customer_column, owner_column, tuple(sensitive_fields),
-                tuple(personal_fields), audited, description,
+                name,
+                plugin,
+                model,
+                customer_column,
+                owner_column,
+                tuple(sensitive_fields),
+                tuple(personal_fields),
+                audited,
+                description,
                 {role: tuple(actions) for role, actions in (grants or {}).items()},
             )
 
@@ -108,7 +117,9 @@ class AccessRegistry:
         def register(name: str, clause: Callable[..., Any], *, description: str = "") -> None:
             if name in self.policies:
                 other = self.policies[name].plugin
-                raise ConfigError(f"record policy {name!r} is registered by both {other!r} and {plugin!r}")
+                raise ConfigError(
+                    f"record policy {name!r} is registered by both {other!r} and {plugin!r}"
+                )
             self.policies[name] = RecordPolicy(name, plugin, clause, description)
 
         return register

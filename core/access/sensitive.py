@@ -42,7 +42,9 @@ class SensitiveFields:
         """The record as the principal may see it."""
         if not self.names:
             return record
-        core = [n for n in self.names if hasattr(record, n) and getattr(record, n) not in (None, "", ())]
+        core = [
+            n for n in self.names if hasattr(record, n) and getattr(record, n) not in (None, "", ())
+        ]
         custom = [n for n in self.names if record.custom.get(n) not in (None, "", [])]
         present = core + [f"custom.{n}" for n in custom]
         if not present:
@@ -53,8 +55,9 @@ class SensitiveFields:
             return record
         blanks: dict[str, Any] = {n: _blank(getattr(record, n)) for n in core}
         masked_custom = {k: v for k, v in record.custom.items() if k not in custom}
-        return dataclasses.replace(record, **blanks, custom=masked_custom,
-                                   masked=tuple(sorted(present)))
+        return dataclasses.replace(
+            record, **blanks, custom=masked_custom, masked=tuple(sorted(present))
+        )
 
     def audit_reads(self) -> None:
         """Write one ``read_sensitive`` audit entry per customer whose fields were read."""
@@ -62,11 +65,19 @@ class SensitiveFields:
             return
         from guanxi import audit
 
-        audit.record(self.uow, [
-            audit.Event("read_sensitive", "customer", customer_id, customer_id,
-                        detail="fields: " + ", ".join(fields))
-            for customer_id, fields in self.read
-        ])
+        audit.record(
+            self.uow,
+            [
+                audit.Event(
+                    "read_sensitive",
+                    "customer",
+                    customer_id,
+                    customer_id,
+                    detail="fields: " + ", ".join(fields),
+                )
+                for customer_id, fields in self.read
+            ],
+        )
         self.read.clear()
 
 

@@ -11,6 +11,7 @@ status 1 (2 for usage errors); ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,9 @@ class CliState:
 def _require_sqlite_file(app: App) -> None:
     path = sqlite_file(app.settings.database_url, app.project_dir)
     if path is not None and not path.exists():
-        raise DatabaseError(f"no database at {path}: run 'guanxi init' (or 'guanxi db upgrade') first")
+        raise DatabaseError(
+            f"no database at {path}: run 'guanxi init' (or 'guanxi db upgrade') first"
+        )
 
 
 def _database_failure(exc: SQLAlchemyError) -> str:
@@ -134,10 +137,9 @@ class GuanxiGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
-        try:
+        # Help still lists the built-in commands if plugins fail; running one shows why.
+        with contextlib.suppress(GuanxiError):
             names |= set(self._plugin_group(ctx).commands)
-        except GuanxiError:
-            pass  # help still lists the built-in commands; running one shows the error
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -149,8 +151,13 @@ class GuanxiGroup(click.Group):
 
 @click.group(cls=GuanxiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "-C", "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=".", show_default=True, help="Project folder (where guanxi.toml is).",
+    "-C",
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Project folder (where guanxi.toml is).",
 )
 @click.option("--edition", default=None, help="Edition name or folder (overrides guanxi.toml).")
 @click.option("--db", "database_url", default=None, help="Database URL (overrides guanxi.toml).")
@@ -168,8 +175,11 @@ def cli(
 ) -> None:
     """guanxi (关系): a plugin-based CRM."""
     ctx.obj = CliState(
-        project_dir=project_dir, edition=edition, database_url=database_url,
-        acting_user=acting_user, debug=debug,
+        project_dir=project_dir,
+        edition=edition,
+        database_url=database_url,
+        acting_user=acting_user,
+        debug=debug,
     )
     ctx.call_on_close(ctx.obj.reset)
 

@@ -29,10 +29,16 @@ def _project_file_text(edition: str, database_url: str) -> str:
 
 
 @click.command("init")
-@click.option("--edition", "edition_name", default="generic", show_default=True,
-              help="Edition name or folder.")
-@click.option("--db", "database_url", default="sqlite:///guanxi.db", show_default=True,
-              help="Database URL.")
+@click.option(
+    "--edition",
+    "edition_name",
+    default="generic",
+    show_default=True,
+    help="Edition name or folder.",
+)
+@click.option(
+    "--db", "database_url", default="sqlite:///guanxi.db", show_default=True, help="Database URL."
+)
 @click.option("--demo", is_flag=True, help="Fill the database with the edition's demo data.")
 @click.option("--force", is_flag=True, help="Overwrite an existing guanxi.toml.")
 @pass_state
@@ -89,24 +95,46 @@ def plugins(state: CliState, as_json: bool) -> None:
     app = state.app
     rows: list[dict[str, Any]] = []
     for name, loaded in app.plugins.items():
-        impl_hooks = sorted(
-            hook.name for hook in app.pm.get_hookcallers(loaded.module) or []
+        impl_hooks = sorted(hook.name for hook in app.pm.get_hookcallers(loaded.module) or [])
+        rows.append(
+            {
+                "name": name,
+                "version": loaded.info.version,
+                "enabled": True,
+                "source": loaded.source,
+                "hooks": impl_hooks,
+                "requires": dict(loaded.info.requires),
+                "description": loaded.info.description,
+            }
         )
-        rows.append({"name": name, "version": loaded.info.version, "enabled": True,
-                     "source": loaded.source, "hooks": impl_hooks,
-                     "requires": dict(loaded.info.requires), "description": loaded.info.description})
     for name, ep in sorted(discover_entry_points().items()):
         if name not in app.plugins:
             version = ep.dist.version if ep.dist is not None else "?"
-            rows.append({"name": name, "version": version, "enabled": False,
-                         "source": "entry point", "hooks": [], "requires": {}, "description": ""})
+            rows.append(
+                {
+                    "name": name,
+                    "version": version,
+                    "enabled": False,
+                    "source": "entry point",
+                    "hooks": [],
+                    "requires": {},
+                    "description": "",
+                }
+            )
     if as_json:
         print_json(rows)
         return
-    emit(rows, [("name", lambda r: r["name"]), ("version", lambda r: r["version"]),
-                ("enabled", lambda r: "yes" if r["enabled"] else "no"),
-                ("source", lambda r: r["source"]), ("hooks", lambda r: ", ".join(r["hooks"]))],
-         as_json=False)
+    emit(
+        rows,
+        [
+            ("name", lambda r: r["name"]),
+            ("version", lambda r: r["version"]),
+            ("enabled", lambda r: "yes" if r["enabled"] else "no"),
+            ("source", lambda r: r["source"]),
+            ("hooks", lambda r: ", ".join(r["hooks"])),
+        ],
+        as_json=False,
+    )
 
 
 @click.group()
@@ -121,9 +149,17 @@ def edition_list(as_json: bool) -> None:
     from guanxi.editions import discover_editions, parse_edition
 
     rows = [parse_edition(folder) for _, folder in sorted(discover_editions().items())]
-    emit(rows, [("name", lambda e: e.name), ("version", lambda e: e.version),
-                ("title", lambda e: e.title), ("description", lambda e: e.description),
-                ("folder", lambda e: str(e.folder))], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("name", lambda e: e.name),
+            ("version", lambda e: e.version),
+            ("title", lambda e: e.title),
+            ("description", lambda e: e.description),
+            ("folder", lambda e: str(e.folder)),
+        ],
+        as_json=as_json,
+    )
 
 
 @edition.command("show")
@@ -135,10 +171,18 @@ def edition_show(state: CliState, name: str | None, as_json: bool) -> None:
     from guanxi.editions import load_edition
 
     the = load_edition(name, base_dir=Path.cwd()) if name else state.app.edition
-    data = {"name": the.name, "title": the.title, "version": the.version,
-            "description": the.description, "folder": str(the.folder), "plugins": the.plugins,
-            "settings": the.settings, "terminology": the.terminology,
-            "custom_fields": the.custom_fields, "demo": the.demo}
+    data = {
+        "name": the.name,
+        "title": the.title,
+        "version": the.version,
+        "description": the.description,
+        "folder": str(the.folder),
+        "plugins": the.plugins,
+        "settings": the.settings,
+        "terminology": the.terminology,
+        "custom_fields": the.custom_fields,
+        "demo": the.demo,
+    }
     if as_json:
         print_json(data)
         return
@@ -153,13 +197,17 @@ def edition_check(state: CliState) -> None:
     from guanxi.db.migrate import check, current, heads
 
     app = state.app  # building it resolves plugins and validates every setting
-    click.echo(f"edition {app.edition.name} {app.edition.version}: "
-               f"{len(app.plugins)} plugins ({', '.join(app.plugins)})")
+    click.echo(
+        f"edition {app.edition.name} {app.edition.version}: "
+        f"{len(app.plugins)} plugins ({', '.join(app.plugins)})"
+    )
     click.echo(f"settings: {len(app.setting_sources())} sections valid")
     click.echo(f"custom fields: {', '.join(app.registry.custom_fields) or 'none'}")
     missing = sorted(set(heads(app)) - set(current(app)))
     if missing:
-        raise ConfigError(f"database is not upgraded (missing {', '.join(missing)}): run 'guanxi db upgrade'")
+        raise ConfigError(
+            f"database is not upgraded (missing {', '.join(missing)}): run 'guanxi db upgrade'"
+        )
     differences = check(app)
     if differences:
         raise ConfigError(f"database schema differs from the models: {differences[0]}")
@@ -176,17 +224,25 @@ def config() -> None:
 @json_option
 @pass_state
 def config_show(state: CliState, as_json: bool) -> None:
-    """Every setting with its value and source (flag, environment, guanxi.toml, edition, default)."""
+    """Every setting with its value and source (flag, environment, file, edition, default)."""
     from guanxi.db.engine import mask_url
 
     rows = []
     for section, resolved in state.app.setting_sources().items():
         for name, value in resolved.model.model_dump().items():
             shown = mask_url(value) if name.endswith("_url") and isinstance(value, str) else value
-            rows.append({"setting": f"{section}.{name}", "value": shown,
-                         "source": resolved.sources[name]})
-    emit(rows, [("setting", lambda r: r["setting"]), ("value", lambda r: r["value"]),
-                ("source", lambda r: r["source"])], as_json=as_json)
+            rows.append(
+                {"setting": f"{section}.{name}", "value": shown, "source": resolved.sources[name]}
+            )
+    emit(
+        rows,
+        [
+            ("setting", lambda r: r["setting"]),
+            ("value", lambda r: r["value"]),
+            ("source", lambda r: r["source"]),
+        ],
+        as_json=as_json,
+    )
 
 
 @click.group()
@@ -255,11 +311,21 @@ def jobs_run_due(state: CliState, only: str | None, now: str | None, as_json: bo
     elif not outcomes:
         click.echo("no job is due")
     else:
-        emit(outcomes, [("job", lambda o: o.name), ("due", lambda o: local(o.due_at, app.tz)),
-                        ("status", lambda o: o.status), ("detail", lambda o: o.detail)], as_json=False)
+        emit(
+            outcomes,
+            [
+                ("job", lambda o: o.name),
+                ("due", lambda o: local(o.due_at, app.tz)),
+                ("status", lambda o: o.status),
+                ("detail", lambda o: o.detail),
+            ],
+            as_json=False,
+        )
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
-        raise click.ClickException(f"{len(failed)} job(s) failed: {', '.join(o.name for o in failed)}")
+        raise click.ClickException(
+            f"{len(failed)} job(s) failed: {', '.join(o.name for o in failed)}"
+        )
 
 
 @jobs.command("list")
@@ -271,13 +337,21 @@ def jobs_list(state: CliState, as_json: bool) -> None:
 
     app = state.app
     rows = job_states(app)
-    emit(rows, [
-        ("job", lambda r: r[0].name), ("plugin", lambda r: r[0].plugin),
-        ("schedule", lambda r: f"every {r[0].every}" if r[0].every else f"daily at {r[0].daily_at}"),
-        ("next due", lambda r: local(r[1].next_due_at, app.tz) if r[1] else "at next run-due"),
-        ("last", lambda r: r[1].last_status if r[1] else None),
-        ("description", lambda r: r[0].description),
-    ], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("job", lambda r: r[0].name),
+            ("plugin", lambda r: r[0].plugin),
+            (
+                "schedule",
+                lambda r: f"every {r[0].every}" if r[0].every else f"daily at {r[0].daily_at}",
+            ),
+            ("next due", lambda r: local(r[1].next_due_at, app.tz) if r[1] else "at next run-due"),
+            ("last", lambda r: r[1].last_status if r[1] else None),
+            ("description", lambda r: r[0].description),
+        ],
+        as_json=as_json,
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -16,10 +16,16 @@ customer_options = [
     click.option("--address", "addresses", multiple=True, help="Postal address (repeatable)."),
     click.option("--role", "roles", multiple=True, help="Role, e.g. customer, partner, dealer."),
     click.option("--tag", "tags", multiple=True, help="Tag (repeatable)."),
-    click.option("--identity", "identities", multiple=True, metavar="SOURCE:ID",
-                 help="The customer's id in another system (repeatable)."),
-    click.option("--field", "fields", multiple=True, metavar="NAME=VALUE",
-                 help="Custom field (repeatable)."),
+    click.option(
+        "--identity",
+        "identities",
+        multiple=True,
+        metavar="SOURCE:ID",
+        help="The customer's id in another system (repeatable).",
+    ),
+    click.option(
+        "--field", "fields", multiple=True, metavar="NAME=VALUE", help="Custom field (repeatable)."
+    ),
     click.option("--stage", "lifecycle_stage", default=None, help="Lifecycle stage."),
     click.option("--owner", default=None, help="Owner: staff username."),
     click.option("--org", "organization_id", type=int, default=None, help="Organisation id."),
@@ -49,17 +55,29 @@ def _identities(values: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def _scalar_fields(options: dict[str, Any]) -> dict[str, Any]:
-    keys = ("lifecycle_stage", "owner", "organization_id", "gender", "birth_date", "occupation",
-            "preferred_channel", "care_notes")
+    keys = (
+        "lifecycle_stage",
+        "owner",
+        "organization_id",
+        "gender",
+        "birth_date",
+        "occupation",
+        "preferred_channel",
+        "care_notes",
+    )
     return {k: options[k] for k in keys if options.get(k) is not None}
 
 
 def customer_columns(state: CliState) -> list[tuple[str, Any]]:
     """The columns of customer listings."""
     return [
-        ("id", lambda c: c.id), ("name", lambda c: c.name), ("kind", lambda c: c.kind),
-        ("stage", lambda c: c.lifecycle_stage), ("roles", lambda c: ",".join(c.roles)),
-        ("email", lambda c: c.primary_email), ("phone", lambda c: c.primary_phone),
+        ("id", lambda c: c.id),
+        ("name", lambda c: c.name),
+        ("kind", lambda c: c.kind),
+        ("stage", lambda c: c.lifecycle_stage),
+        ("roles", lambda c: ",".join(c.roles)),
+        ("email", lambda c: c.primary_email),
+        ("phone", lambda c: c.primary_phone),
         ("tags", lambda c: ",".join(c.tags)),
     ]
 
@@ -68,10 +86,14 @@ def interaction_columns(state: CliState) -> list[tuple[str, Any]]:
     """The columns of interaction listings (times in the display time zone)."""
     tz = state.app.tz
     return [
-        ("id", lambda i: i.id), ("when", lambda i: local(i.occurred_at, tz)),
-        ("customer", lambda i: i.customer_id), ("kind", lambda i: i.kind),
-        ("channel", lambda i: i.channel), ("direction", lambda i: i.direction),
-        ("subject", lambda i: i.subject), ("revenue", lambda i: i.revenue),
+        ("id", lambda i: i.id),
+        ("when", lambda i: local(i.occurred_at, tz)),
+        ("customer", lambda i: i.customer_id),
+        ("kind", lambda i: i.kind),
+        ("channel", lambda i: i.channel),
+        ("direction", lambda i: i.direction),
+        ("subject", lambda i: i.subject),
+        ("revenue", lambda i: i.revenue),
     ]
 
 
@@ -92,10 +114,15 @@ def add(state: CliState, name: str, kind: str, as_json: bool, **options: Any) ->
     from guanxi.services.customers import add_customer
 
     data: dict[str, Any] = {
-        "name": name, "kind": kind, "emails": list(options["emails"]),
-        "phones": list(options["phones"]), "addresses": list(options["addresses"]),
-        "tags": list(options["tags"]), "identities": _identities(options["identities"]),
-        "custom": parse_assignments(options["fields"], "--field"), **_scalar_fields(options),
+        "name": name,
+        "kind": kind,
+        "emails": list(options["emails"]),
+        "phones": list(options["phones"]),
+        "addresses": list(options["addresses"]),
+        "tags": list(options["tags"]),
+        "identities": _identities(options["identities"]),
+        "custom": parse_assignments(options["fields"], "--field"),
+        **_scalar_fields(options),
     }
     if options["roles"]:
         data["roles"] = list(options["roles"])
@@ -116,8 +143,13 @@ def add(state: CliState, name: str, kind: str, as_json: bool, **options: Any) ->
 @click.option("--add-email", "add_emails", multiple=True)
 @click.option("--add-phone", "add_phones", multiple=True)
 @click.option("--add-identity", "add_identities", multiple=True, metavar="SOURCE:ID")
-@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE",
-              help="Set a custom field; NAME= clears it.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a custom field; NAME= clears it.",
+)
 @click.option("--stage", "lifecycle_stage", default=None)
 @click.option("--owner", default=None)
 @click.option("--org", "organization_id", type=int, default=None)
@@ -219,8 +251,13 @@ def find(state: CliState, text: str, limit: int, as_json: bool) -> None:
 @json_option
 @pass_state
 def timeline_command(
-    state: CliState, reference: str, source: str | None, limit: int, before_id: int | None,
-    kind_prefix: str | None, as_json: bool,
+    state: CliState,
+    reference: str,
+    source: str | None,
+    limit: int,
+    before_id: int | None,
+    kind_prefix: str | None,
+    as_json: bool,
 ) -> None:
     """A customer's interactions, newest first."""
     from guanxi.services.interactions import timeline

@@ -24,10 +24,17 @@ def access_roles(state: CliState, as_json: bool) -> None:
     """The roles: their permissions, record policies and sensitive access."""
     roles = state.app.settings_for("access").roles
     rows = [(name, spec) for name, spec in sorted(roles.items())]
-    emit(rows, [("role", lambda r: r[0]), ("permissions", lambda r: ", ".join(r[1].permissions)),
-                ("records", lambda r: ", ".join(r[1].records)),
-                ("sensitive", lambda r: "yes" if r[1].sensitive else "no"),
-                ("description", lambda r: r[1].description)], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("role", lambda r: r[0]),
+            ("permissions", lambda r: ", ".join(r[1].permissions)),
+            ("records", lambda r: ", ".join(r[1].records)),
+            ("sensitive", lambda r: "yes" if r[1].sensitive else "no"),
+            ("description", lambda r: r[1].description),
+        ],
+        as_json=as_json,
+    )
 
 
 @access.command("entities")
@@ -36,10 +43,17 @@ def access_roles(state: CliState, as_json: bool) -> None:
 def access_entities(state: CliState, as_json: bool) -> None:
     """The registered entities: their plugin, customer link and personal fields."""
     rows = list(state.app.access.entities.values())
-    emit(rows, [("entity", lambda e: e.name), ("plugin", lambda e: e.plugin),
-                ("customer column", lambda e: e.customer_column),
-                ("owner column", lambda e: e.owner_column),
-                ("personal fields", lambda e: ", ".join(e.personal_fields))], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("entity", lambda e: e.name),
+            ("plugin", lambda e: e.plugin),
+            ("customer column", lambda e: e.customer_column),
+            ("owner column", lambda e: e.owner_column),
+            ("personal fields", lambda e: ", ".join(e.personal_fields)),
+        ],
+        as_json=as_json,
+    )
 
 
 @access.command("grant")
@@ -75,9 +89,13 @@ def access_whoami(state: CliState, as_json: bool) -> None:
     """Who the command line acts as, with roles and record policies."""
     with state.transaction() as uow:
         p = uow.principal
-    data = {"user": p.username, "roles": list(p.roles),
-            "records": ["all"] if p.unrestricted else sorted(p.policies),
-            "sensitive": p.can_see_sensitive(), "system": p.is_system}
+    data = {
+        "user": p.username,
+        "roles": list(p.roles),
+        "records": ["all"] if p.unrestricted else sorted(p.policies),
+        "sensitive": p.can_see_sensitive(),
+        "system": p.is_system,
+    }
     if as_json:
         print_json(data)
     else:
@@ -118,8 +136,14 @@ def audit_verify(state: CliState) -> None:
 @click.option("--limit", default=50, show_default=True)
 @json_option
 @pass_state
-def audit_list(state: CliState, reference: str | None, actor: str | None, action: str | None,
-               limit: int, as_json: bool) -> None:
+def audit_list(
+    state: CliState,
+    reference: str | None,
+    actor: str | None,
+    action: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Audit entries, newest first."""
     from guanxi import audit as audit_log
     from guanxi.services.lookup import resolve_customer
@@ -127,15 +151,31 @@ def audit_list(state: CliState, reference: str | None, actor: str | None, action
     _require_audit_read(state)
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference) if reference else None
-        rows = list(audit_log.entries(uow.session.connection(), customer_id=customer_id,
-                                      actor=actor, action=action, limit=limit))
+        rows = list(
+            audit_log.entries(
+                uow.session.connection(),
+                customer_id=customer_id,
+                actor=actor,
+                action=action,
+                limit=limit,
+            )
+        )
     tz = state.app.tz
-    emit(rows, [("id", lambda r: r["id"]), ("at", lambda r: local(r["at"], tz)),
-                ("actor", lambda r: r["actor"]), ("action", lambda r: r["action"]),
-                ("entity", lambda r: r["entity"]), ("record", lambda r: r["entity_id"]),
-                ("customer", lambda r: r["customer_id"]),
-                ("changes", lambda r: r["changes"]),
-                ("detail", lambda r: r["detail"])], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("id", lambda r: r["id"]),
+            ("at", lambda r: local(r["at"], tz)),
+            ("actor", lambda r: r["actor"]),
+            ("action", lambda r: r["action"]),
+            ("entity", lambda r: r["entity"]),
+            ("record", lambda r: r["entity_id"]),
+            ("customer", lambda r: r["customer_id"]),
+            ("changes", lambda r: r["changes"]),
+            ("detail", lambda r: r["detail"]),
+        ],
+        as_json=as_json,
+    )
 
 
 def _require_audit_read(state: CliState) -> None:
@@ -157,16 +197,21 @@ def privacy() -> None:
 @click.option("--grant/--withdraw", "granted", required=True, help="Consent given or withdrawn.")
 @click.option("--source", required=True, help="Where the choice comes from (form, call, …).")
 @pass_state
-def privacy_consent(state: CliState, reference: str, purpose: str, channel: str, granted: bool,
-                    source: str) -> None:
+def privacy_consent(
+    state: CliState, reference: str, purpose: str, channel: str, granted: bool, source: str
+) -> None:
     """Record that the customer REFERENCE gave or withdrew consent."""
     from guanxi.privacy import set_consent
     from guanxi.services.lookup import resolve_customer
 
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference)
-        set_consent(uow, customer_id, purpose=purpose, channel=channel, granted=granted, source=source)
-    click.echo(f"customer {customer_id}: {purpose} via {channel} {'granted' if granted else 'withdrawn'}")
+        set_consent(
+            uow, customer_id, purpose=purpose, channel=channel, granted=granted, source=source
+        )
+    click.echo(
+        f"customer {customer_id}: {purpose} via {channel} {'granted' if granted else 'withdrawn'}"
+    )
 
 
 @privacy.command("consents")
@@ -182,19 +227,36 @@ def privacy_consents(state: CliState, reference: str, as_json: bool) -> None:
 
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference)
-        rows = list(uow.session.exec(
-            select(ConsentEvent).where(ConsentEvent.customer_id == customer_id).order_by(ConsentEvent.id)  # type: ignore[arg-type]
-        ))
+        rows = list(
+            uow.session.exec(
+                select(ConsentEvent)
+                .where(ConsentEvent.customer_id == customer_id)
+                .order_by(ConsentEvent.id)  # type: ignore[arg-type]
+            )
+        )
     tz = state.app.tz
-    emit(rows, [("at", lambda c: local(c.at, tz)), ("purpose", lambda c: c.purpose),
-                ("channel", lambda c: c.channel), ("granted", lambda c: c.granted),
-                ("source", lambda c: c.source)], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("at", lambda c: local(c.at, tz)),
+            ("purpose", lambda c: c.purpose),
+            ("channel", lambda c: c.channel),
+            ("granted", lambda c: c.granted),
+            ("source", lambda c: c.source),
+        ],
+        as_json=as_json,
+    )
 
 
 @privacy.command("export")
 @click.argument("reference")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the JSON to this file instead of printing it.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON to this file instead of printing it.",
+)
 @pass_state
 def privacy_export(state: CliState, reference: str, out: Path | None) -> None:
     """Everything held about the customer REFERENCE, as JSON (audited)."""
@@ -227,7 +289,9 @@ def privacy_erase(state: CliState, reference: str, reason: str, yes: bool) -> No
         click.confirm(f"erase customer {customer_id}? This cannot be undone", abort=True)
     with state.transaction() as uow:
         counts = erase_customer(uow, customer_id, reason=reason)
-    click.echo(f"erased customer {customer_id}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo(
+        f"erased customer {customer_id}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+    )
 
 
 @privacy.command("hold")
@@ -260,4 +324,3 @@ def register(cli: click.Group) -> None:
     """Add these commands to the root group."""
     for group in (access, audit, privacy):
         cli.add_command(group)
-

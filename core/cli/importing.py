@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,20 +27,47 @@ def import_options(func: Any) -> Any:
     """The options both import commands share."""
     options = [
         click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
-        click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
-                     help="Column COLUMN feeds FIELD (repeatable; COLUMN= ignores it)."),
-        click.option("--mapping", "mapping_file", default=None, metavar="FILE.json|FILE.toml",
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A {COLUMN: FIELD} mapping; --map entries override it."),
-        click.option("--encoding", default="utf-8", show_default=True,
-                     help="The file's encoding (a byte order mark is understood), e.g. gb18030."),
-        click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(min=1),
-                     help="Rows per transaction."),
-        click.option("--rejects", "rejects", default=None, metavar="PATH",
-                     type=click.Path(dir_okay=False, path_type=Path),
-                     help="Where rejected rows go [default: FILE.rejects.csv]."),
-        click.option("--dry-run", is_flag=True,
-                     help="Validate every row (database checks too); store nothing, fire no hooks."),
+        click.option(
+            "--map",
+            "maps",
+            multiple=True,
+            metavar="COLUMN=FIELD",
+            help="Column COLUMN feeds FIELD (repeatable; COLUMN= ignores it).",
+        ),
+        click.option(
+            "--mapping",
+            "mapping_file",
+            default=None,
+            metavar="FILE.json|FILE.toml",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A {COLUMN: FIELD} mapping; --map entries override it.",
+        ),
+        click.option(
+            "--encoding",
+            default="utf-8",
+            show_default=True,
+            help="The file's encoding (a byte order mark is understood), e.g. gb18030.",
+        ),
+        click.option(
+            "--batch-size",
+            default=5000,
+            show_default=True,
+            type=click.IntRange(min=1),
+            help="Rows per transaction.",
+        ),
+        click.option(
+            "--rejects",
+            "rejects",
+            default=None,
+            metavar="PATH",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Where rejected rows go [default: FILE.rejects.csv].",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Validate every row (database checks too); store nothing, fire no hooks.",
+        ),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
         json_option,
     ]
@@ -62,8 +90,12 @@ def import_group() -> None:
 
 @import_group.command("customers", epilog=EPILOG)
 @import_options
-@click.option("--source", default=None, metavar="NAME",
-              help="The identity column holds external ids of this source.")
+@click.option(
+    "--source",
+    default=None,
+    metavar="NAME",
+    help="The identity column holds external ids of this source.",
+)
 @click.pass_context
 def customers_command(ctx: click.Context, **options: Any) -> None:
     """Import customers from FILE.
@@ -80,8 +112,12 @@ def customers_command(ctx: click.Context, **options: Any) -> None:
 
 @import_group.command("interactions", epilog=EPILOG)
 @import_options
-@click.option("--source", default=None, metavar="NAME",
-              help="The customer column holds external ids of this source.")
+@click.option(
+    "--source",
+    default=None,
+    metavar="NAME",
+    help="The customer column holds external ids of this source.",
+)
 @click.pass_context
 def interactions_command(ctx: click.Context, **options: Any) -> None:
     """Import interactions from FILE.
@@ -96,8 +132,15 @@ def interactions_command(ctx: click.Context, **options: Any) -> None:
 
 
 def _import(
-    ctx: click.Context, kind: str, *, file: Path, maps: tuple[str, ...],
-    mapping_file: Path | None, quiet: bool, as_json: bool, **options: Any,
+    ctx: click.Context,
+    kind: str,
+    *,
+    file: Path,
+    maps: tuple[str, ...],
+    mapping_file: Path | None,
+    quiet: bool,
+    as_json: bool,
+    **options: Any,
 ) -> None:
     from guanxi.importing import EXIT_NOT_STARTED, load_mapping_file, run_import
 
@@ -111,13 +154,20 @@ def _import(
         # Exit status 1 means "some rows were rejected" here; nothing has started yet.
         exc.exit_code = EXIT_NOT_STARTED
         raise
+    # What is alive now (the app, its plugins and metadata) lives for the whole import:
+    # freezing it spares the cyclic collector rescanning it after every few thousand
+    # allocations of the batches (about 15 % of a customer import's time).
+    gc.freeze()
     with _progress(f"importing {kind}", quiet=quiet) as progress:
         report = run_import(
             kind, app, file, mapping=mapping, as_user=as_user, progress=progress, **options
         )
     if report.ignored_columns:
-        click.echo(f"note: columns not imported: {', '.join(report.ignored_columns)} "
-                   "(map them with --map COLUMN=FIELD)", err=True)
+        click.echo(
+            f"note: columns not imported: {', '.join(report.ignored_columns)} "
+            "(map them with --map COLUMN=FIELD)",
+            err=True,
+        )
     if as_json:
         print_json(report)
     else:

@@ -21,9 +21,13 @@ def interaction() -> None:
 @interaction.command("log")
 @click.argument("reference")
 @click.option("--kind", required=True, help="Namespaced kind, e.g. core.contact.")
-@click.option("--source", "ref_source", default=None, help="REFERENCE is an external id of this source.")
+@click.option(
+    "--source", "ref_source", default=None, help="REFERENCE is an external id of this source."
+)
 @click.option("--channel", default=None)
-@click.option("--direction", type=click.Choice(["inbound", "outbound", "internal"]), default="inbound")
+@click.option(
+    "--direction", type=click.Choice(["inbound", "outbound", "internal"]), default="inbound"
+)
 @click.option("--at", "occurred_at", default=None, help="When (ISO; local time if no zone).")
 @click.option("--subject", default=None)
 @click.option("--revenue", default=None)
@@ -32,12 +36,22 @@ def interaction() -> None:
 @click.option("--actor", default=None, help="Staff username (default: --as).")
 @click.option("--payload", default=None, help="Payload as a JSON object.")
 @click.option("--set", "payload_fields", multiple=True, metavar="NAME=VALUE", help="Payload field.")
-@click.option("--corrects", "corrects_id", type=int, default=None, help="Id of the entry this corrects.")
+@click.option(
+    "--corrects", "corrects_id", type=int, default=None, help="Id of the entry this corrects."
+)
 @json_option
 @pass_state
-def log(state: CliState, reference: str, ref_source: str | None, payload: str | None,
-        payload_fields: tuple[str, ...], occurred_at: str | None, actor: str | None,
-        as_json: bool, **fields: Any) -> None:
+def log(
+    state: CliState,
+    reference: str,
+    ref_source: str | None,
+    payload: str | None,
+    payload_fields: tuple[str, ...],
+    occurred_at: str | None,
+    actor: str | None,
+    as_json: bool,
+    **fields: Any,
+) -> None:
     """Log an interaction with the customer REFERENCE."""
     from guanxi.services.interactions import log_interaction
     from guanxi.services.lookup import resolve_customer
@@ -54,7 +68,9 @@ def log(state: CliState, reference: str, ref_source: str | None, payload: str | 
         try:
             data["occurred_at"] = dt.datetime.fromisoformat(occurred_at)
         except ValueError:
-            raise click.BadParameter(f"{occurred_at!r} is not an ISO date-time", param_hint="--at") from None
+            raise click.BadParameter(
+                f"{occurred_at!r} is not an ISO date-time", param_hint="--at"
+            ) from None
     with state.transaction() as uow:
         data["customer_id"] = resolve_customer(uow, reference, source=ref_source)
         data["actor"] = actor if actor is not None else uow.actor_id
@@ -62,7 +78,9 @@ def log(state: CliState, reference: str, ref_source: str | None, payload: str | 
     if as_json:
         print_json(record)
     else:
-        click.echo(f"logged interaction {record.id} ({record.kind}) for customer {record.customer_id}")
+        click.echo(
+            f"logged interaction {record.id} ({record.kind}) for customer {record.customer_id}"
+        )
 
 
 @interaction.command("list")
@@ -71,14 +89,18 @@ def log(state: CliState, reference: str, ref_source: str | None, payload: str | 
 @click.option("--limit", default=50, show_default=True)
 @json_option
 @pass_state
-def list_(state: CliState, reference: str | None, kind_prefix: str | None, limit: int, as_json: bool) -> None:
+def list_(
+    state: CliState, reference: str | None, kind_prefix: str | None, limit: int, as_json: bool
+) -> None:
     """The newest interactions, optionally of one customer or kind."""
     from guanxi.services.interactions import recent_interactions
     from guanxi.services.lookup import resolve_customer
 
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference) if reference else None
-        rows = recent_interactions(uow, customer_id=customer_id, kind_prefix=kind_prefix, limit=limit)
+        rows = recent_interactions(
+            uow, customer_id=customer_id, kind_prefix=kind_prefix, limit=limit
+        )
     emit(rows, interaction_columns(state), as_json=as_json)
 
 
@@ -88,11 +110,17 @@ def list_(state: CliState, reference: str | None, kind_prefix: str | None, limit
 def kinds(state: CliState, as_json: bool) -> None:
     """The registered interaction kinds and the plugins that registered them."""
     rows = list(state.app.registry.interaction_kinds.values())
-    emit(rows, [
-        ("kind", lambda k: k.name), ("plugin", lambda k: k.plugin),
-        ("channel", lambda k: k.default_channel), ("description", lambda k: k.description),
-        ("payload fields", lambda k: ", ".join(k.schema.model_fields) if k.schema else ""),
-    ], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("kind", lambda k: k.name),
+            ("plugin", lambda k: k.plugin),
+            ("channel", lambda k: k.default_channel),
+            ("description", lambda k: k.description),
+            ("payload fields", lambda k: ", ".join(k.schema.model_fields) if k.schema else ""),
+        ],
+        as_json=as_json,
+    )
 
 
 def register(cli: click.Group) -> None:

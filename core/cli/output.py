@@ -25,6 +25,7 @@ def console() -> Console:
     """A console on the current stdout (looked up per call: tests swap stdout)."""
     return Console(width=None if sys.stdout.isatty() else PIPE_WIDTH)
 
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 

@@ -20,14 +20,26 @@ def report() -> None:
 def report_list(state: CliState, as_json: bool) -> None:
     """The registered reports and the plugins that provide them."""
     rows = list(state.app.registry.reports.values())
-    emit(rows, [("report", lambda r: r.name), ("plugin", lambda r: r.plugin),
-                ("description", lambda r: r.description)], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("report", lambda r: r.name),
+            ("plugin", lambda r: r.plugin),
+            ("description", lambda r: r.description),
+        ],
+        as_json=as_json,
+    )
 
 
 @report.command("run")
 @click.argument("name")
-@click.option("--option", "options", multiple=True, metavar="NAME=VALUE",
-              help="An option passed to the report (repeatable).")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An option passed to the report (repeatable).",
+)
 @json_option
 @pass_state
 def report_run(state: CliState, name: str, options: tuple[str, ...], as_json: bool) -> None:

@@ -24,13 +24,22 @@ def staff() -> None:
 @click.option("--team", default=None, help="Put the user in this team.")
 @click.option("--lead", is_flag=True, help="As the team's lead.")
 @pass_state
-def staff_add(state: CliState, username: str, display_name: str, email: str | None,
-              phone: str | None, team: str | None, lead: bool) -> None:
+def staff_add(
+    state: CliState,
+    username: str,
+    display_name: str,
+    email: str | None,
+    phone: str | None,
+    team: str | None,
+    lead: bool,
+) -> None:
     """Add a staff user."""
     from guanxi.services.staff import add_member, add_staff
 
     with state.transaction() as uow:
-        user = add_staff(uow, username=username, display_name=display_name, email=email, phone=phone)
+        user = add_staff(
+            uow, username=username, display_name=display_name, email=email, phone=phone
+        )
         if team:
             add_member(uow, team=team, staff=username, lead=lead)
     click.echo(f"added staff user {user.username} ({user.id})")
@@ -45,9 +54,17 @@ def staff_list(state: CliState, as_json: bool) -> None:
 
     with state.transaction() as uow:
         rows = list_staff(uow)
-    emit(rows, [("id", lambda s: s.id), ("username", lambda s: s.username),
-                ("name", lambda s: s.display_name), ("email", lambda s: s.email),
-                ("active", lambda s: s.is_active)], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("id", lambda s: s.id),
+            ("username", lambda s: s.username),
+            ("name", lambda s: s.display_name),
+            ("email", lambda s: s.email),
+            ("active", lambda s: s.is_active),
+        ],
+        as_json=as_json,
+    )
 
 
 @click.group()
@@ -79,8 +96,15 @@ def team_members_command(state: CliState, name: str, as_json: bool) -> None:
 
     with state.transaction() as uow:
         rows = team_members(uow, name)
-    emit(rows, [("username", lambda r: r[0].username), ("name", lambda r: r[0].display_name),
-                ("lead", lambda r: r[1])], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("username", lambda r: r[0].username),
+            ("name", lambda r: r[0].display_name),
+            ("lead", lambda r: r[1]),
+        ],
+        as_json=as_json,
+    )
 
 
 @click.group()
@@ -90,10 +114,16 @@ def task() -> None:
 
 def _task_columns(state: CliState) -> list:
     tz = state.app.tz
-    return [("id", lambda t: t.id), ("due", lambda t: local(t.due_at, tz)),
-            ("customer", lambda t: t.customer_id), ("title", lambda t: t.title),
-            ("priority", lambda t: t.priority), ("status", lambda t: t.status),
-            ("assignee", lambda t: t.assignee_id), ("source", lambda t: t.source)]
+    return [
+        ("id", lambda t: t.id),
+        ("due", lambda t: local(t.due_at, tz)),
+        ("customer", lambda t: t.customer_id),
+        ("title", lambda t: t.title),
+        ("priority", lambda t: t.priority),
+        ("status", lambda t: t.status),
+        ("assignee", lambda t: t.assignee_id),
+        ("source", lambda t: t.source),
+    ]
 
 
 @task.command("add")
@@ -105,8 +135,16 @@ def _task_columns(state: CliState) -> list:
 @click.option("--notes", default=None)
 @json_option
 @pass_state
-def task_add(state: CliState, reference: str, title: str, due: str, assignee: str | None,
-             priority: str, notes: str | None, as_json: bool) -> None:
+def task_add(
+    state: CliState,
+    reference: str,
+    title: str,
+    due: str,
+    assignee: str | None,
+    priority: str,
+    notes: str | None,
+    as_json: bool,
+) -> None:
     """Add a follow-up task on the customer REFERENCE."""
     from guanxi.services.lookup import resolve_customer
     from guanxi.services.tasks import create_task
@@ -116,8 +154,15 @@ def task_add(state: CliState, reference: str, title: str, due: str, assignee: st
     except ValueError:
         raise click.BadParameter(f"{due!r} is not an ISO date-time", param_hint="--due") from None
     with state.transaction() as uow:
-        created = create_task(uow, customer_id=resolve_customer(uow, reference), title=title,
-                              due_at=due_at, assignee=assignee, priority=priority, notes=notes)
+        created = create_task(
+            uow,
+            customer_id=resolve_customer(uow, reference),
+            title=title,
+            due_at=due_at,
+            assignee=assignee,
+            priority=priority,
+            notes=notes,
+        )
     if as_json:
         print_json(created)
     else:
@@ -132,16 +177,29 @@ def task_add(state: CliState, reference: str, title: str, due: str, assignee: st
 @click.option("--limit", default=100, show_default=True)
 @json_option
 @pass_state
-def task_list(state: CliState, reference: str | None, assignee: str | None, status: str,
-              overdue: bool, limit: int, as_json: bool) -> None:
+def task_list(
+    state: CliState,
+    reference: str | None,
+    assignee: str | None,
+    status: str,
+    overdue: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List tasks by due date."""
     from guanxi.services.lookup import resolve_customer
     from guanxi.services.tasks import list_tasks
 
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference) if reference else None
-        rows = list_tasks(uow, customer_id=customer_id, assignee=assignee, status=status,
-                          due_before=uow.now if overdue else None, limit=limit)
+        rows = list_tasks(
+            uow,
+            customer_id=customer_id,
+            assignee=assignee,
+            status=status,
+            due_before=uow.now if overdue else None,
+            limit=limit,
+        )
     emit(rows, _task_columns(state), as_json=as_json)
 
 

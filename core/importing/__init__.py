@@ -61,10 +61,23 @@ from guanxi.importing.report import (
 )
 
 __all__ = [
-    "CUSTOMERS", "DEFAULT_BATCH_SIZE", "EXIT_ABORTED", "EXIT_NOT_STARTED", "EXIT_OK",
-    "EXIT_REJECTED", "INTERACTIONS", "ImportAborted", "ImportFileError", "ImportReport",
-    "MappingError", "import_customers", "import_interactions", "load_mapping_file",
-    "parse_mapping", "run_import", "scan",
+    "CUSTOMERS",
+    "DEFAULT_BATCH_SIZE",
+    "EXIT_ABORTED",
+    "EXIT_NOT_STARTED",
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "INTERACTIONS",
+    "ImportAborted",
+    "ImportFileError",
+    "ImportReport",
+    "MappingError",
+    "import_customers",
+    "import_interactions",
+    "load_mapping_file",
+    "parse_mapping",
+    "run_import",
+    "scan",
 ]
 from guanxi.services import customers, interactions
 from guanxi.services.references import match_references
@@ -131,13 +144,17 @@ def _convert(
 
 
 def _resolve_customers(
-    uow: UnitOfWork, mapping: ColumnMapping, pending: list[tuple[int, list[str], dict]],
-    rejects: list[Reject], source: str | None,
+    uow: UnitOfWork,
+    mapping: ColumnMapping,
+    pending: list[tuple[int, list[str], dict]],
+    rejects: list[Reject],
+    source: str | None,
 ) -> list[tuple[int, list[str], dict]]:
     """Replace each row's ``customer`` reference by ``customer_id``; reject the rest."""
     column = mapping.column_for("customer")
-    matches = match_references(uow, {d["customer"] for _, _, d in pending if "customer" in d},
-                               source=source)
+    matches = match_references(
+        uow, {d["customer"] for _, _, d in pending if "customer" in d}, source=source
+    )
     kept = []
     for number, cells, data in pending:
         reference = data.pop("customer", None)
@@ -159,8 +176,14 @@ def _resolve_customers(
 
 
 def _run_batch(
-    app: App, kind: str, mapping: ColumnMapping, batch: list[tuple[int, list[str]]], *,
-    source: str | None, dry_run: bool, as_user: str | None,
+    app: App,
+    kind: str,
+    mapping: ColumnMapping,
+    batch: list[tuple[int, list[str]]],
+    *,
+    source: str | None,
+    dry_run: bool,
+    as_user: str | None,
 ) -> tuple[int, list[Reject]]:
     """Validate and store one batch in one transaction; return stored count and rejects."""
     rejects: list[Reject] = []
@@ -246,12 +269,18 @@ def run_import(
             for batch, last in batches(records, batch_size):
                 try:
                     stored, rejected = _run_batch(
-                        app, kind, checked.mapping, batch, source=source, dry_run=dry_run,
+                        app,
+                        kind,
+                        checked.mapping,
+                        batch,
+                        source=source,
+                        dry_run=dry_run,
                         as_user=as_user,
                     )
                 except Exception as exc:  # a plugin's hook may raise anything
                     stored_before = (
-                        "dry run: nothing was stored" if dry_run
+                        "dry run: nothing was stored"
+                        if dry_run
                         else f"{report.stored} {kind} of earlier rows were stored"
                     )
                     raise ImportAborted(

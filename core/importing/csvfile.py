@@ -70,8 +70,13 @@ class FileScan:
 
 
 def scan(
-    kind: str, path: Path | str, *, app: App, explicit: Mapping[str, Target | None],
-    source: str | None = None, encoding: str | None = None,
+    kind: str,
+    path: Path | str,
+    *,
+    app: App,
+    explicit: Mapping[str, Target | None],
+    source: str | None = None,
+    encoding: str | None = None,
 ) -> FileScan:
     """Check the structure of the whole file, storing nothing (see the module docstring).
 
@@ -137,4 +142,3 @@ def batches(
                 batch = []
     if batch:
         yield batch, number
-

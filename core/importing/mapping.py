@@ -20,26 +20,48 @@ _LOOSE_DATE = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
 _CUSTOMER_SCALARS = (
-    "name", "kind", "family_name", "given_name", "lifecycle_stage", "owner",
-    "organization_id", "gender", "birth_date", "occupation", "preferred_channel", "language",
+    "name",
+    "kind",
+    "family_name",
+    "given_name",
+    "lifecycle_stage",
+    "owner",
+    "organization_id",
+    "gender",
+    "birth_date",
+    "occupation",
+    "preferred_channel",
+    "language",
     "care_notes",
 )
 # field -> (key of CustomerIn, mode): "split" cells hold several values, "list" cells one.
 _CUSTOMER_LISTS = {
-    "roles": ("roles", "split"), "tags": ("tags", "split"), "interests": ("interests", "split"),
-    "email": ("emails", "split"), "emails": ("emails", "split"),
-    "phone": ("phones", "split"), "phones": ("phones", "split"),
-    "address": ("addresses", "list"), "addresses": ("addresses", "list"),
+    "roles": ("roles", "split"),
+    "tags": ("tags", "split"),
+    "interests": ("interests", "split"),
+    "email": ("emails", "split"),
+    "emails": ("emails", "split"),
+    "phone": ("phones", "split"),
+    "phones": ("phones", "split"),
+    "address": ("addresses", "list"),
+    "addresses": ("addresses", "list"),
 }
 _INTERACTION_SCALARS = (
-    "kind", "channel", "direction", "occurred_at", "actor", "subject", "revenue", "cost",
-    "currency", "source",
+    "kind",
+    "channel",
+    "direction",
+    "occurred_at",
+    "actor",
+    "subject",
+    "revenue",
+    "cost",
+    "currency",
+    "source",
 )
 _DATES = ("birth_date", "occurred_at")
 _REQUIRED = {CUSTOMERS: ("name",), INTERACTIONS: ("customer", "kind")}
 # Modes whose field takes one column; the others collect values from several columns.
 _SINGLE = ("scalar", "date", "field", "object", "reference")
-
 
 
 # --------------------------------------------------------------------------- mapping
@@ -69,8 +91,14 @@ def field_names(kind: str, app: App) -> list[str]:
     """The fields a column can be mapped to for ``kind`` (for help and errors)."""
     if kind == CUSTOMERS:
         custom = sorted(app.registry.custom_fields)
-        return [*_CUSTOMER_SCALARS, *_CUSTOMER_LISTS, "identity", "identity.SOURCE",
-                *custom, "custom.NAME"]
+        return [
+            *_CUSTOMER_SCALARS,
+            *_CUSTOMER_LISTS,
+            "identity",
+            "identity.SOURCE",
+            *custom,
+            "custom.NAME",
+        ]
     return ["customer", *_INTERACTION_SCALARS, "payload", "payload.NAME"]
 
 
@@ -142,8 +170,13 @@ class ColumnMapping:
 
     @classmethod
     def plan(
-        cls, kind: str, header: Sequence[str], *, app: App,
-        explicit: Mapping[str, Target | None], source: str | None = None,
+        cls,
+        kind: str,
+        header: Sequence[str],
+        *,
+        app: App,
+        explicit: Mapping[str, Target | None],
+        source: str | None = None,
     ) -> ColumnMapping:
         """Match the header against the explicit mapping, then against field names.
 
@@ -300,4 +333,3 @@ def _iso_date(cell: str) -> str:
     if hour is not None:
         text += f" {int(hour):02d}:{minute}:{second or '00'}"
     return text
-

@@ -18,6 +18,7 @@ EXIT_NOT_STARTED = 2
 EXIT_ABORTED = 3
 REJECT_COLUMNS = ("_row", "_column", "_reason")
 
+
 class MappingError(GuanxiError):
     """The mapping (or another option) is wrong: an unknown field, column or encoding."""
 
@@ -29,8 +30,9 @@ class ImportFileError(GuanxiError):
 
     exit_code = EXIT_NOT_STARTED
 
-    def __init__(self, path: Path | str, reason: str, *, row: int | None = None,
-                 column: str | None = None):
+    def __init__(
+        self, path: Path | str, reason: str, *, row: int | None = None, column: str | None = None
+    ):
         self.path, self.reason, self.row, self.column = str(path), reason, row, column
         where = [self.path]
         if row is not None:
@@ -62,4 +64,3 @@ class ImportReport:
     def exit_status(self) -> int:
         """0 when every row was (or would be) stored, 1 when some were rejected."""
         return EXIT_REJECTED if self.rejected else EXIT_OK
-

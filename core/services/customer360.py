@@ -37,19 +37,31 @@ def rollup_of(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
     row = uow.session.get(CustomerRollup, customer_id)
     if row is None:
         return {
-            "first_at": None, "last_at": None, "interaction_count": 0, "revenue_count": 0,
-            "revenue": None, "cost": None, "counts_by_kind": {}, "counts_by_family": {},
-            "last_by_kind": {}, "last_by_channel": {},
+            "first_at": None,
+            "last_at": None,
+            "interaction_count": 0,
+            "revenue_count": 0,
+            "revenue": None,
+            "cost": None,
+            "counts_by_kind": {},
+            "counts_by_family": {},
+            "last_by_kind": {},
+            "last_by_channel": {},
         }
     families: dict[str, int] = {}
     for kind, count in (row.counts_by_kind or {}).items():
         family = kind.split(".", 1)[0]
         families[family] = families.get(family, 0) + count
     return {
-        "first_at": row.first_at, "last_at": row.last_at,
-        "interaction_count": row.interaction_count, "revenue_count": row.revenue_count,
-        "revenue": row.revenue, "cost": row.cost, "counts_by_kind": dict(row.counts_by_kind or {}),
-        "counts_by_family": families, "last_by_kind": dict(row.last_by_kind or {}),
+        "first_at": row.first_at,
+        "last_at": row.last_at,
+        "interaction_count": row.interaction_count,
+        "revenue_count": row.revenue_count,
+        "revenue": row.revenue,
+        "cost": row.cost,
+        "counts_by_kind": dict(row.counts_by_kind or {}),
+        "counts_by_family": families,
+        "last_by_kind": dict(row.last_by_kind or {}),
         "last_by_channel": dict(row.last_by_channel or {}),
     }
 

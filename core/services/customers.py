@@ -172,7 +172,9 @@ def validate_customer(uow: UnitOfWork, data: Mapping[str, Any] | CustomerIn) -> 
         tags=tuple(dict.fromkeys(t.strip() for t in given.tags if t.strip())),
         contact_points=_contact_points(uow, given),
         identities=tuple(IdentityRecord(i.source, i.external_id) for i in given.identities),
-        special_dates=tuple(SpecialDateRecord(d.label, d.date, d.note) for d in given.special_dates),
+        special_dates=tuple(
+            SpecialDateRecord(d.label, d.date, d.note) for d in given.special_dates
+        ),
         custom=custom,
     )
 
@@ -219,7 +221,8 @@ def validate_customers(
     orgs = set()
     if org_ids:
         query = select(Customer.id).where(
-            Customer.id.in_(org_ids), Customer.kind == ORGANIZATION  # type: ignore[union-attr]
+            Customer.id.in_(org_ids),
+            Customer.kind == ORGANIZATION,  # type: ignore[union-attr]
         )
         orgs = set(uow.session.exec(query))
     # One ``source = ? AND external_id IN (…)`` per source and chunk: it seeks the
@@ -284,9 +287,24 @@ def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list
     stored = with_ids(records, ids)
     BulkInserter(connection, Customer.__table__, CUSTOMER_COLUMNS).insert(  # type: ignore[attr-defined]
         (
-            r.id, r.kind, r.name, r.family_name, r.given_name, r.organization_id,
-            r.lifecycle_stage, r.owner_id, r.gender, r.birth_date, r.occupation,
-            r.preferred_channel, r.language, list(r.interests), r.care_notes, r.custom, now, now,
+            r.id,
+            r.kind,
+            r.name,
+            r.family_name,
+            r.given_name,
+            r.organization_id,
+            r.lifecycle_stage,
+            r.owner_id,
+            r.gender,
+            r.birth_date,
+            r.occupation,
+            r.preferred_channel,
+            r.language,
+            list(r.interests),
+            r.care_notes,
+            r.custom,
+            now,
+            now,
         )
         for r in stored
     )
@@ -296,9 +314,24 @@ def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list
 
 
 CUSTOMER_COLUMNS = (
-    "id", "kind", "name", "family_name", "given_name", "organization_id", "lifecycle_stage",
-    "owner_id", "gender", "birth_date", "occupation", "preferred_channel", "language",
-    "interests", "care_notes", "custom", "created_at", "updated_at",
+    "id",
+    "kind",
+    "name",
+    "family_name",
+    "given_name",
+    "organization_id",
+    "lifecycle_stage",
+    "owner_id",
+    "gender",
+    "birth_date",
+    "occupation",
+    "preferred_channel",
+    "language",
+    "interests",
+    "care_notes",
+    "custom",
+    "created_at",
+    "updated_at",
 )
 
 

@@ -30,8 +30,21 @@ from guanxi.services.validation import first_error, validate_model
 # systems that feed an import.
 FUTURE_SLACK = dt.timedelta(minutes=10)
 INTERACTION_COLUMNS = (
-    "id", "customer_id", "occurred_at", "recorded_at", "channel", "kind", "direction",
-    "actor_id", "subject", "revenue", "cost", "currency", "source", "payload", "corrects_id",
+    "id",
+    "customer_id",
+    "occurred_at",
+    "recorded_at",
+    "channel",
+    "kind",
+    "direction",
+    "actor_id",
+    "subject",
+    "revenue",
+    "cost",
+    "currency",
+    "source",
+    "payload",
+    "corrects_id",
 )
 
 
@@ -66,7 +79,9 @@ def _amount(field: str, value: Decimal | None, correction: bool) -> Decimal | No
     return value
 
 
-def validate_interaction(uow: UnitOfWork, data: Mapping[str, Any] | InteractionIn) -> InteractionRecord:
+def validate_interaction(
+    uow: UnitOfWork, data: Mapping[str, Any] | InteractionIn
+) -> InteractionRecord:
     """Validate one interaction; raise :class:`ValidationError` naming the field.
 
     A naive ``occurred_at`` is read in the edition's display time zone: that is what a
@@ -116,7 +131,9 @@ def _existing(uow: UnitOfWork, column: Any, values: set[Any]) -> set[Any]:
     items = list(values)
     for start in range(0, len(items), 5000):
         chunk = items[start : start + 5000]
-        found |= {v for (v,) in uow.session.connection().execute(select(column).where(column.in_(chunk)))}
+        found |= {
+            v for (v,) in uow.session.connection().execute(select(column).where(column.in_(chunk)))
+        }
     return found
 
 
@@ -142,7 +159,8 @@ def validate_interactions(
         parsed.append((number, record, actor if actor not in ("", None) else None))
 
     customers = filter_visible(
-        uow, _existing(uow, Customer.__table__.c.id, {r.customer_id for _, r, _ in parsed})  # type: ignore[attr-defined]
+        uow,
+        _existing(uow, Customer.__table__.c.id, {r.customer_id for _, r, _ in parsed}),  # type: ignore[attr-defined]
     )
     actor_names = {a for _, _, a in parsed if isinstance(a, str)}
     actor_ids = {a for _, _, a in parsed if isinstance(a, int)}
@@ -170,7 +188,10 @@ def validate_interactions(
                 actor_id = staff_by_name[actor]
             elif actor is not None and actor not in staff_ids:
                 raise ValidationError("actor", f"no staff user with id {actor}")
-            if record.corrects_id is not None and corrected.get(record.corrects_id) != record.customer_id:
+            if (
+                record.corrects_id is not None
+                and corrected.get(record.corrects_id) != record.customer_id
+            ):
                 raise ValidationError(
                     "corrects_id", f"no interaction {record.corrects_id} of this customer"
                 )
@@ -203,8 +224,21 @@ def insert_interactions(
     now = uow.now
     BulkInserter(connection, table, INTERACTION_COLUMNS).insert(
         (
-            r.id, r.customer_id, r.occurred_at, now, r.channel, r.kind, r.direction, r.actor_id,
-            r.subject, r.revenue, r.cost, r.currency, r.source, r.payload, r.corrects_id,
+            r.id,
+            r.customer_id,
+            r.occurred_at,
+            now,
+            r.channel,
+            r.kind,
+            r.direction,
+            r.actor_id,
+            r.subject,
+            r.revenue,
+            r.cost,
+            r.currency,
+            r.source,
+            r.payload,
+            r.corrects_id,
         )
         for r in stored
     )
@@ -235,10 +269,20 @@ def log_interaction(uow: UnitOfWork, **fields: Any) -> InteractionRecord:
 def record_from_row(row: Interaction) -> InteractionRecord:
     """An :class:`InteractionRecord` from a stored row."""
     return InteractionRecord(
-        id=row.id, customer_id=row.customer_id, occurred_at=row.occurred_at, channel=row.channel,
-        kind=row.kind, direction=row.direction, actor_id=row.actor_id, subject=row.subject,
-        revenue=row.revenue, cost=row.cost, currency=row.currency, source=row.source,
-        payload=row.payload, corrects_id=row.corrects_id,
+        id=row.id,
+        customer_id=row.customer_id,
+        occurred_at=row.occurred_at,
+        channel=row.channel,
+        kind=row.kind,
+        direction=row.direction,
+        actor_id=row.actor_id,
+        subject=row.subject,
+        revenue=row.revenue,
+        cost=row.cost,
+        currency=row.currency,
+        source=row.source,
+        payload=row.payload,
+        corrects_id=row.corrects_id,
     )
 
 
@@ -257,8 +301,12 @@ def timeline(
 
 
 def recent_interactions(
-    uow: UnitOfWork, *, customer_id: int | None = None, kind_prefix: str | None = None,
-    before_id: int | None = None, limit: int = 50,
+    uow: UnitOfWork,
+    *,
+    customer_id: int | None = None,
+    kind_prefix: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
 ) -> list[InteractionRecord]:
     """The newest interactions the principal may see, of one customer or of all.
 

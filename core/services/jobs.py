@@ -42,7 +42,9 @@ def next_due(job: Job, after: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     local = after.astimezone(tz)
     candidate = dt.datetime.combine(local.date(), job.daily_at, tzinfo=tz)
     if candidate <= local:
-        candidate = dt.datetime.combine(local.date() + dt.timedelta(days=1), job.daily_at, tzinfo=tz)
+        candidate = dt.datetime.combine(
+            local.date() + dt.timedelta(days=1), job.daily_at, tzinfo=tz
+        )
     return candidate.astimezone(dt.UTC)
 
 
@@ -89,8 +91,14 @@ def _run_one(app: App, job: Job, due_at: dt.datetime, now: dt.datetime) -> JobOu
             state.last_error = None
             state.run_count += 1
             uow.session.add(
-                JobRun(name=job.name, due_at=due_at, started_at=now, finished_at=app.now(),
-                       status="ok", detail=str(detail) if detail is not None else None)
+                JobRun(
+                    name=job.name,
+                    due_at=due_at,
+                    started_at=now,
+                    finished_at=app.now(),
+                    status="ok",
+                    detail=str(detail) if detail is not None else None,
+                )
             )
         return JobOutcome(job.name, due_at, "ok", str(detail or ""))
     except Exception as exc:  # the job's failure is recorded, the other jobs still run
@@ -104,13 +112,21 @@ def _run_one(app: App, job: Job, due_at: dt.datetime, now: dt.datetime) -> JobOu
             state.last_status = "failed"
             state.last_error = message
             uow.session.add(
-                JobRun(name=job.name, due_at=due_at, started_at=now, finished_at=app.now(),
-                       status="failed", detail=message)
+                JobRun(
+                    name=job.name,
+                    due_at=due_at,
+                    started_at=now,
+                    finished_at=app.now(),
+                    status="failed",
+                    detail=message,
+                )
             )
         return JobOutcome(job.name, due_at, "failed", message)
 
 
-def run_due(app: App, *, now: dt.datetime | None = None, only: str | None = None) -> list[JobOutcome]:
+def run_due(
+    app: App, *, now: dt.datetime | None = None, only: str | None = None
+) -> list[JobOutcome]:
     """Run every job that is due at ``now`` once; return what happened to each."""
     now = now or app.now()
     _ensure_states(app, now)

@@ -43,32 +43,53 @@ def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[Custome
     query = select(ContactPoint).where(ContactPoint.customer_id.in_(ids)).order_by(ContactPoint.id)  # type: ignore[attr-defined,arg-type]
     for point in session.exec(query):
         points.setdefault(point.customer_id, []).append(
-            ContactPointRecord(point.kind, point.value, point.normalized, point.label, point.is_primary)
+            ContactPointRecord(
+                point.kind, point.value, point.normalized, point.label, point.is_primary
+            )
         )
     identities: dict[int, list[IdentityRecord]] = {}
-    for ident in session.exec(select(ExternalIdentity).where(ExternalIdentity.customer_id.in_(ids))):  # type: ignore[attr-defined]
-        identities.setdefault(ident.customer_id, []).append(IdentityRecord(ident.source, ident.external_id))
+    for ident in session.exec(
+        select(ExternalIdentity).where(ExternalIdentity.customer_id.in_(ids))
+    ):  # type: ignore[attr-defined]
+        identities.setdefault(ident.customer_id, []).append(
+            IdentityRecord(ident.source, ident.external_id)
+        )
     dates: dict[int, list[SpecialDateRecord]] = {}
     for day in session.exec(select(SpecialDate).where(SpecialDate.customer_id.in_(ids))):  # type: ignore[attr-defined]
-        dates.setdefault(day.customer_id, []).append(SpecialDateRecord(day.label, day.date, day.note))
+        dates.setdefault(day.customer_id, []).append(
+            SpecialDateRecord(day.label, day.date, day.note)
+        )
     records = []
     protect = SensitiveFields(uow)
     for c in customers:
         assert c.id is not None
-        records.append(protect(
-            CustomerRecord(
-                id=c.id, kind=c.kind, name=c.name, lifecycle_stage=c.lifecycle_stage,
-                roles=tuple(sorted(roles.get(c.id, []))), family_name=c.family_name,
-                given_name=c.given_name, organization_id=c.organization_id, owner_id=c.owner_id,
-                gender=c.gender, birth_date=c.birth_date, occupation=c.occupation,
-                preferred_channel=c.preferred_channel, language=c.language,
-                interests=tuple(c.interests or ()), care_notes=c.care_notes,
-                tags=tuple(sorted(tags.get(c.id, []))),
-                contact_points=tuple(points.get(c.id, [])),
-                identities=tuple(identities.get(c.id, [])),
-                special_dates=tuple(dates.get(c.id, [])), custom=dict(c.custom or {}),
+        records.append(
+            protect(
+                CustomerRecord(
+                    id=c.id,
+                    kind=c.kind,
+                    name=c.name,
+                    lifecycle_stage=c.lifecycle_stage,
+                    roles=tuple(sorted(roles.get(c.id, []))),
+                    family_name=c.family_name,
+                    given_name=c.given_name,
+                    organization_id=c.organization_id,
+                    owner_id=c.owner_id,
+                    gender=c.gender,
+                    birth_date=c.birth_date,
+                    occupation=c.occupation,
+                    preferred_channel=c.preferred_channel,
+                    language=c.language,
+                    interests=tuple(c.interests or ()),
+                    care_notes=c.care_notes,
+                    tags=tuple(sorted(tags.get(c.id, []))),
+                    contact_points=tuple(points.get(c.id, [])),
+                    identities=tuple(identities.get(c.id, [])),
+                    special_dates=tuple(dates.get(c.id, [])),
+                    custom=dict(c.custom or {}),
+                )
             )
-        ))
+        )
     protect.audit_reads()
     return records
 
@@ -128,9 +149,13 @@ def list_customers(
     require(uow, "customer", "read")
     query = select(Customer)
     if role is not None:
-        query = query.where(Customer.id.in_(select(CustomerRole.customer_id).where(CustomerRole.role == role)))  # type: ignore[union-attr]
+        query = query.where(
+            Customer.id.in_(select(CustomerRole.customer_id).where(CustomerRole.role == role))
+        )  # type: ignore[union-attr]
     if tag is not None:
-        query = query.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))  # type: ignore[union-attr]
+        query = query.where(
+            Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
+        )  # type: ignore[union-attr]
     if stage is not None:
         query = query.where(Customer.lifecycle_stage == stage)
     if owner_id is not None:
@@ -139,4 +164,3 @@ def list_customers(
         query = query.where(Customer.id > after_id)  # type: ignore[operator]
     rows = list(uow.session.exec(query.order_by(Customer.id).limit(limit)))  # type: ignore[arg-type]
     return load_records(uow, rows)
-

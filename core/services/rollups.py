@@ -23,8 +23,16 @@ from guanxi.models import CustomerRollup
 from guanxi.records import InteractionRecord
 
 ROLLUP_COLUMNS = (
-    "customer_id", "first_at", "last_at", "interaction_count", "revenue_count", "revenue",
-    "cost", "counts_by_kind", "last_by_kind", "last_by_channel",
+    "customer_id",
+    "first_at",
+    "last_at",
+    "interaction_count",
+    "revenue_count",
+    "revenue",
+    "cost",
+    "counts_by_kind",
+    "last_by_kind",
+    "last_by_channel",
 )
 CHUNK = 5000
 _as_params = itemgetter(*ROLLUP_COLUMNS)  # a rollup dict as a tuple in column order
@@ -39,9 +47,16 @@ _ZERO = Decimal("0.00")  # immutable, so one object serves every new rollup
 
 def _empty(customer_id: int) -> dict[str, Any]:
     return {
-        "customer_id": customer_id, "first_at": None, "last_at": None, "interaction_count": 0,
-        "revenue_count": 0, "revenue": _ZERO, "cost": _ZERO,
-        "counts_by_kind": {}, "last_by_kind": {}, "last_by_channel": {},
+        "customer_id": customer_id,
+        "first_at": None,
+        "last_at": None,
+        "interaction_count": 0,
+        "revenue_count": 0,
+        "revenue": _ZERO,
+        "cost": _ZERO,
+        "counts_by_kind": {},
+        "last_by_kind": {},
+        "last_by_channel": {},
     }
 
 

@@ -37,7 +37,10 @@ def add_staff(
         except ValueError as exc:
             raise ValidationError("email", str(exc)) from None
     staff = Staff(
-        username=username, display_name=display_name.strip(), email=email, phone=phone,
+        username=username,
+        display_name=display_name.strip(),
+        email=email,
+        phone=phone,
         created_at=uow.now,
     )
     uow.session.add(staff)

@@ -38,8 +38,14 @@ def create_task(
         due_at = due_at.replace(tzinfo=uow.app.tz)
     assignee_id = get_staff(uow, assignee).id if assignee is not None else None
     task = Task(
-        customer_id=customer_id, title=title.strip(), notes=notes, due_at=due_at.astimezone(dt.UTC),
-        priority=priority, assignee_id=assignee_id, created_by_id=uow.actor_id, source=source,
+        customer_id=customer_id,
+        title=title.strip(),
+        notes=notes,
+        due_at=due_at.astimezone(dt.UTC),
+        priority=priority,
+        assignee_id=assignee_id,
+        created_by_id=uow.actor_id,
+        source=source,
         created_at=uow.now,
     )
     uow.session.add(task)
@@ -65,8 +71,12 @@ def complete_task(uow: UnitOfWork, task_id: int, *, outcome: str | None = None) 
     task.completed_at = uow.now
     uow.session.flush()
     log_interaction(
-        uow, customer_id=task.customer_id, kind="core.task_done", direction="internal",
-        actor=task.assignee_id, subject=task.title,
+        uow,
+        customer_id=task.customer_id,
+        kind="core.task_done",
+        direction="internal",
+        actor=task.assignee_id,
+        subject=task.title,
         payload={"task_id": task.id, "title": task.title, "outcome": outcome},
     )
     return task

@@ -18,7 +18,14 @@ from sqlmodel import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
-from guanxi.models import ContactPoint, Customer, CustomerRole, CustomerTag, ExternalIdentity, SpecialDate
+from guanxi.models import (
+    ContactPoint,
+    Customer,
+    CustomerRole,
+    CustomerTag,
+    ExternalIdentity,
+    SpecialDate,
+)
 from guanxi.models.customer import ORGANIZATION
 from guanxi.records import CustomerChange, CustomerRecord
 from guanxi.services.customers import (
@@ -31,9 +38,21 @@ from guanxi.services.lookup import get_customer
 
 # Columns of the customer table that an update may change (children are handled apart).
 SCALAR_FIELDS = (
-    "kind", "name", "family_name", "given_name", "organization_id", "lifecycle_stage",
-    "owner_id", "gender", "birth_date", "occupation", "preferred_channel", "language",
-    "interests", "care_notes", "custom",
+    "kind",
+    "name",
+    "family_name",
+    "given_name",
+    "organization_id",
+    "lifecycle_stage",
+    "owner_id",
+    "gender",
+    "birth_date",
+    "occupation",
+    "preferred_channel",
+    "language",
+    "interests",
+    "care_notes",
+    "custom",
 )
 CHILD_FIELDS = ("roles", "tags", "contact_points", "identities", "special_dates")
 LIST_ADDITIONS = {"add_emails": "email", "add_phones": "phone", "add_addresses": "address"}
@@ -42,18 +61,28 @@ LIST_ADDITIONS = {"add_emails": "email", "add_phones": "phone", "add_addresses":
 def as_input(record: CustomerRecord) -> dict[str, Any]:
     """A stored record in the input form :class:`CustomerIn` accepts."""
     return {
-        "kind": record.kind, "name": record.name, "family_name": record.family_name,
-        "given_name": record.given_name, "roles": list(record.roles),
-        "lifecycle_stage": record.lifecycle_stage, "owner": record.owner_id,
+        "kind": record.kind,
+        "name": record.name,
+        "family_name": record.family_name,
+        "given_name": record.given_name,
+        "roles": list(record.roles),
+        "lifecycle_stage": record.lifecycle_stage,
+        "owner": record.owner_id,
         "organization_id": record.organization_id,
         "contact_points": [
             {"kind": p.kind, "value": p.value, "label": p.label, "primary": p.is_primary}
             for p in record.contact_points
         ],
-        "identities": [{"source": i.source, "external_id": i.external_id} for i in record.identities],
-        "tags": list(record.tags), "gender": record.gender, "birth_date": record.birth_date,
-        "occupation": record.occupation, "preferred_channel": record.preferred_channel,
-        "language": record.language, "interests": list(record.interests),
+        "identities": [
+            {"source": i.source, "external_id": i.external_id} for i in record.identities
+        ],
+        "tags": list(record.tags),
+        "gender": record.gender,
+        "birth_date": record.birth_date,
+        "occupation": record.occupation,
+        "preferred_channel": record.preferred_channel,
+        "language": record.language,
+        "interests": list(record.interests),
         "care_notes": record.care_notes,
         "special_dates": [
             {"label": d.label, "date": d.date, "note": d.note} for d in record.special_dates
@@ -90,7 +119,9 @@ def _apply(current: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any
     return merged
 
 
-def _check_references(uow: UnitOfWork, customer_id: int, after: CustomerRecord, owner: Any) -> CustomerRecord:
+def _check_references(
+    uow: UnitOfWork, customer_id: int, after: CustomerRecord, owner: Any
+) -> CustomerRecord:
     if owner is not None:
         found = owner_ids(uow, {owner})
         if owner not in found:
@@ -103,7 +134,9 @@ def _check_references(uow: UnitOfWork, customer_id: int, after: CustomerRecord, 
             raise ValidationError("organization_id", "a customer cannot belong to itself")
         org = uow.session.get(Customer, after.organization_id)
         if org is None or org.kind != ORGANIZATION:
-            raise ValidationError("organization_id", f"no organisation with id {after.organization_id}")
+            raise ValidationError(
+                "organization_id", f"no organisation with id {after.organization_id}"
+            )
     for identity in after.identities:
         query = select(ExternalIdentity.customer_id).where(
             ExternalIdentity.source == identity.source,
@@ -112,7 +145,8 @@ def _check_references(uow: UnitOfWork, customer_id: int, after: CustomerRecord, 
         )
         if uow.session.exec(query).first() is not None:
             raise ValidationError(
-                "identities", f"{identity.source}:{identity.external_id} already belongs to a customer"
+                "identities",
+                f"{identity.source}:{identity.external_id} already belongs to a customer",
             )
     return after
 
@@ -128,7 +162,9 @@ def _comparable(record: CustomerRecord, name: str) -> Any:
     return value
 
 
-def update_customer(uow: UnitOfWork, customer_id: int, changes: Mapping[str, Any]) -> CustomerChange:
+def update_customer(
+    uow: UnitOfWork, customer_id: int, changes: Mapping[str, Any]
+) -> CustomerChange:
     """Apply ``changes`` to a customer; return (and report to hooks) what changed.
 
     ``changes`` uses the field names of :class:`CustomerIn` (a list replaces the
@@ -140,8 +176,12 @@ def update_customer(uow: UnitOfWork, customer_id: int, changes: Mapping[str, Any
     before = get_customer(uow, customer_id)
     merged = _apply(as_input(before), changes)
     after = validate_customer(uow, merged)
-    after = _check_references(uow, customer_id, dataclasses.replace(after, id=customer_id), merged["owner"])
-    changed = [n for n in SCALAR_FIELDS + CHILD_FIELDS if _comparable(before, n) != _comparable(after, n)]
+    after = _check_references(
+        uow, customer_id, dataclasses.replace(after, id=customer_id), merged["owner"]
+    )
+    changed = [
+        n for n in SCALAR_FIELDS + CHILD_FIELDS if _comparable(before, n) != _comparable(after, n)
+    ]
     change = CustomerChange(
         customer_id,
         before={n: _comparable(before, n) for n in changed},
@@ -157,8 +197,11 @@ def update_customer(uow: UnitOfWork, customer_id: int, changes: Mapping[str, Any
     table = Customer.__table__  # type: ignore[attr-defined]
     connection.execute(update(table).where(table.c.id == customer_id).values(**values))
     children = {
-        "roles": CustomerRole, "tags": CustomerTag, "contact_points": ContactPoint,
-        "identities": ExternalIdentity, "special_dates": SpecialDate,
+        "roles": CustomerRole,
+        "tags": CustomerTag,
+        "contact_points": ContactPoint,
+        "identities": ExternalIdentity,
+        "special_dates": SpecialDate,
     }
     replaced = [children[n] for n in changed if n in children]
     for model in replaced:

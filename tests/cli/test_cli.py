@@ -54,9 +54,27 @@ def test_init_writes_the_project_file_and_database(gx: Guanxi) -> None:
 
 def test_customer_add_show_update_find(gx: Guanxi) -> None:
     gx("staff", "add", "wang.fang", "王芳")
-    added = gx.json("customer", "add", "李娜", "--email", "Li.Na@Example.com", "--phone", "13800138000",
-                    "--identity", "dealer-a:A-7", "--field", "value_segment=vip", "--owner", "wang.fang",
-                    "--role", "customer", "--role", "member", "--birth-date", "1988-08-08")
+    added = gx.json(
+        "customer",
+        "add",
+        "李娜",
+        "--email",
+        "Li.Na@Example.com",
+        "--phone",
+        "13800138000",
+        "--identity",
+        "dealer-a:A-7",
+        "--field",
+        "value_segment=vip",
+        "--owner",
+        "wang.fang",
+        "--role",
+        "customer",
+        "--role",
+        "member",
+        "--birth-date",
+        "1988-08-08",
+    )
     assert isinstance(added, dict)
     cid = added["id"]
     shown = gx.json("customer", "show", "li.na@example.com")
@@ -77,10 +95,34 @@ def test_customer_add_show_update_find(gx: Guanxi) -> None:
 
 def test_interactions_timeline_and_tasks(gx: Guanxi) -> None:
     gx("customer", "add", "王芳", "--email", "wf@example.com")
-    gx("interaction", "log", "wf@example.com", "--kind", "core.contact", "--channel", "phone",
-       "--at", "2026-03-01 10:00", "--subject", "咨询", "--set", "outcome=callback")
-    gx("interaction", "log", "wf@example.com", "--kind", "core.purchase", "--revenue", "88.80",
-       "--at", "2026-03-02T10:00:00+08:00", "--payload", '{"order_ref": "SO-1"}')
+    gx(
+        "interaction",
+        "log",
+        "wf@example.com",
+        "--kind",
+        "core.contact",
+        "--channel",
+        "phone",
+        "--at",
+        "2026-03-01 10:00",
+        "--subject",
+        "咨询",
+        "--set",
+        "outcome=callback",
+    )
+    gx(
+        "interaction",
+        "log",
+        "wf@example.com",
+        "--kind",
+        "core.purchase",
+        "--revenue",
+        "88.80",
+        "--at",
+        "2026-03-02T10:00:00+08:00",
+        "--payload",
+        '{"order_ref": "SO-1"}',
+    )
     items = gx.json("timeline", "wf@example.com")
     assert isinstance(items, list)
     assert [i["kind"] for i in items] == ["core.purchase", "core.contact"]
@@ -104,7 +146,10 @@ def test_interactions_timeline_and_tasks(gx: Guanxi) -> None:
     [
         (["customer", "add", "x", "--email", "nope"], "field 'emails.0'"),
         (["customer", "add", "x", "--phone", "123"], "field 'phones.0'"),
-        (["customer", "add", "x", "--field", "shoe_size=42"], "field 'custom.shoe_size': unknown field"),
+        (
+            ["customer", "add", "x", "--field", "shoe_size=42"],
+            "field 'custom.shoe_size': unknown field",
+        ),
         (["customer", "add", "x", "--field", "value_segment=gold"], "field 'custom.value_segment'"),
         (["customer", "show", "nobody@example.com"], "no customer matches 'nobody@example.com'"),
         (["interaction", "log", "1", "--kind", "core.nothing"], "no customer matches"),
@@ -120,8 +165,11 @@ def test_bad_input_is_one_line_and_non_zero(gx: Guanxi, args: list[str], message
 def test_unknown_kind_and_bad_payload(gx: Guanxi) -> None:
     gx("customer", "add", "王芳", "--email", "wf@example.com")
     assert "unknown interaction kind 'core.nothing'" in gx.fails(
-        "interaction", "log", "wf@example.com", "--kind", "core.nothing")
-    assert "field 'payload.text'" in gx.fails("interaction", "log", "wf@example.com", "--kind", "core.note")
+        "interaction", "log", "wf@example.com", "--kind", "core.nothing"
+    )
+    assert "field 'payload.text'" in gx.fails(
+        "interaction", "log", "wf@example.com", "--kind", "core.note"
+    )
     assert gx.json("timeline", "wf@example.com") == []
 
 
@@ -151,7 +199,8 @@ def test_missing_database_and_debug_traceback(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["-C", str(tmp_path), "customer", "list"])
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: no database at {tmp_path / 'guanxi.db'}: run 'guanxi init' (or 'guanxi db upgrade') first"
+        f"error: no database at {tmp_path / 'guanxi.db'}: "
+        "run 'guanxi init' (or 'guanxi db upgrade') first"
     )
     assert not (tmp_path / "guanxi.db").exists()
     result = runner.invoke(cli, ["-C", str(tmp_path), "--debug", "customer", "list"])
@@ -163,7 +212,9 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     url = "postgresql://someone:secret@127.0.0.1:1/nothing"
     result = runner.invoke(cli, ["-C", str(tmp_path), "init", "--db", url])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: cannot connect to postgresql://someone:***@127.0.0.1:1/nothing: ")
+    assert result.stderr.startswith(
+        "error: cannot connect to postgresql://someone:***@127.0.0.1:1/nothing: "
+    )
     assert "secret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "guanxi.toml").exists()  # a failed init leaves nothing behind
 
@@ -202,7 +253,9 @@ def test_reports_registered_by_a_plugin(tmp_path: Path, monkeypatch: pytest.Monk
         if self._app is None:
             from guanxi.app import create_app
 
-            self._app = create_app(self.project_dir, plugins=[Counts], enable=["counts"], environ={})
+            self._app = create_app(
+                self.project_dir, plugins=[Counts], enable=["counts"], environ={}
+            )
         return original(self)
 
     runner = CliRunner()
@@ -211,8 +264,19 @@ def test_reports_registered_by_a_plugin(tmp_path: Path, monkeypatch: pytest.Monk
     runner.invoke(cli, ["-C", str(tmp_path), "customer", "add", "甲", "--role", "partner"])
     listed = runner.invoke(cli, ["-C", str(tmp_path), "report", "list"])
     assert "counts.customers" in listed.stdout
-    result = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "counts.customers",
-                                 "--option", "role=partner", "--json"])
+    result = runner.invoke(
+        cli,
+        [
+            "-C",
+            str(tmp_path),
+            "report",
+            "run",
+            "counts.customers",
+            "--option",
+            "role=partner",
+            "--json",
+        ],
+    )
     assert json.loads(result.stdout) == {"role": "partner", "customers": 1}
     missing = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "nope"])
     assert missing.exit_code == 1 and "no report 'nope' (known: counts.customers)" in missing.stderr
@@ -226,7 +290,7 @@ def test_init_with_an_edition_folder_outside_guanxi(tmp_path: Path) -> None:
         'description = "An integrator\'s edition in its own folder"\n'
         '[settings.core]\nroles = ["patient"]\ntimezone = "Asia/Shanghai"\n'
         '[terminology]\ncustomer = { zh = "患者", en = "patient" }\n'
-        '[demo]\nstaff = 2\nteams = 1\ncustomers = 10\norganizations = 0\ninteractions = 40\n',
+        "[demo]\nstaff = 2\nteams = 1\ncustomers = 10\norganizations = 0\ninteractions = 40\n",
         encoding="utf-8",
     )
     runner = CliRunner()
@@ -241,7 +305,9 @@ def test_init_with_an_edition_folder_outside_guanxi(tmp_path: Path) -> None:
     assert checked.exit_code == 0 and "edition dental 0.1.0" in checked.stdout
 
 
-def test_a_failed_init_leaves_no_database_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_init_leaves_no_database_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import guanxi.demo
 
     def broken(app):  # type: ignore[no-untyped-def]

@@ -64,8 +64,16 @@ def test_import_customers_reports_counts_and_exit_status(
 def test_map_and_mapping_file(run: Run, app: App, tmp_path: Path) -> None:
     source = write(tmp_path / "p.csv", "姓名,手机,客户等级\n欧阳娜娜,13800138000,vip\n")
     mapping = write(tmp_path / "map.toml", '"姓名" = "name"\n"手机" = "phone"\n')
-    result = run("import", "customers", str(source), "--mapping", str(mapping),
-                 "--map", "客户等级=value_segment", "--json")
+    result = run(
+        "import",
+        "customers",
+        str(source),
+        "--mapping",
+        str(mapping),
+        "--map",
+        "客户等级=value_segment",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert (report["stored"], report["rejected"], report["ignored_columns"]) == (1, 0, [])
@@ -119,13 +127,27 @@ def test_dry_run_stores_nothing_and_reports_the_same_counts(
 def test_import_interactions_by_source_with_gb18030(run: Run, app: App, tmp_path: Path) -> None:
     with app.transaction() as uow:
         add_customer(uow, name="张三", identities=[{"source": "dealerA", "external_id": "1001"}])
-    source = write(tmp_path / "log.csv",
-                   "客户,kind,subject\n1001,core.contact,来电咨询\n1002,core.contact,到店\n",
-                   encoding="gb18030")
+    source = write(
+        tmp_path / "log.csv",
+        "客户,kind,subject\n1001,core.contact,来电咨询\n1002,core.contact,到店\n",
+        encoding="gb18030",
+    )
     rejects = tmp_path / "out" / "rejects.csv"
     rejects.parent.mkdir()
-    result = run("import", "interactions", str(source), "--source", "dealerA",
-                 "--map", "客户=customer", "--encoding", "gb18030", "--rejects", str(rejects), "-q")
+    result = run(
+        "import",
+        "interactions",
+        str(source),
+        "--source",
+        "dealerA",
+        "--map",
+        "客户=customer",
+        "--encoding",
+        "gb18030",
+        "--rejects",
+        str(rejects),
+        "-q",
+    )
     assert result.exit_code == 1, result.output
     assert result.stdout == f"imported 1 interaction, rejected 1 (see {rejects})\n"
     text = rejects.read_text(encoding="gb18030")

@@ -8,7 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from guanxi.app import App
-from guanxi.errors import AmbiguousReferenceError, BatchValidationError, NotFoundError, ValidationError
+from guanxi.errors import (
+    AmbiguousReferenceError,
+    BatchValidationError,
+    NotFoundError,
+    ValidationError,
+)
 from guanxi.models import ContactPoint, Customer, ExternalIdentity
 from guanxi.services.customers import add_customer, add_customers
 from guanxi.services.lookup import find_customers, get_customer, list_customers, resolve_customer
@@ -24,10 +29,17 @@ def count(app: App, model: type) -> int:
 def test_add_person_stores_normalised_contact_points(app: App) -> None:
     with app.transaction() as uow:
         record = add_customer(
-            uow, name="欧阳娜娜", emails=[" NaNa@Example.COM "], phones=["138 0013 8000"],
-            addresses=["上海市  浦东新区　世纪大道 100 号"], roles=["customer", "member"],
-            identities=[{"source": "dealer-a", "external_id": "A-1"}], tags=["vip"],
-            birth_date="1990-05-01", interests=["茶艺"], preferred_channel="sms",
+            uow,
+            name="欧阳娜娜",
+            emails=[" NaNa@Example.COM "],
+            phones=["138 0013 8000"],
+            addresses=["上海市  浦东新区　世纪大道 100 号"],
+            roles=["customer", "member"],
+            identities=[{"source": "dealer-a", "external_id": "A-1"}],
+            tags=["vip"],
+            birth_date="1990-05-01",
+            interests=["茶艺"],
+            preferred_channel="sms",
             special_dates=[{"label": "wedding", "date": "2015-10-01"}],
         )
     assert record.id is not None
@@ -94,11 +106,19 @@ def test_external_identity_is_unique_per_source(app: App) -> None:
         add_customer(uow, name="车主", identities=[{"source": "dealer-a", "external_id": "9"}])
         # The same id in another source is another identity.
         add_customer(uow, name="车主二", identities=[{"source": "dealer-b", "external_id": "9"}])
-    with pytest.raises(ValidationError, match="dealer-a:9 already belongs"), app.transaction() as uow:
+    with (
+        pytest.raises(ValidationError, match="dealer-a:9 already belongs"),
+        app.transaction() as uow,
+    ):
         add_customer(uow, name="重复", identities=[{"source": "dealer-a", "external_id": "9"}])
     with pytest.raises(BatchValidationError, match="row 2"), app.transaction() as uow:
-        add_customers(uow, [{"name": "x", "identities": [{"source": "s", "external_id": "1"}]},
-                            {"name": "y", "identities": [{"source": "s", "external_id": "1"}]}])
+        add_customers(
+            uow,
+            [
+                {"name": "x", "identities": [{"source": "s", "external_id": "1"}]},
+                {"name": "y", "identities": [{"source": "s", "external_id": "1"}]},
+            ],
+        )
     assert count(app, ExternalIdentity) == 2
 
 
@@ -111,8 +131,13 @@ def test_owner_by_username(app: App) -> None:
 
 def test_resolve_references(app: App) -> None:
     with app.transaction() as uow:
-        one = add_customer(uow, name="一", emails=["one@example.com"], phones=["13900000001"],
-                           identities=[{"source": "web", "external_id": "u1"}])
+        one = add_customer(
+            uow,
+            name="一",
+            emails=["one@example.com"],
+            phones=["13900000001"],
+            identities=[{"source": "web", "external_id": "u1"}],
+        )
         add_customer(uow, name="二", emails=["shared@example.com"])
         add_customer(uow, name="三", emails=["shared@example.com"])
     with app.transaction() as uow:
@@ -131,8 +156,15 @@ def test_resolve_references(app: App) -> None:
 def test_find_and_list(app: App) -> None:
     with app.transaction() as uow:
         add_staff(uow, username="li", display_name="李")
-        rows = [{"name": f"客户{i}", "roles": ["partner" if i % 3 == 0 else "customer"],
-                 "owner": "li" if i % 2 else None, "tags": ["a"] if i < 5 else []} for i in range(12)]
+        rows = [
+            {
+                "name": f"客户{i}",
+                "roles": ["partner" if i % 3 == 0 else "customer"],
+                "owner": "li" if i % 2 else None,
+                "tags": ["a"] if i < 5 else [],
+            }
+            for i in range(12)
+        ]
         add_customers(uow, rows)
     with app.transaction() as uow:
         assert [c.name for c in find_customers(uow, "客户1")] == ["客户1", "客户10", "客户11"]
@@ -147,13 +179,21 @@ def test_find_and_list(app: App) -> None:
 
 def test_update_changes_only_what_changed_and_reports_it(app: App) -> None:
     with app.transaction() as uow:
-        record = add_customer(uow, name="张三", emails=["z@example.com"], tags=["old"],
-                              custom={"industry": "retail"})
+        record = add_customer(
+            uow, name="张三", emails=["z@example.com"], tags=["old"], custom={"industry": "retail"}
+        )
     with app.transaction() as uow:
-        change = update_customer(uow, record.id, {
-            "lifecycle_stage": "customer", "add_tags": ["new"], "remove_tags": ["old"],
-            "add_phones": ["13800138000"], "custom": {"value_segment": "vip"},
-        })
+        change = update_customer(
+            uow,
+            record.id,
+            {
+                "lifecycle_stage": "customer",
+                "add_tags": ["new"],
+                "remove_tags": ["old"],
+                "add_phones": ["13800138000"],
+                "custom": {"value_segment": "vip"},
+            },
+        )
     assert set(change.after) == {"lifecycle_stage", "tags", "contact_points", "custom"}
     assert change.before["tags"] == ["old"] and change.after["tags"] == ["new"]
     with app.transaction() as uow:

@@ -66,10 +66,17 @@ def test_builtin_generic_edition_is_found_through_its_entry_point() -> None:
 def test_edition_from_a_folder_outside_the_repository(make_app, clinic: Path) -> None:  # type: ignore[no-untyped-def]
     app: App = make_app(edition=str(clinic))
     assert app.edition.name == "clinic"
-    assert app.edition.term("customer") == "患者" and app.edition.term("customer", "en") == "patient"
+    assert (
+        app.edition.term("customer") == "患者" and app.edition.term("customer", "en") == "patient"
+    )
     assert app.settings.roles == ["patient", "family", "doctor"]
     with app.transaction() as uow:
-        patient = add_customer(uow, name="张三", roles=["patient"], custom={"blood_type": "AB", "allergies": ["青霉素"]})
+        patient = add_customer(
+            uow,
+            name="张三",
+            roles=["patient"],
+            custom={"blood_type": "AB", "allergies": ["青霉素"]},
+        )
         assert patient.lifecycle_stage == "registered"
         with pytest.raises(ValidationError, match="custom.blood_type"):
             add_customer(uow, name="李四", roles=["patient"], custom={"blood_type": "C"})
@@ -89,7 +96,11 @@ def test_edition_path_environment(clinic: Path, monkeypatch: pytest.MonkeyPatch)
         ('title = "x"\nversion = "1"\n', "'name' is required"),
         ('name = "Bad Name"\ntitle = "x"\nversion = "1"\n', "must be lower-case"),
         ('name = "x"\ntitle = "x"\nversion = "1"\n[plugins]\nsales = 1\n', "version ranges"),
-        ('name = "x"\ntitle = "x"\nversion = "1"\n[[custom_fields]]\nname = "f"\ntype = "blob"\n', "unknown type 'blob'"),
+        (
+            'name = "x"\ntitle = "x"\nversion = "1"\n'
+            '[[custom_fields]]\nname = "f"\ntype = "blob"\n',
+            "unknown type 'blob'",
+        ),
         ('name = "x"\ntitle = "x"\nversion = "1"\n[demo]\nsize = 3\n', "[demo]"),
         ('name = "x"\ntitle = \n', "edition.toml"),
     ],
@@ -110,7 +121,9 @@ def _snapshot(app: App) -> tuple:
     with app.engine.connect() as connection:
         names = connection.execute(select(Customer.name).order_by(Customer.id)).scalars().all()
         kinds = connection.execute(
-            select(Interaction.kind, func.count()).group_by(Interaction.kind).order_by(Interaction.kind)
+            select(Interaction.kind, func.count())
+            .group_by(Interaction.kind)
+            .order_by(Interaction.kind)
         ).all()
         revenue = connection.execute(select(func.sum(Interaction.revenue))).scalar_one()
     return names, kinds, revenue
@@ -121,18 +134,30 @@ def test_demo_data_is_deterministic(tmp_path: Path, make_app, clinic: Path) -> N
 
     first = make_app()
     summary = generate_demo(first)
-    assert summary == {"staff": 8, "organizations": 40, "people": 300, "interactions": 3000, "tasks": 30}
+    assert summary == {
+        "staff": 8,
+        "organizations": 40,
+        "people": 300,
+        "interactions": 3000,
+        "tasks": 30,
+    }
     other_dir = tmp_path / "again"
     other_dir.mkdir()
-    second = create_app(other_dir, environ={}, entry_points=False,
-                        settings={"core": {"database_url": f"sqlite:///{other_dir / 'g.db'}"}})
+    second = create_app(
+        other_dir,
+        environ={},
+        entry_points=False,
+        settings={"core": {"database_url": f"sqlite:///{other_dir / 'g.db'}"}},
+    )
     upgrade(second)
     generate_demo(second)
     assert _snapshot(first) == _snapshot(second)
     second.close()
 
 
-def test_edition_templates_override_plugin_templates(make_app, tmp_path: Path, clinic: Path) -> None:  # type: ignore[no-untyped-def]
+def test_edition_templates_override_plugin_templates(
+    make_app, tmp_path: Path, clinic: Path
+) -> None:  # type: ignore[no-untyped-def]
     import guanxi
 
     plugin_templates = tmp_path / "plugin_templates" / "cards"
@@ -141,7 +166,9 @@ def test_edition_templates_override_plugin_templates(make_app, tmp_path: Path, c
     (plugin_templates / "visit.html").write_text("<p>{{ note }}</p>", encoding="utf-8")
     edition_templates = clinic / "templates" / "cards"
     edition_templates.mkdir(parents=True)
-    (edition_templates / "birthday.txt").write_text("{{ name }}{{ term('customer') }}，生日快乐！", encoding="utf-8")
+    (edition_templates / "birthday.txt").write_text(
+        "{{ name }}{{ term('customer') }}，生日快乐！", encoding="utf-8"
+    )
 
     class Cards:
         plugin = guanxi.Plugin(name="cards", version="1.0")

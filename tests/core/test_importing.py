@@ -66,15 +66,18 @@ def add(app: App) -> CustomerFactory:
 
 
 def test_good_rows_are_stored_and_bad_rows_rejected(app: App, tmp_path: Path) -> None:
-    source = write(tmp_path / "people.csv", (
-        "name,email,phone,tags,roles,birth_date,extra\n"
-        "张三,Zhang@Example.cn,138 0013 8000,vip;老客户,customer|member,1990/5/1,x\n"
-        ",nobody@example.cn,,,,,\n"
-        "李四,not-an-email,,,,,\n"
-        "\n"
-        "王五,wang@example.cn,,,reseller,,\n"
-        "赵六,zhao@example.cn,,,,1990-13-01,\n"
-    ))
+    source = write(
+        tmp_path / "people.csv",
+        (
+            "name,email,phone,tags,roles,birth_date,extra\n"
+            "张三,Zhang@Example.cn,138 0013 8000,vip;老客户,customer|member,1990/5/1,x\n"
+            ",nobody@example.cn,,,,,\n"
+            "李四,not-an-email,,,,,\n"
+            "\n"
+            "王五,wang@example.cn,,,reseller,,\n"
+            "赵六,zhao@example.cn,,,,1990-13-01,\n"
+        ),
+    )
     report = import_customers(app, source)
     assert (report.stored, report.rejected, report.rows) == (1, 4, 5)
     assert report.exit_status == EXIT_REJECTED
@@ -89,15 +92,28 @@ def test_good_rows_are_stored_and_bad_rows_rejected(app: App, tmp_path: Path) ->
 
     rejects = read_rejects(report.rejects_path)
     assert [(r["_row"], r["_column"]) for r in rejects] == [
-        ("3", "name"), ("4", "email"), ("6", "roles"), ("7", "birth_date"),
+        ("3", "name"),
+        ("4", "email"),
+        ("6", "roles"),
+        ("7", "birth_date"),
     ]
     assert rejects[0]["_reason"] == "is required"
     assert "not an email address" in rejects[1]["_reason"]
     assert "unknown role 'reseller'" in rejects[2]["_reason"]
     # The original cells come back unchanged, so the file can be fixed and imported again.
     assert rejects[1]["name"] == "李四" and rejects[1]["email"] == "not-an-email"
-    assert list(rejects[0]) == ["name", "email", "phone", "tags", "roles", "birth_date", "extra",
-                                "_row", "_column", "_reason"]
+    assert list(rejects[0]) == [
+        "name",
+        "email",
+        "phone",
+        "tags",
+        "roles",
+        "birth_date",
+        "extra",
+        "_row",
+        "_column",
+        "_reason",
+    ]
 
 
 def test_reject_column_is_the_file_column_of_a_list_field(app: App, tmp_path: Path) -> None:
@@ -108,10 +124,9 @@ def test_reject_column_is_the_file_column_of_a_list_field(app: App, tmp_path: Pa
 
 
 def test_mapping_from_options_and_files(app: App, tmp_path: Path) -> None:
-    source = write(tmp_path / "p.csv", (
-        "姓名,手机,邮箱,行业,Name\n"
-        "孙七,13900139000,sun@example.cn,制造,x\n"
-    ))
+    source = write(
+        tmp_path / "p.csv", ("姓名,手机,邮箱,行业,Name\n孙七,13900139000,sun@example.cn,制造,x\n")
+    )
     write(tmp_path / "map.json", '{"姓名": "name", "手机": "phone", "Name": ""}')
     write(tmp_path / "map.toml", '"姓名" = "name"\n"手机" = "phone"\n"Name" = ""\n')
     for mapping_file in ("map.json", "map.toml"):
@@ -154,8 +169,11 @@ def test_a_mapping_to_an_unknown_field_fails_before_reading(
     ("header", "mapping", "message"),
     [
         ("name,email\n", {"Email": "email"}, "names column 'Email', which the header lacks"),
-        ("name,email,mail\n", {"mail": "name", "name": "name"},
-         "'name' and 'mail' both feed field 'name'"),
+        (
+            "name,email,mail\n",
+            {"mail": "name", "name": "name"},
+            "'name' and 'mail' both feed field 'name'",
+        ),
     ],
 )
 def test_a_mapping_that_does_not_fit_the_header(
@@ -167,26 +185,32 @@ def test_a_mapping_that_does_not_fit_the_header(
 
 
 def test_custom_fields_and_identities(app: App, tmp_path: Path) -> None:
-    source = write(tmp_path / "p.csv", (
-        "name,value_segment,custom.industry,identity,identity.crm,ids\n"
-        "甲,vip,零售,A-1,c-1,x:1\n"
-        "乙,gold,,A-2,,\n"
-        "丙,,,A-1,,\n"
-        "丁,,,A-4,,broken\n"
-    ))
+    source = write(
+        tmp_path / "p.csv",
+        (
+            "name,value_segment,custom.industry,identity,identity.crm,ids\n"
+            "甲,vip,零售,A-1,c-1,x:1\n"
+            "乙,gold,,A-2,,\n"
+            "丙,,,A-1,,\n"
+            "丁,,,A-4,,broken\n"
+        ),
+    )
     report = import_customers(app, source, source="dealerA", mapping={"ids": "identity.other"})
     assert (report.stored, report.rejected) == (2, 2)
     jia = customers_by_name(app)["甲"]
     assert jia.custom == {"value_segment": "vip", "industry": "零售"}
     assert {(i.source, i.external_id) for i in jia.identities} == {
-        ("dealerA", "A-1"), ("crm", "c-1"), ("other", "x:1"),
+        ("dealerA", "A-1"),
+        ("crm", "c-1"),
+        ("other", "x:1"),
     }
     rejects = {r["_row"]: r for r in read_rejects(report.rejects_path)}
     assert rejects["3"]["_column"] == "value_segment"
     assert rejects["4"]["_column"] == "identity" and "already belongs" in rejects["4"]["_reason"]
     ding = customers_by_name(app)["丁"]
     assert {(i.source, i.external_id) for i in ding.identities} == {
-        ("dealerA", "A-4"), ("other", "broken"),
+        ("dealerA", "A-4"),
+        ("other", "broken"),
     }
 
 
@@ -225,12 +249,21 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(app: App, tmp_path: P
     ("text", "encoding", "message"),
     [
         ("name,email\n甲,a@example.cn\n乙,b@example.cn,x\n", "utf-8", r"row 3: 3 cells but"),
-        ("name,email\n甲,a@example.cn\n乙,b@exa".encode() + b"\xffmple.cn\n", "utf-8",
-         r"row 3, column 'email': bytes that are not valid utf-8"),
-        ('name,email\n甲,a@example.cn\n"乙,b@example.cn\n丙,c@example.cn\n', "utf-8",
-         r"row 3: unexpected end of data \(is a quote left open\?\)"),
-        ("name,email\n甲,a@example.cn\n乙\0,b@example.cn\n", "utf-8",
-         r"row 3, column 'name': a NUL character"),
+        (
+            "name,email\n甲,a@example.cn\n乙,b@exa".encode() + b"\xffmple.cn\n",
+            "utf-8",
+            r"row 3, column 'email': bytes that are not valid utf-8",
+        ),
+        (
+            'name,email\n甲,a@example.cn\n"乙,b@example.cn\n丙,c@example.cn\n',
+            "utf-8",
+            r"row 3: unexpected end of data \(is a quote left open\?\)",
+        ),
+        (
+            "name,email\n甲,a@example.cn\n乙\0,b@example.cn\n",
+            "utf-8",
+            r"row 3, column 'name': a NUL character",
+        ),
         ("name,email\n甲,a@example.cn\n", "utf-16", r"row 1: a NUL character \(a UTF-16"),
         ("email\na@example.cn\n", "utf-8", r"row 1: no 'name' column"),
         ("", "utf-8", r"row 1: no header row"),
@@ -256,12 +289,15 @@ def test_dry_run_validates_and_stores_nothing(
     app: App, tmp_path: Path, add: CustomerFactory
 ) -> None:
     add("已有", identities=[{"source": "dealerA", "external_id": "A-1"}])
-    source = write(tmp_path / "p.csv", (
-        "name,identity,email\n"
-        "甲,A-1,a@example.cn\n"  # the database check still runs: A-1 is taken
-        "乙,A-2,bad\n"
-        "丙,A-3,c@example.cn\n"
-    ))
+    source = write(
+        tmp_path / "p.csv",
+        (
+            "name,identity,email\n"
+            "甲,A-1,a@example.cn\n"  # the database check still runs: A-1 is taken
+            "乙,A-2,bad\n"
+            "丙,A-3,c@example.cn\n"
+        ),
+    )
     dry_rejects = tmp_path / "dry.csv"
     dry = import_customers(app, source, source="dealerA", dry_run=True, rejects=dry_rejects)
     assert (dry.stored, dry.rejected, dry.dry_run) == (1, 2, True)
@@ -305,22 +341,29 @@ def test_the_batch_hook_fires_once_per_batch(make_app: Callable[..., App], tmp_p
 def test_interactions_name_their_customer_by_id_email_phone_or_identity(
     app: App, tmp_path: Path, add: CustomerFactory
 ) -> None:
-    zhang = add("张三", emails=["zhang@example.cn"], phones=["13800138000"],
-                identities=[{"source": "dealerA", "external_id": "A-1"}])
+    zhang = add(
+        "张三",
+        emails=["zhang@example.cn"],
+        phones=["13800138000"],
+        identities=[{"source": "dealerA", "external_id": "A-1"}],
+    )
     li = add("李四", emails=["shared@example.cn"])
     add("王五", emails=["shared@example.cn"])
-    source = write(tmp_path / "log.csv", (
-        "customer,kind,occurred_at,subject,payload.summary,revenue\n"
-        f"{zhang},core.contact,2026/1/5 9:05,来电,咨询,\n"
-        f"id:{li},core.contact,,,,\n"
-        "ZHANG@example.cn,core.purchase,,,,99.50\n"
-        "138 0013 8000,core.note,,,,\n"
-        "dealerA:A-1,core.contact,,,,\n"
-        "nobody@example.cn,core.contact,,,,\n"
-        "shared@example.cn,core.contact,,,,\n"
-        ",core.contact,,,,\n"
-        "999999,core.contact,,,,\n"
-    ))
+    source = write(
+        tmp_path / "log.csv",
+        (
+            "customer,kind,occurred_at,subject,payload.summary,revenue\n"
+            f"{zhang},core.contact,2026/1/5 9:05,来电,咨询,\n"
+            f"id:{li},core.contact,,,,\n"
+            "ZHANG@example.cn,core.purchase,,,,99.50\n"
+            "138 0013 8000,core.note,,,,\n"
+            "dealerA:A-1,core.contact,,,,\n"
+            "nobody@example.cn,core.contact,,,,\n"
+            "shared@example.cn,core.contact,,,,\n"
+            ",core.contact,,,,\n"
+            "999999,core.contact,,,,\n"
+        ),
+    )
     report = import_interactions(app, source)
     assert (report.stored, report.rejected) == (4, 5)
     rejects = {r["_row"]: r for r in read_rejects(report.rejects_path)}
@@ -356,13 +399,16 @@ def test_payload_json_column_and_payload_fields(
     app: App, tmp_path: Path, add: CustomerFactory
 ) -> None:
     zhang = add("张三")
-    source = write(tmp_path / "log.csv", (
-        "customer,kind,payload,payload.order_ref,revenue\n"
-        f'{zhang},core.purchase,"{{""lines"": [{{""name"": ""茶"", ""quantity"": 2}}], '
-        f'""order_ref"": ""X""}}",SO-1,10\n'
-        f"{zhang},core.purchase,[1],,\n"
-        f'{zhang},core.purchase,"{{""colour"": 1}}",,\n'
-    ))
+    source = write(
+        tmp_path / "log.csv",
+        (
+            "customer,kind,payload,payload.order_ref,revenue\n"
+            f'{zhang},core.purchase,"{{""lines"": [{{""name"": ""茶"", ""quantity"": 2}}], '
+            f'""order_ref"": ""X""}}",SO-1,10\n'
+            f"{zhang},core.purchase,[1],,\n"
+            f'{zhang},core.purchase,"{{""colour"": 1}}",,\n'
+        ),
+    )
     report = import_interactions(app, source)
     assert (report.stored, report.rejected) == (1, 2)
     with app.engine.connect() as connection:
@@ -381,17 +427,33 @@ def test_interactions_need_customer_and_kind_columns(app: App, tmp_path: Path) -
 
 
 def test_match_references_rules(app: App, add: CustomerFactory) -> None:
-    add("甲", emails=["a@example.cn"], phones=["13800138000"],
-        identities=[{"source": "dealerA", "external_id": "A-1"}])
-    add("乙", emails=["a@example.cn"],
-        identities=[{"source": "+8613900139000", "external_id": "x"}])
+    add(
+        "甲",
+        emails=["a@example.cn"],
+        phones=["13800138000"],
+        identities=[{"source": "dealerA", "external_id": "A-1"}],
+    )
+    add(
+        "乙", emails=["a@example.cn"], identities=[{"source": "+8613900139000", "external_id": "x"}]
+    )
     add("丙", identities=[{"source": "dealerA", "external_id": "13800138000"}])
     expected = {
-        "1": {1}, "id:2": {2}, "id:x": set(), "3": {3}, "42": set(),
-        " A@Example.cn ": {1, 2}, "b@example.cn": set(), "not@mail": set(),
+        "1": {1},
+        "id:2": {2},
+        "id:x": set(),
+        "3": {3},
+        "42": set(),
+        " A@Example.cn ": {1, 2},
+        "b@example.cn": set(),
+        "not@mail": set(),
         "13800138000": {1},  # all digits, but no such id: a Chinese mobile number
-        "138 0013 8000": {1}, "+8613800138000": {1}, "dealerA:A-1": {1},
-        "dealerA:13800138000": {3}, "A-1": set(), "+8613900139000:x": {2}, "": set(),
+        "138 0013 8000": {1},
+        "+8613800138000": {1},
+        "dealerA:A-1": {1},
+        "dealerA:13800138000": {3},
+        "A-1": set(),
+        "+8613900139000:x": {2},
+        "": set(),
         "123456789012": set(),
     }
     with app.transaction() as uow:

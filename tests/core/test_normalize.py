@@ -33,8 +33,17 @@ def test_email_is_trimmed_and_lower_cased(value: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "wang.wei", "wang@", "@example.com", "wang@example", "wang wei@example.com",
-     "a@b@example.com", "<wang@example.com>", "wang@exa mple.com"],
+    [
+        "",
+        "wang.wei",
+        "wang@",
+        "@example.com",
+        "wang@example",
+        "wang wei@example.com",
+        "a@b@example.com",
+        "<wang@example.com>",
+        "wang@exa mple.com",
+    ],
 )
 def test_email_that_is_not_one_is_rejected(value: str) -> None:
     with pytest.raises(ValueError, match="is not an email address"):
@@ -124,8 +133,28 @@ def ours(value: str, region: str) -> str | None:
 # Regions whose trunk and international prefixes differ from China's: a plain digit
 # string means something else in each (US "1", RU "8", HU "06", MX "01"/"1", AR's "15"
 # mobile infix, BR carrier codes, IT keeps its leading zero).
-REGIONS = ["CN", "HK", "TW", "US", "GB", "DE", "FR", "IT", "RU", "HU", "MX", "AR", "BR",
-           "IN", "JP", "KR", "SG", "AU", "NZ", "ZA"]
+REGIONS = [
+    "CN",
+    "HK",
+    "TW",
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "IT",
+    "RU",
+    "HU",
+    "MX",
+    "AR",
+    "BR",
+    "IN",
+    "JP",
+    "KR",
+    "SG",
+    "AU",
+    "NZ",
+    "ZA",
+]
 COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 CN_MOBILE = st.builds(
     lambda prefix, rest: f"1{prefix}{rest}",

@@ -75,7 +75,9 @@ def test_requires_pulls_in_dependencies_in_order(tmp_path: Path) -> None:
 
     bridge = make_plugin("bridge", requires={"base": ">=2,<3"})
     bridge.app_ready = Marker.app_ready  # type: ignore[attr-defined]
-    app = create_app(tmp_path, environ={}, entry_points=False, plugins=[base, bridge], enable=["bridge"])
+    app = create_app(
+        tmp_path, environ={}, entry_points=False, plugins=[base, bridge], enable=["bridge"]
+    )
     assert list(app.plugins) == ["core", "base", "bridge"]
     assert calls == ["bridge"]
 
@@ -84,7 +86,9 @@ def test_version_range_not_satisfied_names_both(tmp_path: Path) -> None:
     base = make_plugin("base", "1.4")
     needs = make_plugin("needs", requires={"base": ">=2"})
     with pytest.raises(PluginError) as info:
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[base, needs], enable=["needs"])
+        create_app(
+            tmp_path, environ={}, entry_points=False, plugins=[base, needs], enable=["needs"]
+        )
     message = str(info.value)
     assert "'base'" in message and "1.4" in message and "'needs'" in message
     assert "\n" not in message
@@ -92,7 +96,9 @@ def test_version_range_not_satisfied_names_both(tmp_path: Path) -> None:
 
 def test_missing_required_plugin(tmp_path: Path) -> None:
     needs = make_plugin("needs", requires={"ghost": ""})
-    with pytest.raises(PluginError, match="plugin 'ghost': is required by plugin 'needs' but not installed"):
+    with pytest.raises(
+        PluginError, match="plugin 'ghost': is required by plugin 'needs' but not installed"
+    ):
         create_app(tmp_path, environ={}, entry_points=False, plugins=[needs], enable=["needs"])
 
 
@@ -105,15 +111,23 @@ def test_conflicting_plugins(tmp_path: Path) -> None:
     one = make_plugin("one", conflicts=("two",))
     two = make_plugin("two")
     with pytest.raises(PluginError, match="'one': conflicts with enabled plugin 'two'"):
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[one, two], enable=["one", "two"])
+        create_app(
+            tmp_path, environ={}, entry_points=False, plugins=[one, two], enable=["one", "two"]
+        )
 
 
 def test_required_but_disabled(tmp_path: Path) -> None:
     base = make_plugin("base")
     needs = make_plugin("needs", requires={"base": ""})
     with pytest.raises(PluginError, match="'base': is required by plugin 'needs' but disabled"):
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[base, needs],
-                   enable=["needs"], disable=["base"])
+        create_app(
+            tmp_path,
+            environ={},
+            entry_points=False,
+            plugins=[base, needs],
+            enable=["needs"],
+            disable=["base"],
+        )
 
 
 def test_circular_requires(tmp_path: Path) -> None:
@@ -141,7 +155,10 @@ def test_disabled_entry_point_is_never_imported(tmp_path: Path, plugin_dir: Path
 
 
 def test_entry_point_plugin_with_metadata_and_hooks(tmp_path: Path, plugin_dir: Path) -> None:
-    ep = write_plugin(plugin_dir, "gx_test_visits", """
+    ep = write_plugin(
+        plugin_dir,
+        "gx_test_visits",
+        """
         import guanxi
         from pydantic import BaseModel
 
@@ -153,7 +170,8 @@ def test_entry_point_plugin_with_metadata_and_hooks(tmp_path: Path, plugin_dir: 
         @guanxi.hookimpl
         def register_interaction_kinds(register):
             register("visits.home", schema=VisitPayload, default_channel="visit")
-        """)
+        """,
+    )
     app = app_with(tmp_path, available={"visits": ep}, environ={"GUANXI_PLUGINS": "visits"})
     assert app.plugins["visits"].info.version == "0.3.0"
     assert app.plugins["visits"].source == "entry point"
@@ -176,7 +194,9 @@ def test_misspelt_hook_fails_check_pending(tmp_path: Path) -> None:
     typo.register_interaction_kind = register_interaction_kind  # type: ignore[attr-defined]
     with pytest.raises(PluginError) as info:
         create_app(tmp_path, environ={}, entry_points=False, plugins=[typo], enable=["typo"])
-    assert str(info.value) == "plugin 'typo': implements 'register_interaction_kind', which is no hook"
+    assert (
+        str(info.value) == "plugin 'typo': implements 'register_interaction_kind', which is no hook"
+    )
 
 
 def test_wrong_hook_arguments_are_one_line(tmp_path: Path) -> None:
@@ -211,8 +231,9 @@ def test_a_plugin_offers_hooks_to_others(tmp_path: Path) -> None:
 
     survey = make_plugin("survey_like", requires={"service_like": ""})
     survey.ticket_closed = ticket_closed  # type: ignore[attr-defined]
-    app = create_app(tmp_path, environ={}, entry_points=False, plugins=[service, survey],
-                     enable=["survey_like"])
+    app = create_app(
+        tmp_path, environ={}, entry_points=False, plugins=[service, survey], enable=["survey_like"]
+    )
     app.hook.ticket_closed(uow=None, ticket_id=7)
     assert heard == [7]
 
@@ -222,8 +243,9 @@ def test_disabled_plugins_env_beats_edition_and_config(tmp_path: Path) -> None:
     (tmp_path / "guanxi.toml").write_text('[plugins]\nenable = ["extra"]\n', encoding="utf-8")
     app = create_app(tmp_path, environ={}, entry_points=False, plugins=[extra])
     assert "extra" in app.plugins
-    app = create_app(tmp_path, environ={"GUANXI_DISABLED_PLUGINS": "extra"}, entry_points=False,
-                     plugins=[extra])
+    app = create_app(
+        tmp_path, environ={"GUANXI_DISABLED_PLUGINS": "extra"}, entry_points=False, plugins=[extra]
+    )
     assert "extra" not in app.plugins
 
 
@@ -239,13 +261,20 @@ def test_two_registrations_of_one_kind_name_both_plugins(tmp_path: Path) -> None
         return module
 
     with pytest.raises(ConfigError, match="'shared.thing' is registered by both 'one' and 'two'"):
-        create_app(tmp_path, environ={}, entry_points=False,
-                   plugins=[kinds_plugin("one"), kinds_plugin("two")], enable=["one", "two"])
+        create_app(
+            tmp_path,
+            environ={},
+            entry_points=False,
+            plugins=[kinds_plugin("one"), kinds_plugin("two")],
+            enable=["one", "two"],
+        )
 
 
 def test_two_apps_in_one_process_are_independent(tmp_path: Path) -> None:
     extra = make_plugin("extra")
-    with_extra = create_app(tmp_path, environ={}, entry_points=False, plugins=[extra], enable=["extra"])
+    with_extra = create_app(
+        tmp_path, environ={}, entry_points=False, plugins=[extra], enable=["extra"]
+    )
     without = create_app(tmp_path, environ={}, entry_points=False)
     assert "extra" in with_extra.plugins and "extra" not in without.plugins
     assert with_extra.pm is not without.pm
@@ -282,27 +311,37 @@ def test_installed_distribution_is_found_and_listed(tmp_path: Path, plugin_dir: 
 
     from guanxi.cli import cli
 
-    install_fake_distribution(plugin_dir, "loyalty", """
+    install_fake_distribution(
+        plugin_dir,
+        "loyalty",
+        """
         import guanxi
         plugin = guanxi.Plugin(name="loyalty", version="0.4.2")
 
         @guanxi.hookimpl
         def register_interaction_kinds(register):
             register("loyalty.points_earned")
-        """)
+        """,
+    )
     runner = CliRunner()
     project = tmp_path / "crm"
     assert runner.invoke(cli, ["-C", str(project), "init"]).exit_code == 0
-    listed = runner.invoke(cli, ["-C", str(project), "plugins", "--json"], env={"GUANXI_PLUGINS": ""})
+    listed = runner.invoke(
+        cli, ["-C", str(project), "plugins", "--json"], env={"GUANXI_PLUGINS": ""}
+    )
     rows = {row["name"]: row for row in __import__("json").loads(listed.stdout)}
     assert rows["loyalty"]["enabled"] is False and rows["loyalty"]["version"] == "0.4.2"
-    enabled = runner.invoke(cli, ["-C", str(project), "plugins", "--json"], env={"GUANXI_PLUGINS": "loyalty"})
+    enabled = runner.invoke(
+        cli, ["-C", str(project), "plugins", "--json"], env={"GUANXI_PLUGINS": "loyalty"}
+    )
     rows = {row["name"]: row for row in __import__("json").loads(enabled.stdout)}
     assert rows["loyalty"]["enabled"] is True
     assert rows["loyalty"]["hooks"] == ["register_interaction_kinds"]
 
 
-def test_broken_installed_plugin_is_one_line_on_the_command_line(tmp_path: Path, plugin_dir: Path) -> None:
+def test_broken_installed_plugin_is_one_line_on_the_command_line(
+    tmp_path: Path, plugin_dir: Path
+) -> None:
     from click.testing import CliRunner
 
     from guanxi.cli import cli
@@ -311,9 +350,16 @@ def test_broken_installed_plugin_is_one_line_on_the_command_line(tmp_path: Path,
     runner = CliRunner()
     project = tmp_path / "crm"
     assert runner.invoke(cli, ["-C", str(project), "init"]).exit_code == 0
-    result = runner.invoke(cli, ["-C", str(project), "customer", "list"], env={"GUANXI_PLUGINS": "flaky"})
+    result = runner.invoke(
+        cli, ["-C", str(project), "customer", "list"], env={"GUANXI_PLUGINS": "flaky"}
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("error: plugin 'flaky': failed to import (ModuleNotFoundError")
     assert len(result.stderr.strip().splitlines()) == 1
     # Not enabled, the same broken plugin does not get in the way.
-    assert runner.invoke(cli, ["-C", str(project), "customer", "list"], env={"GUANXI_PLUGINS": ""}).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["-C", str(project), "customer", "list"], env={"GUANXI_PLUGINS": ""}
+        ).exit_code
+        == 0
+    )

@@ -30,8 +30,14 @@ class Sms:
 def build(tmp_path: Path, toml: str = "", environ: dict | None = None, flags: dict | None = None):  # type: ignore[no-untyped-def]
     if toml:
         (tmp_path / "guanxi.toml").write_text(toml, encoding="utf-8")
-    return create_app(tmp_path, environ=environ or {}, settings=flags, entry_points=False,
-                      plugins=[Sms], enable=["sms"])
+    return create_app(
+        tmp_path,
+        environ=environ or {},
+        settings=flags,
+        entry_points=False,
+        plugins=[Sms],
+        enable=["sms"],
+    )
 
 
 def test_each_layer_overrides_the_one_below(tmp_path: Path) -> None:
@@ -47,8 +53,11 @@ def test_each_layer_overrides_the_one_below(tmp_path: Path) -> None:
     assert app.settings_for("sms").daily_limit == 5
     assert app.setting_sources()["sms"].sources["daily_limit"] == "guanxi.toml"
 
-    env = {"GUANXI_CURRENCY": "EUR", "GUANXI_SMS__DAILY_LIMIT": "7",
-           "GUANXI_SMS__QUIET_HOURS": "22:00-07:00, 12:00-13:00"}
+    env = {
+        "GUANXI_CURRENCY": "EUR",
+        "GUANXI_SMS__DAILY_LIMIT": "7",
+        "GUANXI_SMS__QUIET_HOURS": "22:00-07:00, 12:00-13:00",
+    }
     app = build(tmp_path, toml, env)
     assert app.settings.currency == "EUR"
     assert app.settings.timezone == "Europe/Berlin"  # untouched by the environment
@@ -72,13 +81,15 @@ def test_json_lists_in_the_environment(tmp_path: Path) -> None:
         ('[core]\ncolour = "red"\n', {}, "guanxi.toml: unknown setting core.colour"),
         ('[sms]\ndaily_limit = "many"\n', {}, "guanxi.toml: setting sms.daily_limit"),
         ("", {"GUANXI_SMS__DAILY_LIMIT": "lots"}, "environment: setting sms.daily_limit"),
-        ('[nosuch]\nx = 1\n', {}, "unknown settings section [nosuch]"),
+        ("[nosuch]\nx = 1\n", {}, "unknown settings section [nosuch]"),
         ('[core]\ntimezone = "Mars/Olympus"\n', {}, "unknown time zone 'Mars/Olympus'"),
         ('[core]\ndefault_stage = "nirvana"\n', {}, "core.default_stage"),
         ("[core\n", {}, "guanxi.toml"),
     ],
 )
-def test_bad_settings_name_the_setting_and_layer(tmp_path: Path, toml: str, environ: dict, message: str) -> None:
+def test_bad_settings_name_the_setting_and_layer(
+    tmp_path: Path, toml: str, environ: dict, message: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         build(tmp_path, toml, environ)
     assert message in str(info.value)

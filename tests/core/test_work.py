@@ -30,7 +30,9 @@ def test_staff_and_teams(app: App) -> None:
         add_member(uow, team="华东组", staff="li.qiang")
         assert get_staff(uow, "wang.fang").email == "wf@example.com"
         assert [(s.username, lead) for s, lead in team_members(uow, "华东组")] == [
-            ("li.qiang", False), ("wang.fang", True)]
+            ("li.qiang", False),
+            ("wang.fang", True),
+        ]
         with pytest.raises(ValidationError, match="'wang.fang' is taken"):
             add_staff(uow, username="wang.fang", display_name="又一个")
         with pytest.raises(ValidationError, match="field 'username'"):
@@ -43,10 +45,20 @@ def test_task_lifecycle_logs_completion(app: App) -> None:
     with app.transaction() as uow:
         add_staff(uow, username="nurse", display_name="护士")
         customer = add_customer(uow, name="患者甲")
-        task = create_task(uow, customer_id=customer.id, title="复诊提醒", assignee="nurse",
-                           due_at=dt.datetime(2026, 4, 1, 9, 0), priority="high")
-        other = create_task(uow, customer_id=customer.id, title="生日贺卡",
-                            due_at=dt.datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+        task = create_task(
+            uow,
+            customer_id=customer.id,
+            title="复诊提醒",
+            assignee="nurse",
+            due_at=dt.datetime(2026, 4, 1, 9, 0),
+            priority="high",
+        )
+        other = create_task(
+            uow,
+            customer_id=customer.id,
+            title="生日贺卡",
+            due_at=dt.datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
+        )
     assert task.due_at == dt.datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     with app.transaction() as uow:
         overdue = list_tasks(uow, due_before=dt.datetime(2026, 4, 15, tzinfo=UTC))
@@ -62,7 +74,9 @@ def test_task_lifecycle_logs_completion(app: App) -> None:
         with pytest.raises(ValidationError, match="is done, not open"):
             complete_task(uow, task.id)
         with pytest.raises(ValidationError, match="priority"):
-            create_task(uow, customer_id=customer.id, title="x", due_at=dt.datetime.now(UTC), priority="meh")
+            create_task(
+                uow, customer_id=customer.id, title="x", due_at=dt.datetime.now(UTC), priority="meh"
+            )
         with pytest.raises(NotFoundError):
             create_task(uow, customer_id=99999, title="x", due_at=dt.datetime.now(UTC))
 
@@ -79,7 +93,9 @@ class Counter:
         if Counter.fail:
             raise RuntimeError("remote service unavailable")
         Counter.runs.append(f"tick {due_at:%H:%M}")
-        add_customer(uow, name=f"tick {len(Counter.runs)}")  # work done inside the job's transaction
+        add_customer(
+            uow, name=f"tick {len(Counter.runs)}"
+        )  # work done inside the job's transaction
         return "ticked"
 
     @staticmethod

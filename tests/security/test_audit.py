@@ -99,8 +99,13 @@ def build_log(app: App) -> list[int]:
             records = add_customers(uow, [{"name": f"客户{batch}-{i}"} for i in range(3)])
             for record in records:
                 update_customer(uow, record.id, {"lifecycle_stage": "customer"})
-            log_interactions(uow, [{"customer_id": r.id, "kind": "core.note",
-                                    "payload": {"text": "回访"}} for r in records])
+            log_interactions(
+                uow,
+                [
+                    {"customer_id": r.id, "kind": "core.note", "payload": {"text": "回访"}}
+                    for r in records
+                ],
+            )
     return [e["id"] for e in entries(app)]
 
 
@@ -121,14 +126,26 @@ def test_add_customers_is_one_entry_with_the_ids_as_runs(app: App) -> None:
 def test_update_records_old_and_new_values_of_changed_fields_only(app: App) -> None:
     add_user(app, "wang.fang", "admin")
     with app.transaction() as uow:
-        record = add_customer(uow, name="张三", emails=["z@example.com"], tags=["old"],
-                              birth_date="1990-05-01", occupation="教师")
+        record = add_customer(
+            uow,
+            name="张三",
+            emails=["z@example.com"],
+            tags=["old"],
+            birth_date="1990-05-01",
+            occupation="教师",
+        )
     mark = last_id(app)
     with app.transaction(as_user="wang.fang") as uow:
-        update_customer(uow, record.id, {
-            "lifecycle_stage": "customer", "occupation": "教师", "add_tags": ["new"],
-            "birth_date": "1991-02-03",
-        })
+        update_customer(
+            uow,
+            record.id,
+            {
+                "lifecycle_stage": "customer",
+                "occupation": "教师",
+                "add_tags": ["new"],
+                "birth_date": "1991-02-03",
+            },
+        )
     (entry,) = new_entries(app, mark)
     assert summary(entry) == ("wang.fang", "update", "customer", str(record.id), record.id)
     assert entry["changes"] == {  # the occupation was given again but did not change
@@ -144,10 +161,16 @@ def test_log_interactions_is_one_batch_entry(app: App) -> None:
         one, two = add_customers(uow, [{"name": "甲"}, {"name": "乙"}])
     mark = last_id(app)
     with app.transaction() as uow:
-        logged = log_interactions(uow, [{"customer_id": one.id, "kind": "core.note",
-                                         "payload": {"text": f"第{i}次"}} for i in range(3)])
-        mixed = log_interactions(uow, [{"customer_id": c.id, "kind": "core.contact"}
-                                       for c in (one, two)])
+        logged = log_interactions(
+            uow,
+            [
+                {"customer_id": one.id, "kind": "core.note", "payload": {"text": f"第{i}次"}}
+                for i in range(3)
+            ],
+        )
+        mixed = log_interactions(
+            uow, [{"customer_id": c.id, "kind": "core.contact"} for c in (one, two)]
+        )
     same, both = new_entries(app, mark)
     assert summary(same) == ("system", "create", "interaction", None, one.id)
     assert same["changes"] == {"ids": [[logged[0].id, logged[-1].id]], "count": 3}
@@ -163,8 +186,13 @@ def test_orm_writes_of_tasks_staff_and_teams_are_audited_with_old_and_new_values
         staff = add_staff(uow, username="li.qiang", display_name="李强")
         team = add_team(uow, name="华东组")
         add_member(uow, team="华东组", staff="li.qiang")
-        task = create_task(uow, customer_id=customer.id, title="回访", assignee="li.qiang",
-                           due_at=dt.datetime(2026, 6, 1, 9, 0))
+        task = create_task(
+            uow,
+            customer_id=customer.id,
+            title="回访",
+            assignee="li.qiang",
+            due_at=dt.datetime(2026, 6, 1, 9, 0),
+        )
     created = entries(app, action="create")[1:]  # after the customer's
     assert [summary(e) for e in created] == [
         ("system", "create", "staff", str(staff.id), None),
@@ -185,7 +213,8 @@ def test_orm_writes_of_tasks_staff_and_teams_are_audited_with_old_and_new_values
     assert team_change["changes"] == {"description": ["", "华东大区"]}
     assert summary(task_change) == ("system", "update", "task", str(task.id), customer.id)
     assert task_change["changes"] == {
-        "status": ["open", "done"], "completed_at": [None, str(done.completed_at)],
+        "status": ["open", "done"],
+        "completed_at": [None, str(done.completed_at)],
     }
     assert summary(task_done)[1:3] == ("create", "interaction")  # core.task_done on the log
 
@@ -251,8 +280,9 @@ def test_a_job_run_is_audited_as_the_system(make_app: Callable[..., App]) -> Non
 
 def test_export_and_erasure_are_audited_and_erasure_blanks_the_persons_entries(app: App) -> None:
     with app.transaction() as uow:
-        person, other = add_customers(uow, [{"name": "张三", "occupation": "教师"},
-                                            {"name": "李四", "occupation": "医生"}])
+        person, other = add_customers(
+            uow, [{"name": "张三", "occupation": "教师"}, {"name": "李四", "occupation": "医生"}]
+        )
         for record in (person, other):
             update_customer(uow, record.id, {"occupation": "退休"})
     with app.transaction() as uow:
@@ -381,8 +411,16 @@ def forge_before_the_first(connection: Connection, ids: list[int]) -> set[int]:
     return {ids[0]}
 
 
-TAMPERING = [edit_changes, edit_changes_and_mark_erased, edit_actor, delete_one, swap_two,
-             forge_at_the_end, forge_in_the_middle, forge_before_the_first]
+TAMPERING = [
+    edit_changes,
+    edit_changes_and_mark_erased,
+    edit_actor,
+    delete_one,
+    swap_two,
+    forge_at_the_end,
+    forge_in_the_middle,
+    forge_before_the_first,
+]
 
 
 @pytest.mark.parametrize("tamper", TAMPERING, ids=lambda f: f.__name__)
@@ -478,5 +516,6 @@ def test_audit_verify_command(tmp_path: Path, database_url: str) -> None:
     finally:
         engine.dispose()
     assert gx.fails("audit", "verify") == (
-        "error: audit entry 2: its content does not match its hash (edited)")
+        "error: audit entry 2: its content does not match its hash (edited)"
+    )
     assert gx("audit", "verify", ok=False).stdout == ""

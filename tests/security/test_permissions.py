@@ -40,15 +40,22 @@ class Hospital:
 
 @pytest.fixture
 def app(make_app: Callable[..., App]) -> App:
-    app = make_app(plugins=[Hospital], enable=["hospital_fields"],
-                   settings={"access": {"sensitive_fields": ["birth_date", "insurance_no"]}})
+    app = make_app(
+        plugins=[Hospital],
+        enable=["hospital_fields"],
+        settings={"access": {"sensitive_fields": ["birth_date", "insurance_no"]}},
+    )
     with app.transaction() as uow:
         for username, role in (("doctor", "admin"), ("clerk", "agent"), ("auditor", "viewer")):
             add_staff(uow, username=username, display_name=username)
             grant_role(uow, staff=username, role=role)
         add_staff(uow, username="newbie", display_name="no roles yet")
-        add_customer(uow, name="患者甲", birth_date="1960-01-02", custom={
-            "medical_history": "糖尿病", "insurance_no": "INS-1", "industry": "retail"})
+        add_customer(
+            uow,
+            name="患者甲",
+            birth_date="1960-01-02",
+            custom={"medical_history": "糖尿病", "insurance_no": "INS-1", "industry": "retail"},
+        )
     return app
 
 
@@ -68,8 +75,16 @@ def denials(app: App) -> list[AuditEntry]:
     [
         ("auditor", lambda uow: add_customer(uow, name="x"), "auditor may not create customer"),
         ("newbie", lambda uow: list_customers(uow), "newbie may not read customer"),
-        ("clerk", lambda uow: add_staff(uow, username="z", display_name="z"), "clerk may not create staff"),
-        ("clerk", lambda uow: grant_role(uow, staff="clerk", role="admin"), "clerk may not create staff_role"),
+        (
+            "clerk",
+            lambda uow: add_staff(uow, username="z", display_name="z"),
+            "clerk may not create staff",
+        ),
+        (
+            "clerk",
+            lambda uow: grant_role(uow, staff="clerk", role="admin"),
+            "clerk may not create staff_role",
+        ),
     ],
 )
 def test_refused_actions_change_nothing_and_are_audited(
@@ -85,18 +100,24 @@ def test_refused_actions_change_nothing_and_are_audited(
 
 def test_refusal_on_the_command_line(app: App, tmp_path: Path) -> None:
     url = app.engine.url.render_as_string(hide_password=False)
-    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "--db", url, "--as", "auditor",
-                                      "customer", "add", "张三"])
+    result = CliRunner().invoke(
+        cli, ["-C", str(tmp_path), "--db", url, "--as", "auditor", "customer", "add", "张三"]
+    )
     assert result.exit_code == 1
     assert result.stderr == "error: auditor may not create customer\n"
     assert count(app, Customer) == 1
 
 
 def test_unknown_and_inactive_users(app: App) -> None:
-    with pytest.raises(NotFoundError, match="no staff user 'ghost'"), app.transaction(as_user="ghost"):
+    with (
+        pytest.raises(NotFoundError, match="no staff user 'ghost'"),
+        app.transaction(as_user="ghost"),
+    ):
         pass
     with app.transaction() as uow:
-        uow.session.exec(select(Staff).where(Staff.username == "clerk")).scalar_one().is_active = False
+        uow.session.exec(
+            select(Staff).where(Staff.username == "clerk")
+        ).scalar_one().is_active = False
     with pytest.raises(AccessDenied, match="not active"), app.transaction(as_user="clerk"):
         pass
 
@@ -113,7 +134,7 @@ def test_default_roles_apply_to_users_without_roles(make_app: Callable[..., App]
 @pytest.mark.parametrize(
     ("access", "message"),
     [
-        ({"roles": {"odd": {"records": ["nobody's"]}}}, "unknown record policy \"nobody's\""),
+        ({"roles": {"odd": {"records": ["nobody's"]}}}, 'unknown record policy "nobody\'s"'),
         ({"roles": {"odd": {"permissions": ["customer:fly"]}}}, "unknown action in 'customer:fly'"),
         ({"default_roles": ["ghost"]}, "access.default_roles: unknown role 'ghost'"),
     ],
@@ -145,7 +166,8 @@ def test_reading_sensitive_fields_is_audited(app: App) -> None:
     assert record.custom["medical_history"] == "糖尿病" and record.masked == ()
     reads = [e for e in _entries(app) if e["action"] == "read_sensitive"]
     assert [(e["actor"], e["customer_id"], e["detail"]) for e in reads] == [
-        ("doctor", 1, "fields: birth_date, custom.insurance_no, custom.medical_history")]
+        ("doctor", 1, "fields: birth_date, custom.insurance_no, custom.medical_history")
+    ]
 
 
 def test_sensitive_fields_on_the_command_line(app: App, tmp_path: Path) -> None:
@@ -154,18 +176,21 @@ def test_sensitive_fields_on_the_command_line(app: App, tmp_path: Path) -> None:
     url = app.engine.url.render_as_string(hide_password=False)
     (tmp_path / "guanxi.toml").write_text('[access]\nsensitive_fields = ["birth_date"]\n')
     runner = CliRunner()
-    shown = runner.invoke(cli, ["-C", str(tmp_path), "--db", url, "--as", "clerk", "customer", "show", "1"])
+    shown = runner.invoke(
+        cli, ["-C", str(tmp_path), "--db", url, "--as", "clerk", "customer", "show", "1"]
+    )
     assert "1960-01-02" not in shown.stdout
     assert "hidden" in shown.stdout and "birth_date" in shown.stdout
-    shown = runner.invoke(cli, ["-C", str(tmp_path), "--db", url, "--as", "doctor", "customer", "show", "1"])
+    shown = runner.invoke(
+        cli, ["-C", str(tmp_path), "--db", url, "--as", "doctor", "customer", "show", "1"]
+    )
     assert "1960-01-02" in shown.stdout
 
 
 def test_a_task_is_visible_to_its_assignee(app: App) -> None:
     with app.transaction() as uow:
         hidden = add_customer(uow, name="别人的客户", owner="doctor")
-        create_task(uow, customer_id=hidden.id, title="回访", assignee="clerk",
-                    due_at=uow.now)
+        create_task(uow, customer_id=hidden.id, title="回访", assignee="clerk", due_at=uow.now)
     with app.transaction(as_user="clerk") as uow:
         from guanxi.services.tasks import list_tasks
 
@@ -176,4 +201,6 @@ def test_a_task_is_visible_to_its_assignee(app: App) -> None:
 
 def _entries(app: App) -> list:
     with app.engine.connect() as connection:
-        return list(connection.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)).mappings())
+        return list(
+            connection.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)).mappings()
+        )

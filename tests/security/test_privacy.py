@@ -81,8 +81,9 @@ class Notes:
     @staticmethod
     @guanxi.hookimpl
     def register_entities(register):  # type: ignore[no-untyped-def]
-        register("privacy_note", PrivacyNote, customer_column="customer_id",
-                 personal_fields=("text",))
+        register(
+            "privacy_note", PrivacyNote, customer_column="customer_id", personal_fields=("text",)
+        )
 
     @staticmethod
     @guanxi.hookimpl
@@ -173,7 +174,8 @@ def interaction_totals(app: App, customer_id: int) -> tuple[int, Decimal, Decima
     """How many interactions a customer has, and their revenue and cost."""
     i = Interaction.__table__  # type: ignore[attr-defined]
     query = select(func.count(), func.sum(i.c.revenue), func.sum(i.c.cost)).where(
-        i.c.customer_id == customer_id)
+        i.c.customer_id == customer_id
+    )
     with app.engine.connect() as connection:
         count, revenue, cost = connection.execute(query).one()
     return count, Decimal(revenue or 0), Decimal(cost or 0)
@@ -221,11 +223,13 @@ def consent(app: App, customer_id: int, purpose: str, channel: str) -> bool:
         return consents(uow, [customer_id], purpose=purpose, channel=channel)[customer_id]
 
 
-def choose(app: App, customer_id: int, purpose: str, channel: str, granted: bool,
-           source: str = "web form") -> None:
+def choose(
+    app: App, customer_id: int, purpose: str, channel: str, granted: bool, source: str = "web form"
+) -> None:
     with app.transaction() as uow:
-        set_consent(uow, customer_id, purpose=purpose, channel=channel, granted=granted,
-                    source=source)
+        set_consent(
+            uow, customer_id, purpose=purpose, channel=channel, granted=granted, source=source
+        )
 
 
 def test_no_choice_means_the_purposes_default(app: App) -> None:
@@ -287,13 +291,24 @@ def test_every_change_is_on_the_timeline(app: App) -> None:
         logged = timeline(uow, cid, kind_prefix="core.consent_changed")
         history = uow.session.exec(orm_select(ConsentEvent).order_by(ConsentEvent.id)).all()
     assert [(i.channel, i.payload) for i in reversed(logged)] == [
-        ("sms", {"purpose": "marketing", "channel": "sms", "granted": True,
-                 "source": "web form 2026-05"}),
-        ("other", {"purpose": "marketing", "channel": "any", "granted": False,
-                   "source": "phone call"}),
+        (
+            "sms",
+            {
+                "purpose": "marketing",
+                "channel": "sms",
+                "granted": True,
+                "source": "web form 2026-05",
+            },
+        ),
+        (
+            "other",
+            {"purpose": "marketing", "channel": "any", "granted": False, "source": "phone call"},
+        ),
     ]
     assert [(c.channel, c.granted, c.source) for c in history] == [
-        ("sms", True, "web form 2026-05"), ("any", False, "phone call")]
+        ("sms", True, "web form 2026-05"),
+        ("any", False, "phone call"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -325,10 +340,14 @@ def test_consents_of_a_large_batch_take_a_handful_of_queries(app: App) -> None:
         events = [(cid, "any", True) for cid in ids[::3]]  # granted for any channel
         events += [(cid, "sms", False) for cid in ids[::5]]  # then withdrawn for SMS
         events += [(cid, "sms", True) for cid in ids[::10]]  # then granted again
-        BulkInserter(uow.session.connection(), ConsentEvent.__table__,  # type: ignore[attr-defined]
-                     ("customer_id", "purpose", "channel", "granted", "source", "at")).insert(
+        BulkInserter(
+            uow.session.connection(),
+            ConsentEvent.__table__,  # type: ignore[attr-defined]
+            ("customer_id", "purpose", "channel", "granted", "source", "at"),
+        ).insert(
             (cid, "marketing", channel, granted, "import", uow.now)
-            for cid, channel, granted in events)
+            for cid, channel, granted in events
+        )
 
     def expected(position: int) -> bool:
         if position % 5 == 0:  # a choice for SMS: the latest one
@@ -349,13 +368,15 @@ def test_consents_of_a_large_batch_take_a_handful_of_queries(app: App) -> None:
 
 def test_export_holds_everything_about_the_person(app: App) -> None:
     with app.transaction() as uow:
-        person, other = add_customers(uow, [{"name": "张三", "emails": ["z@example.com"]},
-                                            {"name": "李四"}])
+        person, other = add_customers(
+            uow, [{"name": "张三", "emails": ["z@example.com"]}, {"name": "李四"}]
+        )
         log_interaction(uow, customer_id=person.id, kind="core.note", payload={"text": "来电"})
         log_interaction(uow, customer_id=other.id, kind="core.note", payload={"text": "别人的"})
         create_task(uow, customer_id=person.id, title="回访", due_at=dt.datetime(2026, 6, 1))
-        set_consent(uow, person.id, purpose="marketing", channel="sms", granted=True,
-                    source="web form")
+        set_consent(
+            uow, person.id, purpose="marketing", channel="sms", granted=True, source="web form"
+        )
         place_hold(uow, person.id, reason="合同纠纷")
     add_note(app, person.id, "喜欢绿茶")
     add_note(app, other.id, "别人的笔记")
@@ -381,7 +402,8 @@ def test_export_without_permission_is_refused_and_audited(app: App) -> None:
         export_personal_data(uow, cid)
     assert audit_rows(app, action="export") == []
     assert [(e["actor"], e["entity"]) for e in audit_rows(app, action="denied")] == [
-        ("chen", "customer")]
+        ("chen", "customer")
+    ]
 
 
 def test_a_privacy_officer_may_export(app: App) -> None:
@@ -410,36 +432,77 @@ def add_person_everywhere(app: App, mark: str, phone: str, birth: str, special: 
     """
     with app.transaction() as uow:
         record = add_customer(
-            uow, name=f"{mark}-old-name", family_name=f"{mark}-family", given_name=f"{mark}-given",
-            gender=f"{mark}-gender", birth_date=birth, occupation=f"{mark}-occupation",
-            language=f"{mark}-lang", interests=[f"{mark}-interest"], care_notes=f"{mark}-care",
+            uow,
+            name=f"{mark}-old-name",
+            family_name=f"{mark}-family",
+            given_name=f"{mark}-given",
+            gender=f"{mark}-gender",
+            birth_date=birth,
+            occupation=f"{mark}-occupation",
+            language=f"{mark}-lang",
+            interests=[f"{mark}-interest"],
+            care_notes=f"{mark}-care",
             custom={"industry": f"{mark}-industry", "value_segment": "vip"},
-            emails=[f"{mark.upper()}.Mail@Example.com"], phones=[phone],
-            addresses=[f"{mark}  road   7"], tags=[f"{mark}-tag"],
+            emails=[f"{mark.upper()}.Mail@Example.com"],
+            phones=[phone],
+            addresses=[f"{mark}  road   7"],
+            tags=[f"{mark}-tag"],
             identities=[{"source": "dealer-a", "external_id": f"{mark}-external"}],
-            special_dates=[{"label": f"{mark}-label", "date": special,
-                            "note": f"{mark}-date-note"}],
+            special_dates=[
+                {"label": f"{mark}-label", "date": special, "note": f"{mark}-date-note"}
+            ],
         )
         cid = record.id
         assert cid is not None
-        update_customer(uow, cid, {"name": f"{mark}-name", "occupation": f"{mark}-new-occupation",
-                                   "add_emails": [f"{mark}.second@example.com"]})
-        log_interaction(uow, customer_id=cid, kind="core.contact", channel="phone",
-                        subject=f"{mark}-subject",
-                        payload={"summary": f"{mark}-summary", "outcome": f"{mark}-outcome"})
-        log_interaction(uow, customer_id=cid, kind="core.purchase", channel="pos",
-                        revenue=Decimal("100.50"), cost=Decimal("30.25"),
-                        payload={"order_ref": f"{mark}-order",
-                                 "lines": [{"name": f"{mark}-item", "quantity": 1}]})
+        update_customer(
+            uow,
+            cid,
+            {
+                "name": f"{mark}-name",
+                "occupation": f"{mark}-new-occupation",
+                "add_emails": [f"{mark}.second@example.com"],
+            },
+        )
+        log_interaction(
+            uow,
+            customer_id=cid,
+            kind="core.contact",
+            channel="phone",
+            subject=f"{mark}-subject",
+            payload={"summary": f"{mark}-summary", "outcome": f"{mark}-outcome"},
+        )
+        log_interaction(
+            uow,
+            customer_id=cid,
+            kind="core.purchase",
+            channel="pos",
+            revenue=Decimal("100.50"),
+            cost=Decimal("30.25"),
+            payload={
+                "order_ref": f"{mark}-order",
+                "lines": [{"name": f"{mark}-item", "quantity": 1}],
+            },
+        )
         log_interaction(uow, customer_id=cid, kind="core.note", payload={"text": f"{mark}-note"})
-        task = create_task(uow, customer_id=cid, title=f"{mark}-task", notes=f"{mark}-task-notes",
-                           due_at=dt.datetime(2026, 6, 1, 9, 0))
+        task = create_task(
+            uow,
+            customer_id=cid,
+            title=f"{mark}-task",
+            notes=f"{mark}-task-notes",
+            due_at=dt.datetime(2026, 6, 1, 9, 0),
+        )
         task.notes = f"{mark}-task-notes-changed"
         create_task(uow, customer_id=cid, title=f"{mark}-open-task", due_at=dt.datetime(2026, 6, 2))
         uow.session.flush()
         complete_task(uow, task.id, outcome=f"{mark}-task-outcome")  # type: ignore[arg-type]
-        set_consent(uow, cid, purpose="marketing", channel="sms", granted=True,
-                    source=f"{mark}-consent-form")
+        set_consent(
+            uow,
+            cid,
+            purpose="marketing",
+            channel="sms",
+            granted=True,
+            source=f"{mark}-consent-form",
+        )
         uow.session.add(PrivacyNote(customer_id=cid, text=f"{mark}-plugin-note-old", points=5))
     with app.transaction() as uow:
         notes_of(uow, cid)[0].text = f"{mark}-plugin-note"
@@ -455,8 +518,17 @@ def test_erasure_leaves_no_personal_data_in_any_column(app: App) -> None:
         other_before = get_customer(uow, other)
     found = find_in_database(app, NEEDLES)
     assert {table for table, _, _ in found} >= {  # the scan does see the data
-        "customer", "contact_point", "external_identity", "special_date", "customer_tag",
-        "interaction", "task", "consent_event", "audit_log", "test_privacy_note"}
+        "customer",
+        "contact_point",
+        "external_identity",
+        "special_date",
+        "customer_tag",
+        "interaction",
+        "task",
+        "consent_event",
+        "audit_log",
+        "test_privacy_note",
+    }
     totals, rollup, row = interaction_totals(app, cid), rollup_row(app, cid), customer_row(app, cid)
 
     with app.transaction() as uow:
@@ -531,28 +603,45 @@ def test_erase_command_refuses_in_one_line(tmp_path: Path, database_url: str) ->
     gx("init", "--db", database_url)
     gx("customer", "add", "张三", "--email", "z@example.com")
     assert gx("privacy", "hold", "1", "--reason", "litigation").stdout == (
-        "legal hold 1 placed on customer 1\n")
+        "legal hold 1 placed on customer 1\n"
+    )
     assert gx.fails("privacy", "erase", "1", "--reason", "x", "--yes") == (
-        "error: customer 1 is under legal hold 1 (litigation)")
+        "error: customer 1 is under legal hold 1 (litigation)"
+    )
     gx("privacy", "release", "1")
     assert gx("privacy", "erase", "z@example.com", "--reason", "x", "--yes").stdout.startswith(
-        "erased customer 1: 1 customer, 1 contact_points")
+        "erased customer 1: 1 customer, 1 contact_points"
+    )
     refused = gx.fails("privacy", "erase", "1", "--reason", "x", "--yes")
     assert refused.startswith("error: customer 1 was already erased on ")
 
 
 # --------------------------------------------------------------------------- retention
 
-RETENTION = {"payload_retention_days": {"core.contact": 30, "notes.call": 30},
-             "erase_inactive_after_days": 365}
+RETENTION = {
+    "payload_retention_days": {"core.contact": 30, "notes.call": 30},
+    "erase_inactive_after_days": 365,
+}
 T0 = dt.datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 
 
-def contact(uow: UnitOfWork, customer_id: int, days_ago: int, text: str, *,
-            kind: str = "core.contact", payload: dict[str, Any] | None = None) -> int:
+def contact(
+    uow: UnitOfWork,
+    customer_id: int,
+    days_ago: int,
+    text: str,
+    *,
+    kind: str = "core.contact",
+    payload: dict[str, Any] | None = None,
+) -> int:
     record = log_interaction(
-        uow, customer_id=customer_id, kind=kind, occurred_at=T0 - dt.timedelta(days=days_ago),
-        subject=text, payload={"summary": text} if payload is None else payload)
+        uow,
+        customer_id=customer_id,
+        kind=kind,
+        occurred_at=T0 - dt.timedelta(days=days_ago),
+        subject=text,
+        payload={"summary": text} if payload is None else payload,
+    )
     assert record.id is not None
     return record.id
 
@@ -570,8 +659,18 @@ def test_retention_clears_old_payloads_and_erases_inactive_customers(
 ) -> None:
     app = make_privacy_app(**RETENTION)
     with app.transaction(now=T0 - dt.timedelta(days=800)) as uow:
-        active, stale, held, silent = (r.id for r in add_customers(uow, [
-            {"name": "常联系"}, {"name": "久未联系"}, {"name": "冻结中"}, {"name": "从未联系"}]))
+        active, stale, held, silent = (
+            r.id
+            for r in add_customers(
+                uow,
+                [
+                    {"name": "常联系"},
+                    {"name": "久未联系"},
+                    {"name": "冻结中"},
+                    {"name": "从未联系"},
+                ],
+            )
+        )
     with app.transaction(now=T0) as uow:
         old = contact(uow, active, 60, "旧的")
         subject_only = contact(uow, active, 60, "只有主题", kind="notes.call", payload={})
@@ -590,8 +689,11 @@ def test_retention_clears_old_payloads_and_erases_inactive_customers(
     assert kept[old] == (None, {}) and kept[subject_only] == (None, {})
     assert kept[new] == ("新的", {"summary": "新的", "outcome": None})
     assert kept[note] == ("旧笔记", {"text": "旧笔记"})  # core.note has no retention rule
-    erased = {cid: customer_row(app, cid)["erased_at"] is not None
-              for cid in (active, stale, held, silent, recent)}
+    erased = {
+        cid: customer_row(app, cid)["erased_at"] is not None
+        for cid in (active, stale, held, silent, recent)
+    }
     assert erased == {active: False, stale: True, held: False, silent: True, recent: False}
     assert [e["detail"] for e in audit_rows(app, action="erase")] == [
-        "retention: inactive 365 days"] * 2
+        "retention: inactive 365 days"
+    ] * 2

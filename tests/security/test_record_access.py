@@ -58,7 +58,9 @@ class CareTeams:
     @guanxi.hookimpl
     def register_access_policies(register):  # type: ignore[no-untyped-def]
         def my_patients(principal, customer):  # type: ignore[no-untyped-def]
-            mine = select(CareTeamMember.customer_id).where(CareTeamMember.staff_id == principal.staff_id)
+            mine = select(CareTeamMember.customer_id).where(
+                CareTeamMember.staff_id == principal.staff_id
+            )
             return customer.c.id.in_(mine)
 
         register("care_team", my_patients, description="the patients of my care team")
@@ -94,10 +96,15 @@ def demo_app(make_app: Callable[..., App]) -> App:
         from guanxi.services.staff import grant_role, revoke_role
 
         for username, role in USERS.items():
-            for held in uow.session.exec(
-                select(StaffRole.role).join(Staff, Staff.id == StaffRole.staff_id)
-                .where(Staff.username == username)
-            ).scalars().all():
+            for held in (
+                uow.session.exec(
+                    select(StaffRole.role)
+                    .join(Staff, Staff.id == StaffRole.staff_id)
+                    .where(Staff.username == username)
+                )
+                .scalars()
+                .all()
+            ):
                 revoke_role(uow, staff=username, role=held)
             grant_role(uow, staff=username, role=role)
     return app
@@ -111,7 +118,11 @@ def oracle(app: App, username: str) -> tuple[int, set[int]]:
         owners = dict(c.execute(select(Customer.id, Customer.owner_id)).all())
         memberships = c.execute(select(TeamMember.team_id, TeamMember.staff_id)).all()
         parents = dict(c.execute(select(Team.id, Team.parent_id)).all())
-        cared = {cid for cid, sid in c.execute(select(CareTeamMember.customer_id, CareTeamMember.staff_id)) if sid == staff_id}
+        cared = {
+            cid
+            for cid, sid in c.execute(select(CareTeamMember.customer_id, CareTeamMember.staff_id))
+            if sid == staff_id
+        }
     my_teams = {t for t, s in memberships if s == staff_id}
     tree = set(my_teams)
     while True:
@@ -187,11 +198,18 @@ def test_every_service_path_hides_an_invisible_customer(demo_app: App) -> None:
         ("resolve by email", lambda uow: resolve_customer(uow, email)),
         ("resolve by id", lambda uow: resolve_customer(uow, str(hidden.id))),
         ("update", lambda uow: update_customer(uow, hidden.id, {"add_tags": ["x"]})),
-        ("log", lambda uow: log_interaction(uow, customer_id=hidden.id, kind="core.note",
-                                            payload={"text": "x"})),
+        (
+            "log",
+            lambda uow: log_interaction(
+                uow, customer_id=hidden.id, kind="core.note", payload={"text": "x"}
+            ),
+        ),
     ]
     for label, path in paths:
-        with pytest.raises((NotFoundError, ValidationError)), demo_app.transaction(as_user="chen.5") as uow:
+        with (
+            pytest.raises((NotFoundError, ValidationError)),
+            demo_app.transaction(as_user="chen.5") as uow,
+        ):
             path(uow)
             pytest.fail(f"{label} reached an invisible customer")
     with demo_app.transaction(as_user="chen.5") as uow:
@@ -214,7 +232,9 @@ def test_invisible_customers_stay_invisible_on_the_command_line(
     runner = CliRunner()
 
     def run(*args: str) -> Any:
-        result = runner.invoke(cli, ["-C", str(tmp_path), "--db", url, "--as", "chen.5", *args, "--json"])
+        result = runner.invoke(
+            cli, ["-C", str(tmp_path), "--db", url, "--as", "chen.5", *args, "--json"]
+        )
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
@@ -225,5 +245,11 @@ def test_invisible_customers_stay_invisible_on_the_command_line(
     staff_id = oracle(demo_app, "chen.5")[0]
     assert all(t["customer"] in visible or t["assignee"] == staff_id for t in tasks)
     hidden = invisible_customer(demo_app, "chen.5")
-    result = runner.invoke(cli, ["-C", str(tmp_path), "--db", url, "--as", "chen.5", "customer", "show", str(hidden.id)])
-    assert result.exit_code == 1 and result.stderr.strip() == f"error: no customer matches '{hidden.id}'"
+    result = runner.invoke(
+        cli,
+        ["-C", str(tmp_path), "--db", url, "--as", "chen.5", "customer", "show", str(hidden.id)],
+    )
+    assert (
+        result.exit_code == 1
+        and result.stderr.strip() == f"error: no customer matches '{hidden.id}'"
+    )

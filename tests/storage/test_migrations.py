@@ -253,6 +253,8 @@ def test_downgrade_and_upgrade_keep_the_data(make_app: Callable[..., App]) -> No
     upgrade(app)
     assert check(app) == []
     with app.engine.connect() as connection:
-        counts = [connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
-                  for t in ("customer", "contact_point", "interaction")]
+        counts = [
+            connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+            for t in ("customer", "contact_point", "interaction")
+        ]
     assert counts == [1, 1, 1]
