@@ -7,13 +7,18 @@ the service functions in :mod:`guanxi.services`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from guanxi.hookspecs import hookimpl, hookspec
 from guanxi.plugins import Plugin
 
+if TYPE_CHECKING:
+    from guanxi.app import App
 
-def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
+
+def create_app(*args: Any, **kwargs: Any) -> App:
     """Build an application; see :func:`guanxi.app.create_app`."""
     from guanxi.app import create_app as _create_app
 

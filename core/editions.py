@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
+from pydantic.json_schema import JsonDict
 
 from guanxi.errors import EditionError
 
@@ -98,7 +99,7 @@ class Edition:
                     f"edition {self.name!r}: custom field {name!r} has unknown type {kind!r} "
                     f"(one of {', '.join(FIELD_TYPES)})"
                 )
-            extra = {"sensitive": True} if spec.get("sensitive") else None
+            extra: JsonDict | None = {"sensitive": True} if spec.get("sensitive") else None
             fields[name] = (
                 annotation | None,
                 Field(None, json_schema_extra=extra, description=spec.get("description")),

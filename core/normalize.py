@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import phonenumbers
@@ -77,7 +78,7 @@ def normalize_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).split())
 
 
-NORMALIZERS = {
+NORMALIZERS: dict[str, Callable[[str, str], str]] = {
     "email": lambda value, region: normalize_email(value),
     "phone": normalize_phone,
     "fax": normalize_phone,

@@ -18,7 +18,8 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import col, select
 
 from guanxi import audit
 from guanxi.access.enforce import require
@@ -65,9 +66,7 @@ def _settings(uow: UnitOfWork) -> PrivacySettings:
 
 def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
     # Through the ORM, so record-level access applies: an invisible customer is not found.
-    customer = (
-        uow.session.exec(select(Customer).where(Customer.id == customer_id)).scalars().first()
-    )
+    customer = uow.session.exec(select(Customer).where(Customer.id == customer_id)).first()
     if customer is None:
         raise NotFoundError(f"no customer with id {customer_id}")
     return customer
@@ -196,9 +195,9 @@ def release_hold(uow: UnitOfWork, hold_id: int) -> LegalHold:
 def active_holds(uow: UnitOfWork, customer_id: int) -> list[LegalHold]:
     """The customer's active legal holds."""
     query = select(LegalHold).where(
-        LegalHold.customer_id == customer_id, LegalHold.released_at.is_(None)
-    )  # type: ignore[union-attr]
-    return list(uow.session.exec(query).scalars())
+        LegalHold.customer_id == customer_id, col(LegalHold.released_at).is_(None)
+    )
+    return list(uow.session.exec(query))
 
 
 # --------------------------------------------------------------------------- export
@@ -206,7 +205,7 @@ def active_holds(uow: UnitOfWork, customer_id: int) -> list[LegalHold]:
 
 def _rows(uow: UnitOfWork, model: Any, customer_id: int) -> list[dict[str, Any]]:
     query = select(model).where(model.customer_id == customer_id).order_by(model.id)
-    return [row.model_dump() for row in uow.session.exec(query).scalars()]
+    return [row.model_dump() for row in uow.session.exec(query)]
 
 
 def export_personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
@@ -301,7 +300,7 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
         ("special_dates", SpecialDate),
         ("tags", CustomerTag),
     ):
-        child = model.__table__  # type: ignore[attr-defined]
+        child = model.__table__  # type: ignore[union-attr]
         run(label, delete(child).where(child.c.customer_id == customer_id))
     i = Interaction.__table__  # type: ignore[attr-defined]
     run(
@@ -358,7 +357,7 @@ def apply_retention(uow: UnitOfWork, due_at: dt.datetime) -> str:
         cutoff = due_at - dt.timedelta(days=settings.erase_inactive_after_days)
         r = CustomerRollup.__table__  # type: ignore[attr-defined]
         t = Customer.__table__  # type: ignore[attr-defined]
-        held = select(LegalHold.customer_id).where(LegalHold.released_at.is_(None))  # type: ignore[union-attr]
+        held = select(LegalHold.customer_id).where(col(LegalHold.released_at).is_(None))
         # A customer never contacted has no rollup row: inactive since he was created.
         last_active = func.coalesce(r.c.last_at, t.c.created_at)
         stale = (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, event, false, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlmodel import col
 
 from guanxi.access.principal import Principal
 from guanxi.access.registry import ACTIONS, Entity
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 def _team_owned(teams: frozenset[int], customer: Any) -> ColumnElement[bool]:
     from guanxi.models import TeamMember
 
-    members = select(TeamMember.staff_id).where(TeamMember.team_id.in_(teams))  # type: ignore[attr-defined]
+    members = select(col(TeamMember.staff_id)).where(col(TeamMember.team_id).in_(teams))
     return customer.c.owner_id.in_(members)
 
 

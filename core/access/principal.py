@@ -25,7 +25,7 @@ class RoleSpec(BaseModel):
     records: list[str] = Field(
         default_factory=lambda: ["own"], description="record policies, OR-ed"
     )
-    sensitive: bool = Field(False, description="may read sensitive fields (audited)")
+    sensitive: bool = Field(default=False, description="may read sensitive fields (audited)")
 
 
 DEFAULT_ROLES: dict[str, RoleSpec] = {

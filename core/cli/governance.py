@@ -220,7 +220,7 @@ def privacy_consent(
 @pass_state
 def privacy_consents(state: CliState, reference: str, as_json: bool) -> None:
     """The consent history of the customer REFERENCE."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from guanxi.models import ConsentEvent
     from guanxi.services.lookup import resolve_customer
@@ -231,7 +231,7 @@ def privacy_consents(state: CliState, reference: str, as_json: bool) -> None:
             uow.session.exec(
                 select(ConsentEvent)
                 .where(ConsentEvent.customer_id == customer_id)
-                .order_by(ConsentEvent.id)  # type: ignore[arg-type]
+                .order_by(col(ConsentEvent.id))
             )
         )
     tz = state.app.tz

@@ -17,7 +17,7 @@ from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Table, func, select, text
+from sqlalchemy import Connection, Insert, Table, func, select, text
 
 
 class BulkInserter:
@@ -29,7 +29,7 @@ class BulkInserter:
         table: Table,
         columns: Sequence[str],
         *,
-        statement: Executable | None = None,
+        statement: Insert | None = None,
     ):
         """Prepare ``statement`` (default: a plain INSERT into ``table``) for ``columns``.
 
@@ -118,9 +118,10 @@ def with_ids(records: Sequence[R], ids: Sequence[int]) -> list[R]:
     The same as ``dataclasses.replace(record, id=i)`` at half the cost: one C-level
     ``attrgetter`` call reads every field, and the class is called with them positionally.
     """
-    copies = []
+    copies: list[R] = []
     for record, new_id in zip(records, ids, strict=True):
-        cls = type(record)
+        # Plain ``type``: mypy takes ``type[R]`` for unhashable (python/mypy#20409).
+        cls: type = type(record)
         read, position = _fields_of(cls)
         values = list(read(record))
         values[position] = new_id

@@ -15,6 +15,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 from sqlalchemy.types import TypeEngine
+from sqlmodel.sql.sqltypes import AutoString
 
 from guanxi.db import types
 
@@ -31,7 +32,7 @@ def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | L
     """Render guanxi's shared types by name; leave everything else to Alembic."""
     if kind != "type" or not isinstance(obj, TypeEngine):
         return False
-    if type(obj).__name__ == "AutoString":  # SQLModel's str column is a plain VARCHAR
+    if type(obj) is AutoString:  # SQLModel's str column is a plain VARCHAR
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     for name, shared in SHARED_TYPES.items():
         if isinstance(shared, type):

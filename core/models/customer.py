@@ -10,15 +10,15 @@ never split by guesswork, the optional parts are only what the source provided.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from guanxi.db.types import BigID, JSONType, UTCDateTime
 
-PERSON = "person"
-ORGANIZATION = "organization"
+PERSON: Final = "person"
+ORGANIZATION: Final = "organization"
 
 
 class Customer(SQLModel, table=True):

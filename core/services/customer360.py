@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.models import Customer, CustomerRollup, Staff, Task
@@ -81,7 +81,7 @@ def customer_360(uow: UnitOfWork, customer_id: int, *, limit: int = 50) -> Custo
         uow.session.exec(
             select(Task)
             .where(Task.customer_id == customer_id, Task.status == "open")
-            .order_by(Task.due_at)  # type: ignore[arg-type]
+            .order_by(col(Task.due_at))
         )
     )
     # pluggy answers last-registered first; show sections in plugin load order.

@@ -9,12 +9,12 @@ makes it all-or-nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlmodel import select
+from sqlmodel import SQLModel, col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
@@ -185,12 +185,14 @@ def owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
     ids = {o for o in owners if isinstance(o, int)}
     found: dict[str | int, int] = {}
     if names:
-        query = select(Staff.username, Staff.id).where(Staff.username.in_(names))  # type: ignore[attr-defined]
+        query = select(Staff.username, Staff.id).where(col(Staff.username).in_(names))
         for username, staff_id in uow.session.exec(query):
+            assert staff_id is not None  # a stored row's primary key
             found[username] = staff_id
     if ids:
-        query2 = select(Staff.id).where(Staff.id.in_(ids))  # type: ignore[union-attr]
+        query2 = select(Staff.id).where(col(Staff.id).in_(ids))
         for staff_id in uow.session.exec(query2):
+            assert staff_id is not None
             found[staff_id] = staff_id
     return found
 
@@ -221,8 +223,8 @@ def validate_customers(
     orgs = set()
     if org_ids:
         query = select(Customer.id).where(
-            Customer.id.in_(org_ids),
-            Customer.kind == ORGANIZATION,  # type: ignore[union-attr]
+            col(Customer.id).in_(org_ids),
+            Customer.kind == ORGANIZATION,
         )
         orgs = set(uow.session.exec(query))
     # One ``source = ? AND external_id IN (…)`` per source and chunk: it seeks the
@@ -339,7 +341,10 @@ def insert_children(
     connection: Any, stored: Sequence[CustomerRecord], *, only: Sequence[type] | None = None
 ) -> None:
     """Insert the child rows (roles, tags, contact points, …) of stored records."""
-    tables = {
+    tables: dict[
+        type[SQLModel],
+        tuple[tuple[str, ...], Callable[[CustomerRecord], list[tuple[Any, ...]]]],
+    ] = {
         CustomerRole: (("customer_id", "role"), lambda r: [(r.id, x) for x in r.roles]),
         CustomerTag: (("customer_id", "tag"), lambda r: [(r.id, x) for x in r.tags]),
         ContactPoint: (

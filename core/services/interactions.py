@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
@@ -166,8 +166,10 @@ def validate_interactions(
     actor_ids = {a for _, _, a in parsed if isinstance(a, int)}
     staff_by_name: dict[Any, int] = {}
     if actor_names:
-        query = select(Staff.username, Staff.id).where(Staff.username.in_(actor_names))  # type: ignore[attr-defined]
-        staff_by_name = {name: sid for name, sid in uow.session.exec(query)}
+        query = select(Staff.username, Staff.id).where(col(Staff.username).in_(actor_names))
+        for name, sid in uow.session.exec(query):
+            assert sid is not None  # a stored row's primary key
+            staff_by_name[name] = sid
     staff_ids = _existing(uow, Staff.__table__.c.id, actor_ids)  # type: ignore[attr-defined]
     corrected: dict[int, int] = {}
     corrects = {r.corrects_id for _, r, _ in parsed if r.corrects_id is not None}
@@ -318,13 +320,18 @@ def recent_interactions(
     if customer_id is not None:
         query = query.where(Interaction.customer_id == customer_id)
     if kind_prefix:
-        query = query.where(Interaction.kind.startswith(kind_prefix))  # type: ignore[attr-defined]
+        query = query.where(col(Interaction.kind).startswith(kind_prefix))
     if before_id is not None:
         anchor = uow.session.get(Interaction, before_id)
         if anchor is not None:
             query = query.where(
-                (Interaction.occurred_at < anchor.occurred_at)  # type: ignore[operator]
-                | ((Interaction.occurred_at == anchor.occurred_at) & (Interaction.id < before_id))  # type: ignore[operator]
+                (col(Interaction.occurred_at) < anchor.occurred_at)
+                | (
+                    (col(Interaction.occurred_at) == anchor.occurred_at)
+                    & (col(Interaction.id) < before_id)
+                )
             )
-    query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
+    query = query.order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc()).limit(
+        limit
+    )
     return [record_from_row(row) for row in uow.session.exec(query)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.access.sensitive import SensitiveFields
@@ -34,13 +34,19 @@ def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[Custome
         return []
     session = uow.session
     roles: dict[int, list[str]] = {}
-    for role_row in session.exec(select(CustomerRole).where(CustomerRole.customer_id.in_(ids))):  # type: ignore[attr-defined]
+    for role_row in session.exec(
+        select(CustomerRole).where(col(CustomerRole.customer_id).in_(ids))
+    ):
         roles.setdefault(role_row.customer_id, []).append(role_row.role)
     tags: dict[int, list[str]] = {}
-    for tag_row in session.exec(select(CustomerTag).where(CustomerTag.customer_id.in_(ids))):  # type: ignore[attr-defined]
+    for tag_row in session.exec(select(CustomerTag).where(col(CustomerTag.customer_id).in_(ids))):
         tags.setdefault(tag_row.customer_id, []).append(tag_row.tag)
     points: dict[int, list[ContactPointRecord]] = {}
-    query = select(ContactPoint).where(ContactPoint.customer_id.in_(ids)).order_by(ContactPoint.id)  # type: ignore[attr-defined,arg-type]
+    query = (
+        select(ContactPoint)
+        .where(col(ContactPoint.customer_id).in_(ids))
+        .order_by(col(ContactPoint.id))
+    )
     for point in session.exec(query):
         points.setdefault(point.customer_id, []).append(
             ContactPointRecord(
@@ -49,13 +55,13 @@ def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[Custome
         )
     identities: dict[int, list[IdentityRecord]] = {}
     for ident in session.exec(
-        select(ExternalIdentity).where(ExternalIdentity.customer_id.in_(ids))
-    ):  # type: ignore[attr-defined]
+        select(ExternalIdentity).where(col(ExternalIdentity.customer_id).in_(ids))
+    ):
         identities.setdefault(ident.customer_id, []).append(
             IdentityRecord(ident.source, ident.external_id)
         )
     dates: dict[int, list[SpecialDateRecord]] = {}
-    for day in session.exec(select(SpecialDate).where(SpecialDate.customer_id.in_(ids))):  # type: ignore[attr-defined]
+    for day in session.exec(select(SpecialDate).where(col(SpecialDate.customer_id).in_(ids))):
         dates.setdefault(day.customer_id, []).append(
             SpecialDateRecord(day.label, day.date, day.note)
         )
@@ -129,9 +135,9 @@ def find_customers(uow: UnitOfWork, text: str, *, limit: int = 20) -> list[Custo
     require(uow, "customer", "read")
     ids = matching_ids(uow, text)
     query = select(Customer)
-    name_match = Customer.name.contains(text.strip())  # type: ignore[attr-defined]
-    query = query.where(or_(Customer.id.in_(ids), name_match) if ids else name_match)  # type: ignore[union-attr]
-    rows = list(uow.session.exec(query.order_by(Customer.id).limit(limit)))  # type: ignore[arg-type]
+    name_match = col(Customer.name).contains(text.strip())
+    query = query.where(or_(col(Customer.id).in_(ids), name_match) if ids else name_match)
+    rows = list(uow.session.exec(query.order_by(col(Customer.id)).limit(limit)))
     return load_records(uow, rows)
 
 
@@ -150,17 +156,17 @@ def list_customers(
     query = select(Customer)
     if role is not None:
         query = query.where(
-            Customer.id.in_(select(CustomerRole.customer_id).where(CustomerRole.role == role))
-        )  # type: ignore[union-attr]
+            col(Customer.id).in_(select(CustomerRole.customer_id).where(CustomerRole.role == role))
+        )
     if tag is not None:
         query = query.where(
-            Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
-        )  # type: ignore[union-attr]
+            col(Customer.id).in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
+        )
     if stage is not None:
         query = query.where(Customer.lifecycle_stage == stage)
     if owner_id is not None:
         query = query.where(Customer.owner_id == owner_id)
     if after_id is not None:
-        query = query.where(Customer.id > after_id)  # type: ignore[operator]
-    rows = list(uow.session.exec(query.order_by(Customer.id).limit(limit)))  # type: ignore[arg-type]
+        query = query.where(col(Customer.id) > after_id)
+    rows = list(uow.session.exec(query.order_by(col(Customer.id)).limit(limit)))
     return load_records(uow, rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
@@ -95,7 +95,8 @@ def add_member(uow: UnitOfWork, *, team: str, staff: str | int, lead: bool = Fal
     the_staff = get_staff(uow, staff)
     member = uow.session.get(TeamMember, (the_team.id, the_staff.id))
     if member is None:
-        member = TeamMember(team_id=the_team.id, staff_id=the_staff.id, is_lead=lead)  # type: ignore[arg-type]
+        assert the_team.id is not None and the_staff.id is not None  # stored rows
+        member = TeamMember(team_id=the_team.id, staff_id=the_staff.id, is_lead=lead)
         uow.session.add(member)
     else:
         member.is_lead = lead
@@ -108,7 +109,7 @@ def team_members(uow: UnitOfWork, team: str) -> list[tuple[Staff, bool]]:
     the_team = get_team(uow, team)
     query = (
         select(Staff, TeamMember.is_lead)
-        .join(TeamMember, TeamMember.staff_id == Staff.id)  # type: ignore[arg-type]
+        .join(TeamMember, col(TeamMember.staff_id) == Staff.id)
         .where(TeamMember.team_id == the_team.id)
         .order_by(Staff.username)
     )
@@ -125,7 +126,8 @@ def grant_role(uow: UnitOfWork, *, staff: str | int, role: str) -> StaffRole:
     existing = uow.session.get(StaffRole, (user.id, role))
     if existing is not None:
         return existing
-    granted = StaffRole(staff_id=user.id, role=role)  # type: ignore[arg-type]
+    assert user.id is not None  # a stored row
+    granted = StaffRole(staff_id=user.id, role=role)
     uow.session.add(granted)
     uow.session.flush()
     return granted

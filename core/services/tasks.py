@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
@@ -115,6 +115,6 @@ def list_tasks(
     if status is not None:
         query = query.where(Task.status == status)
     if due_before is not None:
-        query = query.where(Task.due_at < due_before)  # type: ignore[operator]
-    query = query.order_by(Task.due_at, Task.id).limit(limit)  # type: ignore[arg-type]
+        query = query.where(col(Task.due_at) < due_before)
+    query = query.order_by(col(Task.due_at), col(Task.id)).limit(limit)
     return list(uow.session.exec(query))

@@ -158,7 +158,10 @@ def _comparable(record: CustomerRecord, name: str) -> Any:
     if name in ("roles", "tags"):
         return sorted(value)
     if isinstance(value, tuple):
-        return [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+        return [
+            dataclasses.asdict(v) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v
+            for v in value
+        ]
     return value
 
 
