@@ -306,7 +306,7 @@ def _next_number(uow: UnitOfWork) -> str:
     stem = f"{prefix}-{uow.app.local_time(uow.now).year}-"
     table = Quote.__table__  # type: ignore[attr-defined]
     last = connection.execute(
-        select(table.c.number).where(table.c.number.like(stem + "%"))
+        select(table.c.number).where(table.c.number.startswith(stem, autoescape=True))
         .order_by(func.length(table.c.number).desc(), table.c.number.desc()).limit(1)
     ).scalar()
     sequence = int(last[len(stem):]) + 1 if last and last[len(stem):].isdigit() else 1
@@ -703,8 +703,10 @@ def _demand_report(uow: UnitOfWork, period: str = "month", **options: Any) -> di
             bounds[name] = dt.date.fromisoformat(options[key]) if key in options else None
         except (TypeError, ValueError):
             raise ValidationError(key, f"{options[key]!r} is not a date (YYYY-MM-DD)") from None
+    from guanxi.cli.output import to_jsonable
+
     rows = product_demand(uow, period=period, **bounds)  # type: ignore[arg-type]
-    return {"period": period, "rows": [vars(row) for row in rows]}
+    return {"period": period, "rows": to_jsonable(rows)}
 
 
 def register_reports(register: Callable[..., None]) -> None:

@@ -421,7 +421,7 @@ def test_reports_are_registered(world: dict[str, Any]) -> None:
         create_quote(uow, customer_id=world["mine"], lines=TWO_LINES)
         result = app.registry.reports["sales.product_demand"].func(uow, period="quarter")
     assert result["period"] == "quarter"
-    assert [(r["period"], r["product"], str(r["amount"])) for r in result["rows"]] == [
+    assert [(r["period"], r["product"], r["amount"]) for r in result["rows"]] == [
         ("2026-Q2", "P-100", "228.00"), ("2026-Q2", "S-200", "50.00")]
 
 
