@@ -119,8 +119,9 @@ def _amount() -> ColumnElement[int]:
     return type_coerce(Opportunity.amount, BigInteger)
 
 
-def _grouped(by: str, *columns: Any) -> tuple[Select[Any], Any]:
-    """``SELECT key, columns… FROM sales_opportunity`` with the joins grouping ``by`` needs."""
+def _grouped(by: str, *columns: Any) -> tuple[Select[Any], list[Any]]:
+    """``SELECT key, columns… FROM sales_opportunity`` with the joins grouping ``by`` needs,
+    and what to GROUP BY (nothing for ``none``: PostgreSQL refuses a constant there)."""
     link = OpportunityCompetitor
     keys: dict[str, Any] = {
         "owner": Opportunity.owner_id, "team": TeamMember.team_id, "source": Opportunity.source,
@@ -133,7 +134,7 @@ def _grouped(by: str, *columns: Any) -> tuple[Select[Any], Any]:
         query = query.outerjoin(TeamMember, TeamMember.staff_id == Opportunity.owner_id)
     elif by == "competitor":
         query = query.outerjoin(link, link.opportunity_id == Opportunity.id)
-    return query, key
+    return query, [] if by == "none" else [key]
 
 
 def _labels(uow: UnitOfWork, by: str, keys: set[Any]) -> dict[Any, str]:
@@ -204,7 +205,7 @@ def forecast(
     )
     query = _filters(query.where(Opportunity.status.in_(("open", "won"))),
                      _date("start", start), _date("end", end), pipeline)
-    rows = uow.session.exec(query.group_by(when, key)).all()
+    rows = uow.session.exec(query.group_by(when, *key)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = [
         ForecastRow(period_label(p, period), k, labels[k], int(n or 0), _money(total),
@@ -265,7 +266,7 @@ def win_loss(
         func.sum(case((is_won, amount), else_=0)), func.sum(case((is_lost, amount), else_=0)),
     )
     query = _filters(query.where(Opportunity.status.in_(CLOSED)), start, end, pipeline)
-    rows = uow.session.exec(query.group_by(key)).all()
+    rows = uow.session.exec(query.group_by(*key)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = [WinLossRow(k, labels[k], int(w), int(lost), _money(wa), _money(la))
               for k, w, lost, wa, la in rows]
@@ -412,7 +413,7 @@ def sales_cycle(
     )
     query = _filters(query.where(Opportunity.status.in_(CLOSED)),
                      _date("start", start), _date("end", end), pipeline)
-    rows = uow.session.exec(query.group_by(key)).all()
+    rows = uow.session.exec(query.group_by(*key)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = []
     for k, won, lost, won_days, lost_days in rows:
