@@ -236,15 +236,17 @@ class WinLossRow:
         return _rate(self.won, self.lost)
 
 
-def _reached(pipeline: str, stages: list[str]) -> Any:
-    """Per opportunity of ``pipeline``: a 0/1 column ``s<i>`` per stage it ever entered,
-    and ``top``, the index of the furthest open stage it reached."""
+def _reached(stages: list[str]) -> Any:
+    """Per opportunity: a 0/1 column ``s<i>`` per stage (of ``stages``) it ever entered,
+    and ``top``, the index of the furthest of them it reached."""
     flags = [func.max(case((StageChange.to_stage == s, 1), else_=0)).label(f"s{i}")
              for i, s in enumerate(stages)]
     top = func.max(case({s: i for i, s in enumerate(stages)}, value=StageChange.to_stage,
                         else_=-1)).label("top")
+    # No filter on the pipeline here: an opportunity never changes pipeline, so the outer
+    # query's filter on the opportunity is enough, and SQLite then groups in the order of
+    # the (opportunity_id, changed_at) index instead of sorting.
     return (select(StageChange.opportunity_id.label("opportunity_id"), *flags, top)
-            .where(StageChange.pipeline == pipeline)
             .group_by(StageChange.opportunity_id).subquery("reached"))
 
 
@@ -277,7 +279,7 @@ def _win_loss_by_stage(uow: UnitOfWork, start: dt.date | None, end: dt.date | No
                        pipeline: str | None) -> list[WinLossRow]:
     name, spec = pipeline_spec(uow.app, pipeline)
     stages = [s.name for s in spec.open_stages]
-    reached = _reached(name, stages)
+    reached = _reached(stages)
     amount = _amount()
     is_won = Opportunity.status == "won"
     columns = []
@@ -326,7 +328,7 @@ def funnel(uow: UnitOfWork, *, pipeline: str | None = None) -> list[FunnelRow]:
     name, spec = pipeline_spec(uow.app, pipeline)
     stages = [s.name for s in spec.open_stages]
     lost_stage = next(s.name for s in spec.stages if s.lost)
-    reached = _reached(name, stages)
+    reached = _reached(stages)
     is_won = Opportunity.status == "won"
     columns = []
     for i in range(len(stages)):
@@ -335,7 +337,8 @@ def funnel(uow: UnitOfWork, *, pipeline: str | None = None) -> list[FunnelRow]:
         columns += [func.sum(flag), func.sum(case((went_on, flag), else_=0)),
                     func.sum(case((is_won, flag), else_=0))]
     query = (select(*columns).select_from(Opportunity)
-             .join(reached, reached.c.opportunity_id == Opportunity.id))
+             .join(reached, reached.c.opportunity_id == Opportunity.id)
+             .where(Opportunity.pipeline == name))
     sums = uow.session.exec(query).one()
     lost_query = (select(StageChange.from_stage, func.count())
                   .where(StageChange.pipeline == name, StageChange.to_stage == lost_stage)
@@ -362,22 +365,21 @@ def time_in_stage(
     """Per open stage: the number of stays and their average length in days.
 
     A stay runs from a stage change to the opportunity's next one (SQL window function
-    ``LEAD``); the stay in an open opportunity's current stage runs until now.
+    ``LEAD``); the stay in an open opportunity's current stage runs until now. A closed
+    opportunity's last change enters its won or lost stage, so every stay in an open
+    stage without a next change is the current stay of an open opportunity: no join
+    with the opportunities is needed.
     """
     require(uow, ENTITY, "read")
     name, spec = pipeline_spec(uow.app, pipeline)
     stages = [s.name for s in spec.open_stages]
     following = func.lead(StageChange.changed_at).over(
         partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id))
-    stays = (select(StageChange.to_stage.label("stage"), StageChange.changed_at.label("at"),
-                    following.label("next_at"), Opportunity.status.label("status"))
-             .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
-             .where(StageChange.pipeline == name).subquery("stays"))
-    now = literal(uow.now, UTCDateTime())
-    until = func.coalesce(stays.c.next_at, now)
+    stays = select(StageChange.pipeline.label("pipeline"), StageChange.to_stage.label("stage"),
+                   StageChange.changed_at.label("at"), following.label("next_at")).subquery()
+    until = func.coalesce(stays.c.next_at, literal(uow.now, UTCDateTime()))
     query = (select(stays.c.stage, func.count(), func.sum(days_between(uow, until, stays.c.at)))
-             .where(stays.c.stage.in_(stages),
-                    or_(stays.c.next_at.is_not(None), stays.c.status == "open"))
+             .where(stays.c.pipeline == name, stays.c.stage.in_(stages))
              .group_by(stays.c.stage))
     return {stage: (int(n), _avg(total, int(n))) for stage, n, total in uow.session.exec(query)}
 

@@ -201,6 +201,9 @@ def test_reports_apply_the_record_policies(data: App) -> None:
     assert [(r.label, r.won, r.lost) for r in run(data, win_loss, "wang", by="competitor")] == [
         ("华美", 0, 1), ("远大", 1, 1)]
     assert [r.entered for r in run(data, funnel, "wang")] == [3, 2, 1, 0]
+    # His stays: qualification A 2, B 4, E 9; needs A 3, B 2; proposal A 5.
+    assert run(data, time_in_stage, "wang") == {
+        "qualification": (3, 5.0), "needs_analysis": (2, 2.5), "proposal": (1, 5.0)}
     assert [r.label for r in run(data, sales_cycle, "wang", by="team")] == ["东区"]
     assert [(r.label, r.lost) for r in run(data, win_loss, "li", by="stage")][:2] == [
         ("qualification", 1), ("needs_analysis", 1)]
