@@ -92,7 +92,9 @@ class Activity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigID)
     customer_id: int = Field(foreign_key="customer.id", sa_type=BigID, index=True)
-    opportunity_id: int | None = Field(default=None, foreign_key="sales_opportunity.id", sa_type=BigID)
+    opportunity_id: int | None = Field(
+        default=None, foreign_key="sales_opportunity.id", sa_type=BigID
+    )
     type: str = Field(max_length=20)  # call | meeting | visit | task
     subject: str = Field(max_length=300)
     starts_at: dt.datetime = Field(sa_type=UTCDateTime)
@@ -146,7 +148,9 @@ class Quote(SQLModel, table=True):
     number: str = Field(max_length=40, index=True)
     version: int = 1
     customer_id: int = Field(foreign_key="customer.id", sa_type=BigID, index=True)
-    opportunity_id: int | None = Field(default=None, foreign_key="sales_opportunity.id", sa_type=BigID)
+    opportunity_id: int | None = Field(
+        default=None, foreign_key="sales_opportunity.id", sa_type=BigID
+    )
     status: str = Field(default="draft", max_length=12)  # draft|sent|accepted|rejected|superseded
     currency: str = Field(default="CNY", max_length=3)
     valid_until: dt.date
@@ -198,7 +202,9 @@ class Expense(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigID)
     staff_id: int = Field(foreign_key="staff.id", sa_type=BigID)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", sa_type=BigID)
-    opportunity_id: int | None = Field(default=None, foreign_key="sales_opportunity.id", sa_type=BigID)
+    opportunity_id: int | None = Field(
+        default=None, foreign_key="sales_opportunity.id", sa_type=BigID
+    )
     spent_on: dt.date
     category: str = Field(max_length=40)
     amount: Decimal = Field(sa_type=Money)
@@ -219,6 +225,16 @@ class AccountCadence(SQLModel, table=True):
 
 
 TABLES = [
-    Opportunity, StageChange, CompetitorProfile, OpportunityCompetitor, Activity,
-    ActivityParticipant, Product, Quote, QuoteLine, SalesTarget, Expense, AccountCadence,
+    Opportunity,
+    StageChange,
+    CompetitorProfile,
+    OpportunityCompetitor,
+    Activity,
+    ActivityParticipant,
+    Product,
+    Quote,
+    QuoteLine,
+    SalesTarget,
+    Expense,
+    AccountCadence,
 ]

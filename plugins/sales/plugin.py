@@ -36,8 +36,12 @@ plugin = Plugin(name="sales", version=__version__, description="sales force auto
 
 HERE = Path(__file__).parent
 # What the standard roles may do with sales records (on top of their settings).
-WORK = {"agent": ("read", "create", "update"), "manager": ("*",), "viewer": ("read",),
-        "privacy_officer": ("read", "export")}
+WORK = {
+    "agent": ("read", "create", "update"),
+    "manager": ("*",),
+    "viewer": ("read",),
+    "privacy_officer": ("read", "export"),
+}
 READ_ONLY = {"agent": ("read",), "manager": ("*",), "viewer": ("read",)}
 
 
@@ -56,23 +60,56 @@ def register_models(register: Callable[..., None]) -> None:
 @hookimpl
 def register_entities(register: Callable[..., None]) -> None:
     """Sales records under access control, the audit log and erasure."""
-    register("sales.opportunity", Opportunity, customer_column="customer_id",
-             owner_column="owner_id", personal_fields=("approach",), grants=WORK)
+    register(
+        "sales.opportunity",
+        Opportunity,
+        customer_column="customer_id",
+        owner_column="owner_id",
+        personal_fields=("approach",),
+        grants=WORK,
+    )
     register("sales.stage_change", StageChange, customer_column="customer_id", grants=READ_ONLY)
     register("sales.competitor", CompetitorProfile, customer_column="customer_id", grants=WORK)
-    register("sales.opportunity_competitor", OpportunityCompetitor, customer_column="customer_id",
-             grants=WORK)
-    register("sales.activity", Activity, customer_column="customer_id", owner_column="organiser_id",
-             personal_fields=("subject", "location", "notes"), grants=WORK)
-    register("sales.activity_participant", ActivityParticipant, customer_column="customer_id",
-             owner_column="staff_id", grants=WORK)
+    register(
+        "sales.opportunity_competitor",
+        OpportunityCompetitor,
+        customer_column="customer_id",
+        grants=WORK,
+    )
+    register(
+        "sales.activity",
+        Activity,
+        customer_column="customer_id",
+        owner_column="organiser_id",
+        personal_fields=("subject", "location", "notes"),
+        grants=WORK,
+    )
+    register(
+        "sales.activity_participant",
+        ActivityParticipant,
+        customer_column="customer_id",
+        owner_column="staff_id",
+        grants=WORK,
+    )
     register("sales.product", Product, grants=READ_ONLY)
-    register("sales.quote", Quote, customer_column="customer_id", owner_column="created_by_id",
-             personal_fields=("notes",), grants=WORK)
+    register(
+        "sales.quote",
+        Quote,
+        customer_column="customer_id",
+        owner_column="created_by_id",
+        personal_fields=("notes",),
+        grants=WORK,
+    )
     register("sales.quote_line", QuoteLine, customer_column="customer_id", grants=WORK)
     register("sales.target", SalesTarget, owner_column="staff_id", grants=READ_ONLY)
-    register("sales.expense", Expense, customer_column="customer_id", owner_column="staff_id",
-             personal_fields=("description",), grants=WORK)
+    register(
+        "sales.expense",
+        Expense,
+        customer_column="customer_id",
+        owner_column="staff_id",
+        personal_fields=("description",),
+        grants=WORK,
+    )
     register("sales.account_cadence", AccountCadence, customer_column="customer_id", grants=WORK)
 
 

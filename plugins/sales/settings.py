@@ -83,13 +83,22 @@ class SalesSettings(BaseModel):
     )
     default_pipeline: str = Field("default", description="Pipeline of a new opportunity")
     lost_reasons: list[str] = Field(
-        default_factory=lambda: ["price", "product fit", "competitor", "timing", "no budget",
-                                 "no decision", "other"],
+        default_factory=lambda: [
+            "price",
+            "product fit",
+            "competitor",
+            "timing",
+            "no budget",
+            "no decision",
+            "other",
+        ],
         description="Reasons an opportunity may be lost for (one is required)",
     )
     quote_validity_days: int = Field(30, ge=1, description="Default validity of a quote")
     quote_number_prefix: str = Field("Q", description="Quote numbers are PREFIX-YYYY-NNNN")
-    default_tax_rate: Decimal = Field(Decimal("0.13"), ge=0, le=1, description="VAT of new products")
+    default_tax_rate: Decimal = Field(
+        Decimal("0.13"), ge=0, le=1, description="VAT of new products"
+    )
     commission_rules: list[CommissionRule] = Field(
         default_factory=lambda: [CommissionRule(description="base rate", rate=Decimal("0.03"))],
         description="Commission rules",
