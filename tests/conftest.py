@@ -14,9 +14,25 @@ from typing import Any
 import pytest
 
 from guanxi.app import App, create_app
+from guanxi.editions import load_edition
 
 POSTGRES_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+def bare_app(project_dir: Path, **kwargs: Any) -> App:
+    """``create_app`` for the core's tests: without installed plugins (by default).
+
+    Without entry points the generic edition runs without the plugins it enables (each
+    plugin's own tests enable it, tests/sales); plugins given directly still load.
+    """
+    kwargs.setdefault("entry_points", False)
+    if not kwargs["entry_points"]:
+        given = {p.plugin.name for p in kwargs.get("plugins", ())}
+        edition = load_edition(kwargs.get("edition") or "generic", base_dir=Path(project_dir))
+        skipped = [name for name in edition.plugins if name not in given]
+        kwargs["disable"] = [*kwargs.get("disable", ()), *skipped]
+    return create_app(project_dir, **kwargs)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -43,7 +59,7 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., App]]:
         settings.setdefault("core", {}).setdefault("database_url", database_url)
         kwargs.setdefault("environ", {})
         kwargs.setdefault("entry_points", False)
-        app = create_app(tmp_path, settings=settings, **kwargs)
+        app = bare_app(tmp_path, settings=settings, **kwargs)
         if migrate:
             upgrade(app)
         apps.append(app)

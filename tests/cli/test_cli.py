@@ -279,7 +279,8 @@ def test_reports_registered_by_a_plugin(tmp_path: Path, monkeypatch: pytest.Monk
     )
     assert json.loads(result.stdout) == {"role": "partner", "customers": 1}
     missing = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "nope"])
-    assert missing.exit_code == 1 and "no report 'nope' (known: counts.customers)" in missing.stderr
+    assert missing.exit_code == 1 and "no report 'nope' (known: " in missing.stderr
+    assert "counts.customers" in missing.stderr
 
 
 def test_init_with_an_edition_folder_outside_guanxi(tmp_path: Path) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from guanxi.app import App, create_app
+from guanxi.app import App
 from guanxi.demo import generate_demo
 from guanxi.editions import discover_editions, load_edition
 from guanxi.errors import EditionError, ValidationError
 from guanxi.models import Customer, Interaction
 from guanxi.services.customers import add_customer
+from tests.conftest import bare_app
 
 CLINIC = """
 name = "clinic"
@@ -114,7 +115,7 @@ def test_bad_edition_files(tmp_path: Path, text: str, message: str) -> None:
 
 def test_unknown_edition_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(EditionError, match=r"edition 'nosuch' not found \(known: .*generic"):
-        create_app(tmp_path, edition="nosuch", environ={})
+        bare_app(tmp_path, edition="nosuch", environ={})
 
 
 def _snapshot(app: App) -> tuple:
@@ -132,7 +133,7 @@ def _snapshot(app: App) -> tuple:
 def test_demo_data_is_deterministic(tmp_path: Path, make_app, clinic: Path) -> None:  # type: ignore[no-untyped-def]
     from guanxi.db.migrate import upgrade
 
-    first = make_app()
+    first = make_app(entry_points=True)  # the whole generic edition, its plugins too
     summary = generate_demo(first)
     assert summary == {
         "staff": 8,
@@ -143,10 +144,10 @@ def test_demo_data_is_deterministic(tmp_path: Path, make_app, clinic: Path) -> N
     }
     other_dir = tmp_path / "again"
     other_dir.mkdir()
-    second = create_app(
+    second = bare_app(
         other_dir,
+        entry_points=True,
         environ={},
-        entry_points=False,
         settings={"core": {"database_url": f"sqlite:///{other_dir / 'g.db'}"}},
     )
     upgrade(second)

@@ -13,8 +13,10 @@ import pytest
 import guanxi
 from guanxi import hookimpl
 from guanxi.app import create_app
+from guanxi.editions import load_edition
 from guanxi.errors import ConfigError, PluginError
 from guanxi.plugins import PluginLoader, make_plugin_manager
+from tests.conftest import bare_app
 
 
 def make_plugin(name: str, version: str = "1.0", **meta: object) -> ModuleType:
@@ -47,20 +49,24 @@ def app_with(tmp_path: Path, *, available: dict[str, EntryPoint] | None = None, 
     original = app_module.discover_entry_points
     app_module.discover_entry_points = lambda: dict(available or {})  # type: ignore[assignment]
     try:
-        return create_app(tmp_path, environ=kwargs.pop("environ", {}), **kwargs)  # type: ignore[arg-type]
+        # The fake installed set lacks the generic edition's own plugins: leave them out.
+        edition_plugins = list(load_edition("generic").plugins)
+        return create_app(
+            tmp_path, environ=kwargs.pop("environ", {}), disable=edition_plugins, **kwargs
+        )  # type: ignore[arg-type]
     finally:
         app_module.discover_entry_points = original  # type: ignore[assignment]
 
 
 def test_core_is_always_loaded(tmp_path: Path) -> None:
-    app = create_app(tmp_path, environ={}, entry_points=False)
+    app = bare_app(tmp_path, environ={}, entry_points=False)
     assert list(app.plugins) == ["core"]
     assert "core.contact" in app.registry.interaction_kinds
 
 
 def test_core_cannot_be_disabled(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match="'core': is essential"):
-        create_app(tmp_path, environ={}, entry_points=False, disable=["core"])
+        bare_app(tmp_path, environ={}, entry_points=False, disable=["core"])
 
 
 def test_requires_pulls_in_dependencies_in_order(tmp_path: Path) -> None:
@@ -75,7 +81,7 @@ def test_requires_pulls_in_dependencies_in_order(tmp_path: Path) -> None:
 
     bridge = make_plugin("bridge", requires={"base": ">=2,<3"})
     bridge.app_ready = Marker.app_ready  # type: ignore[attr-defined]
-    app = create_app(
+    app = bare_app(
         tmp_path, environ={}, entry_points=False, plugins=[base, bridge], enable=["bridge"]
     )
     assert list(app.plugins) == ["core", "base", "bridge"]
@@ -86,9 +92,7 @@ def test_version_range_not_satisfied_names_both(tmp_path: Path) -> None:
     base = make_plugin("base", "1.4")
     needs = make_plugin("needs", requires={"base": ">=2"})
     with pytest.raises(PluginError) as info:
-        create_app(
-            tmp_path, environ={}, entry_points=False, plugins=[base, needs], enable=["needs"]
-        )
+        bare_app(tmp_path, environ={}, entry_points=False, plugins=[base, needs], enable=["needs"])
     message = str(info.value)
     assert "'base'" in message and "1.4" in message and "'needs'" in message
     assert "\n" not in message
@@ -99,19 +103,19 @@ def test_missing_required_plugin(tmp_path: Path) -> None:
     with pytest.raises(
         PluginError, match="plugin 'ghost': is required by plugin 'needs' but not installed"
     ):
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[needs], enable=["needs"])
+        bare_app(tmp_path, environ={}, entry_points=False, plugins=[needs], enable=["needs"])
 
 
 def test_enabling_an_unknown_plugin(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match="'nosuch'.*not installed"):
-        create_app(tmp_path, environ={}, entry_points=False, enable=["nosuch"])
+        bare_app(tmp_path, environ={}, entry_points=False, enable=["nosuch"])
 
 
 def test_conflicting_plugins(tmp_path: Path) -> None:
     one = make_plugin("one", conflicts=("two",))
     two = make_plugin("two")
     with pytest.raises(PluginError, match="'one': conflicts with enabled plugin 'two'"):
-        create_app(
+        bare_app(
             tmp_path, environ={}, entry_points=False, plugins=[one, two], enable=["one", "two"]
         )
 
@@ -120,7 +124,7 @@ def test_required_but_disabled(tmp_path: Path) -> None:
     base = make_plugin("base")
     needs = make_plugin("needs", requires={"base": ""})
     with pytest.raises(PluginError, match="'base': is required by plugin 'needs' but disabled"):
-        create_app(
+        bare_app(
             tmp_path,
             environ={},
             entry_points=False,
@@ -134,7 +138,7 @@ def test_circular_requires(tmp_path: Path) -> None:
     a = make_plugin("a", requires={"b": ""})
     b = make_plugin("b", requires={"a": ""})
     with pytest.raises(PluginError, match="circular"):
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[a, b], enable=["a"])
+        bare_app(tmp_path, environ={}, entry_points=False, plugins=[a, b], enable=["a"])
 
 
 def test_broken_plugin_is_one_clear_error(tmp_path: Path, plugin_dir: Path) -> None:
@@ -193,7 +197,7 @@ def test_misspelt_hook_fails_check_pending(tmp_path: Path) -> None:
 
     typo.register_interaction_kind = register_interaction_kind  # type: ignore[attr-defined]
     with pytest.raises(PluginError) as info:
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[typo], enable=["typo"])
+        bare_app(tmp_path, environ={}, entry_points=False, plugins=[typo], enable=["typo"])
     assert (
         str(info.value) == "plugin 'typo': implements 'register_interaction_kind', which is no hook"
     )
@@ -208,7 +212,7 @@ def test_wrong_hook_arguments_are_one_line(tmp_path: Path) -> None:
 
     wrong.customers_created = customers_created  # type: ignore[attr-defined]
     with pytest.raises(PluginError) as info:
-        create_app(tmp_path, environ={}, entry_points=False, plugins=[wrong], enable=["wrong"])
+        bare_app(tmp_path, environ={}, entry_points=False, plugins=[wrong], enable=["wrong"])
     assert str(info.value).startswith("plugin 'wrong': Plugin 'wrong' for hook 'customers_created'")
     assert "records" in str(info.value) and "\n" not in str(info.value)
 
@@ -231,7 +235,7 @@ def test_a_plugin_offers_hooks_to_others(tmp_path: Path) -> None:
 
     survey = make_plugin("survey_like", requires={"service_like": ""})
     survey.ticket_closed = ticket_closed  # type: ignore[attr-defined]
-    app = create_app(
+    app = bare_app(
         tmp_path, environ={}, entry_points=False, plugins=[service, survey], enable=["survey_like"]
     )
     app.hook.ticket_closed(uow=None, ticket_id=7)
@@ -241,9 +245,9 @@ def test_a_plugin_offers_hooks_to_others(tmp_path: Path) -> None:
 def test_disabled_plugins_env_beats_edition_and_config(tmp_path: Path) -> None:
     extra = make_plugin("extra")
     (tmp_path / "guanxi.toml").write_text('[plugins]\nenable = ["extra"]\n', encoding="utf-8")
-    app = create_app(tmp_path, environ={}, entry_points=False, plugins=[extra])
+    app = bare_app(tmp_path, environ={}, entry_points=False, plugins=[extra])
     assert "extra" in app.plugins
-    app = create_app(
+    app = bare_app(
         tmp_path, environ={"GUANXI_DISABLED_PLUGINS": "extra"}, entry_points=False, plugins=[extra]
     )
     assert "extra" not in app.plugins
@@ -261,7 +265,7 @@ def test_two_registrations_of_one_kind_name_both_plugins(tmp_path: Path) -> None
         return module
 
     with pytest.raises(ConfigError, match="'shared.thing' is registered by both 'one' and 'two'"):
-        create_app(
+        bare_app(
             tmp_path,
             environ={},
             entry_points=False,
@@ -272,10 +276,10 @@ def test_two_registrations_of_one_kind_name_both_plugins(tmp_path: Path) -> None
 
 def test_two_apps_in_one_process_are_independent(tmp_path: Path) -> None:
     extra = make_plugin("extra")
-    with_extra = create_app(
+    with_extra = bare_app(
         tmp_path, environ={}, entry_points=False, plugins=[extra], enable=["extra"]
     )
-    without = create_app(tmp_path, environ={}, entry_points=False)
+    without = bare_app(tmp_path, environ={}, entry_points=False)
     assert "extra" in with_extra.plugins and "extra" not in without.plugins
     assert with_extra.pm is not without.pm
 

@@ -8,8 +8,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 import guanxi
-from guanxi.app import create_app
 from guanxi.errors import ConfigError
+from tests.conftest import bare_app
 
 
 class SmsSettings(BaseModel):
@@ -30,7 +30,7 @@ class Sms:
 def build(tmp_path: Path, toml: str = "", environ: dict | None = None, flags: dict | None = None):  # type: ignore[no-untyped-def]
     if toml:
         (tmp_path / "guanxi.toml").write_text(toml, encoding="utf-8")
-    return create_app(
+    return bare_app(
         tmp_path,
         environ=environ or {},
         settings=flags,

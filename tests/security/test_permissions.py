@@ -174,7 +174,10 @@ def test_sensitive_fields_on_the_command_line(app: App, tmp_path: Path) -> None:
     # The command line builds its own application from guanxi.toml (without the test's
     # plugin), so the sensitive field here is a core one named in the settings.
     url = app.engine.url.render_as_string(hide_password=False)
-    (tmp_path / "guanxi.toml").write_text('[access]\nsensitive_fields = ["birth_date"]\n')
+    # The database was built without the installed plugins; the command line leaves them out.
+    (tmp_path / "guanxi.toml").write_text(
+        '[plugins]\ndisable = ["sales"]\n[access]\nsensitive_fields = ["birth_date"]\n'
+    )
     runner = CliRunner()
     shown = runner.invoke(
         cli, ["-C", str(tmp_path), "--db", url, "--as", "clerk", "customer", "show", "1"]
