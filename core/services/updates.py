@@ -29,6 +29,7 @@ from guanxi.models import (
 from guanxi.models.customer import ORGANIZATION
 from guanxi.records import CustomerChange, CustomerRecord
 from guanxi.services.customers import (
+    CUSTOMER_COLUMNS,
     CustomerIn,
     insert_children,
     owner_ids,
@@ -37,23 +38,7 @@ from guanxi.services.customers import (
 from guanxi.services.lookup import get_customer
 
 # Columns of the customer table that an update may change (children are handled apart).
-SCALAR_FIELDS = (
-    "kind",
-    "name",
-    "family_name",
-    "given_name",
-    "organization_id",
-    "lifecycle_stage",
-    "owner_id",
-    "gender",
-    "birth_date",
-    "occupation",
-    "preferred_channel",
-    "language",
-    "interests",
-    "care_notes",
-    "custom",
-)
+SCALAR_FIELDS = tuple(c for c in CUSTOMER_COLUMNS if c not in ("id", "created_at", "updated_at"))
 CHILD_FIELDS = ("roles", "tags", "contact_points", "identities", "special_dates")
 LIST_ADDITIONS = {"add_emails": "email", "add_phones": "phone", "add_addresses": "address"}
 
