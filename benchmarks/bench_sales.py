@@ -167,10 +167,10 @@ def load(db: Path, opportunities: int, customers: int, staff: int, teams: int) -
 
 # --------------------------------------------------------------------------- plain SQL
 
-QUARTER = ("CAST(strftime('%Y', expected_close) AS INTEGER) * 10 "
-           "+ (CAST(strftime('%m', expected_close) AS INTEGER) + 2) / 3")
-MONTH = ("CAST(strftime('%Y', expected_close) AS INTEGER) * 100 "
-         "+ CAST(strftime('%m', expected_close) AS INTEGER)")
+QUARTER = ("CAST(substr(expected_close, 1, 4) AS INTEGER) * 10 "
+           "+ (CAST(substr(expected_close, 6, 2) AS INTEGER) + 2) / 3")
+MONTH = ("CAST(substr(expected_close, 1, 4) AS INTEGER) * 100 "
+         "+ CAST(substr(expected_close, 6, 2) AS INTEGER)")
 FORECAST = """
 SELECT {key}, {period} AS period,
        sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END),
@@ -179,7 +179,7 @@ SELECT {key}, {period} AS period,
        sum(CASE WHEN status = 'won' THEN 1 ELSE 0 END),
        sum(CASE WHEN status = 'won' THEN amount ELSE 0 END)
 FROM sales_opportunity {join}
-WHERE status IN ('open', 'won') {where}
+WHERE status != 'lost' {where}
 GROUP BY period, {key}
 """
 WIN_LOSS = """
@@ -189,7 +189,7 @@ SELECT {key},
        sum(CASE WHEN status = 'won' THEN amount ELSE 0 END),
        sum(CASE WHEN status = 'lost' THEN amount ELSE 0 END)
 FROM sales_opportunity {join}
-WHERE status IN ('won', 'lost')
+WHERE status != 'open'
 GROUP BY {key}
 """
 FLAGS = ", ".join(f"max(CASE WHEN to_stage = '{s}' THEN 1 ELSE 0 END) AS s{i}"
@@ -200,7 +200,7 @@ REACHED = f"(SELECT opportunity_id, {FLAGS}, {TOP} FROM sales_stage_change GROUP
 BY_STAGE = f"""
 SELECT o.status = 'won', {", ".join(f"sum(r.s{i}), sum(r.s{i} * o.amount)" for i in range(4))}
 FROM sales_opportunity o JOIN {REACHED} r ON r.opportunity_id = o.id
-WHERE o.status IN ('won', 'lost') AND o.pipeline = 'default'
+WHERE o.status != 'open' AND o.pipeline = 'default'
 GROUP BY o.status = 'won'
 """
 FUNNEL_SUMS = ", ".join(
@@ -234,7 +234,7 @@ SELECT owner_id,
        sum(CASE WHEN status = 'lost' THEN 1 ELSE 0 END),
        sum(CASE WHEN status = 'won' THEN julianday(closed_at) - julianday(created_at) ELSE 0 END),
        sum(CASE WHEN status = 'lost' THEN julianday(closed_at) - julianday(created_at) ELSE 0 END)
-FROM sales_opportunity WHERE status IN ('won', 'lost') GROUP BY owner_id
+FROM sales_opportunity WHERE status != 'open' GROUP BY owner_id
 """
 AGENT_WHERE = """
 AND (customer_id IN (SELECT id FROM customer WHERE owner_id = :me

@@ -87,14 +87,19 @@ def _avg(total: Any, count: int) -> float | None:
     return round(float(total) / count, 2) if count and total is not None else None
 
 
-def period_key(column: Any, period: str) -> ColumnElement[int]:
+def period_key(uow: UnitOfWork, column: Any, period: str) -> ColumnElement[int]:
     """The period of a date column as an integer: 202605 (month) or 20262 (quarter).
 
-    The constants are inlined so PostgreSQL sees the same expression in SELECT and
-    GROUP BY.
+    SQLite stores a date as ``YYYY-MM-DD`` text, and cutting the text is cheaper than
+    ``strftime``; PostgreSQL extracts the fields. The constants are inlined so PostgreSQL
+    sees the same expression in SELECT and GROUP BY.
     """
-    year = cast(extract("year", column), Integer)
-    month = cast(extract("month", column), Integer)
+    if uow.session.get_bind().dialect.name == "sqlite":
+        year = cast(func.substr(column, literal_column("1"), literal_column("4")), Integer)
+        month = cast(func.substr(column, literal_column("6"), literal_column("2")), Integer)
+    else:
+        year = cast(extract("year", column), Integer)
+        month = cast(extract("month", column), Integer)
     if period == "month":
         return year * literal_column("100", Integer) + month
     return (year * literal_column("10", Integer)
@@ -152,6 +157,20 @@ def _labels(uow: UnitOfWork, by: str, keys: set[Any]) -> dict[Any, str]:
     return {**labels, None: NO_KEY[by]}
 
 
+def _status(statuses: tuple[str, ...], start: dt.date | None, end: dt.date | None) -> Any:
+    """The condition "status is one of ``statuses``".
+
+    Without a date range it is written as "status is not the other one", which SQLite
+    answers with one sequential scan of the table, several times faster than the
+    ``(status, expected_close)`` index, whose every entry costs a lookup in the table.
+    With a range that index is the right path.
+    """
+    others = [s for s in ("open", "won", "lost") if s not in statuses]
+    if start is None and end is None and len(others) == 1:
+        return Opportunity.status != others[0]
+    return Opportunity.status.in_(statuses)
+
+
 def _filters(query: Select[Any], start: dt.date | None, end: dt.date | None,
              pipeline: str | None) -> Select[Any]:
     if start is not None:
@@ -194,7 +213,7 @@ def forecast(
     _choice("by", by, FORECAST_BY)
     is_open, is_won = Opportunity.status == "open", Opportunity.status == "won"
     amount = _amount()
-    when = period_key(Opportunity.expected_close, period)
+    when = period_key(uow, Opportunity.expected_close, period)
     query, key = _grouped(
         by, when.label("period"),
         func.sum(case((is_open, 1), else_=0)),
@@ -203,8 +222,8 @@ def forecast(
         func.sum(case((is_won, 1), else_=0)),
         func.sum(case((is_won, amount), else_=0)),
     )
-    query = _filters(query.where(Opportunity.status.in_(("open", "won"))),
-                     _date("start", start), _date("end", end), pipeline)
+    start, end = _date("start", start), _date("end", end)
+    query = _filters(query.where(_status(("open", "won"), start, end)), start, end, pipeline)
     rows = uow.session.exec(query.group_by(when, *key)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = [
@@ -267,7 +286,7 @@ def win_loss(
         by, func.sum(case((is_won, 1), else_=0)), func.sum(case((is_lost, 1), else_=0)),
         func.sum(case((is_won, amount), else_=0)), func.sum(case((is_lost, amount), else_=0)),
     )
-    query = _filters(query.where(Opportunity.status.in_(CLOSED)), start, end, pipeline)
+    query = _filters(query.where(_status(CLOSED, start, end)), start, end, pipeline)
     rows = uow.session.exec(query.group_by(*key)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = [WinLossRow(k, labels[k], int(w), int(lost), _money(wa), _money(la))
@@ -288,7 +307,7 @@ def _win_loss_by_stage(uow: UnitOfWork, start: dt.date | None, end: dt.date | No
         columns += [func.sum(flag), func.sum(flag * amount)]
     query = (select(is_won.label("won"), *columns).select_from(Opportunity)
              .join(reached, reached.c.opportunity_id == Opportunity.id))
-    query = _filters(query.where(Opportunity.status.in_(CLOSED)), start, end, name)
+    query = _filters(query.where(_status(CLOSED, start, end)), start, end, name)
     totals = {bool(row[0]): row[1:] for row in uow.session.exec(query.group_by(is_won)).all()}
     nothing = [0] * (2 * len(stages))
     won, lost = totals.get(True, nothing), totals.get(False, nothing)
@@ -413,8 +432,8 @@ def sales_cycle(
         by, func.sum(case((is_won, 1), else_=0)), func.sum(case((is_lost, 1), else_=0)),
         func.sum(case((is_won, days), else_=0)), func.sum(case((is_lost, days), else_=0)),
     )
-    query = _filters(query.where(Opportunity.status.in_(CLOSED)),
-                     _date("start", start), _date("end", end), pipeline)
+    start, end = _date("start", start), _date("end", end)
+    query = _filters(query.where(_status(CLOSED, start, end)), start, end, pipeline)
     rows = uow.session.exec(query.group_by(*key)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = []

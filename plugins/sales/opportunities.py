@@ -27,7 +27,7 @@ from guanxi.models import Customer, CustomerRole, Staff
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
 from guanxi.services.customers import require_customer
-from guanxi.services.interactions import log_interactions
+from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import get_staff
 from guanxi_sales.models import (
     AccountCadence,
@@ -175,11 +175,16 @@ def customer_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]
 
 def _log(uow: UnitOfWork, opp: Opportunity, kind: str, payload: dict[str, Any],
          **extra: Any) -> None:
+    # Validated one by one, not through log_interactions: that one also asks whether the
+    # principal may see the customer, and an opportunity's owner may work it without
+    # seeing its account (a row with an owner column is visible to its owner).
+    require(uow, "interaction", "create")
     actor = uow.actor_id if uow.actor_id is not None else opp.owner_id
-    log_interactions(uow, [{
+    record = validate_interaction(uow, {
         "customer_id": opp.customer_id, "kind": kind, "direction": "internal", "actor": actor,
         "subject": opp.name[:500], "payload": payload, **extra,
-    }])
+    })
+    insert_interactions(uow, [record])
 
 
 def _opp_payload(uow: UnitOfWork, opp: Opportunity, reason: str | None = None) -> dict[str, Any]:

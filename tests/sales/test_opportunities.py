@@ -409,6 +409,16 @@ def test_an_agent_sees_only_the_opportunities_of_customers_he_may_see(
     assert links == (1,) and set(changes) == {mine.id, pool.id}
     with sales_app.transaction(as_user="li") as uow:
         assert {o.name for o in list_opportunities(uow)} == {"theirs", "pool"}
+    with sales_app.transaction() as uow:
+        assign_opportunity(uow, mine.id, "li")
+    with sales_app.transaction(as_user="li") as uow:  # his now, on an account he cannot see
+        assert move_opportunity(uow, mine.id, "proposal").stage == "proposal"
+        assert list_opportunities(uow, status=None)[0].customer is None
+        win_opportunity(uow, mine.id)
+    with sales_app.engine.connect() as c:
+        kinds = c.execute(select(Interaction.kind).where(
+            Interaction.customer_id == world["account"]).order_by(Interaction.id)).scalars().all()
+    assert kinds[-3:] == ["sales.stage_changed", "sales.opportunity_won", "sales.order"]
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -491,3 +501,17 @@ def test_the_command_line_covers_the_opportunity_life(sales_cli: Sales) -> None:
     assert [s["stage"] for s in stages][:2] == ["qualification", "needs_analysis"]
     assert "handed" in gx("sales", "lead", "assign", str(account), "li").stdout
     assert gx.fails("sales", "opportunity", "show", "99") == "error: no opportunity with id 99"
+    second = gx.json("sales", "opportunity", "add", str(account), "配件", "--amount", "10",
+                     "--close", "2030-02-01")["opportunity"]["id"]
+    updated = gx.json("sales", "opportunity", "update", str(second), "--amount", "20.5",
+                      "--probability", "40", "--approach", "试用", "--competitor", str(rival))
+    assert (updated["opportunity"]["amount"], updated["opportunity"]["probability"]) == (
+        "20.50", 40)
+    assert updated["approach"] == "试用" and updated["competitors"] == [[rival, "远大"]]
+    assert "远大" in gx("sales", "competitor", "show", str(rival)).stdout
+    assert "proposal" in gx("sales", "report", "funnel").stdout
+    assert "win/loss by owner" in gx("sales", "report", "win-loss").stdout
+    assert "2030-Q1" in gx("sales", "report", "forecast", "--by", "team").stdout
+    assert "恒通机械" in gx("sales", "account", "show", str(account)).stdout
+    assert "no longer" in gx("sales", "core", "remove", str(account)).stdout
+    assert gx.json("sales", "core", "list") == []
