@@ -51,8 +51,7 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """The first day of ``2026-05`` / ``2026-Q2`` and the first day after it."""
     match = PERIOD_PATTERN.match(period.strip())
     if match is None:
-        raise ValidationError("period", f"{period!r} is not a month (2026-05) or quarter "
-                                        "(2026-Q2)")
+        raise ValidationError("period", f"{period!r} is not a month (2026-05) or quarter (2026-Q2)")
     year = int(match.group(1))
     first = int(match.group(2)) if match.group(2) else (int(match.group(3)) - 1) * 3 + 1
     months = 1 if match.group(2) else 3
@@ -74,16 +73,17 @@ def period_of(day: dt.date, granularity: str) -> str:
 
 def set_target(uow: UnitOfWork, staff: str | int, period: str, amount: Any) -> SalesTarget:
     """Set (or replace) a salesperson's target for a month or quarter; it must be positive."""
-    from guanxi_sales.quotes import _money
+    from guanxi_sales.products import checked_money
 
     period = period.strip()
     period_bounds(period)
-    value = _money("amount", amount)
+    value = checked_money("amount", amount)
     if value == 0:
         raise ValidationError("amount", "a target must be greater than zero")
     person = get_staff(uow, staff)
-    target = uow.session.scalars(select(SalesTarget).where(
-        SalesTarget.staff_id == person.id, SalesTarget.period == period)).first()
+    target = uow.session.scalars(
+        select(SalesTarget).where(SalesTarget.staff_id == person.id, SalesTarget.period == period)
+    ).first()
     if target is None:
         require(uow, "sales.target", "create")
         target = SalesTarget(staff_id=person.id, period=period, amount=value)  # type: ignore[arg-type]
@@ -98,8 +98,11 @@ def set_target(uow: UnitOfWork, staff: str | int, period: str, amount: Any) -> S
 def list_targets(uow: UnitOfWork, *, period: str | None = None) -> list[tuple[SalesTarget, str]]:
     """Targets with their salesperson's username, by period then username."""
     require(uow, "sales.target", "read")
-    query = (select(SalesTarget, Staff.username).join(Staff, Staff.id == SalesTarget.staff_id)
-             .order_by(SalesTarget.period, Staff.username))
+    query = (
+        select(SalesTarget, Staff.username)
+        .join(Staff, Staff.id == SalesTarget.staff_id)
+        .order_by(SalesTarget.period, Staff.username)
+    )
     if period is not None:
         query = query.where(SalesTarget.period == period)
     return [(t, name) for t, name in uow.session.execute(query).all()]
@@ -111,8 +114,13 @@ def demo_targets(uow: UnitOfWork, rng: random.Random) -> None:
     month = uow.app.local_time(uow.now).date().replace(day=1)
     for _ in range(6):
         for staff_id in staff:
-            uow.session.add(SalesTarget(staff_id=staff_id, period=period_of(month, "month"),
-                                        amount=Decimal(rng.choice([50, 80, 100, 150])) * 1000))
+            uow.session.add(
+                SalesTarget(
+                    staff_id=staff_id,
+                    period=period_of(month, "month"),
+                    amount=Decimal(rng.choice([50, 80, 100, 150])) * 1000,
+                )
+            )
         month = (month - dt.timedelta(days=1)).replace(day=1)
     uow.session.flush()
 
@@ -136,8 +144,14 @@ def _in_range(rule: CommissionRule, won: Decimal, target: Decimal | None) -> boo
     return rule.max_attainment is None or won < rule.max_attainment * target
 
 
-def pick_rule(rules: list[CommissionRule], *, product: str | None, pipeline: str,
-              won: Decimal, target: Decimal | None) -> tuple[int, CommissionRule] | None:
+def pick_rule(
+    rules: list[CommissionRule],
+    *,
+    product: str | None,
+    pipeline: str,
+    won: Decimal,
+    target: Decimal | None,
+) -> tuple[int, CommissionRule] | None:
     """The (0-based index, rule) that applies, or None when no rule matches.
 
     ``product`` None means the opportunity's amount, which only product-less rules pay.
@@ -221,19 +235,43 @@ def _quote_lines(uow: UnitOfWork, opp_ids: set[int]) -> dict[int, list[tuple[str
     return found
 
 
-def _line(opp: Opportunity, quote: str | None, product: str | None, base: Decimal,
-          picked: tuple[int, CommissionRule] | None) -> CommissionLine:
+def _line(
+    opp: Opportunity,
+    quote: str | None,
+    product: str | None,
+    base: Decimal,
+    picked: tuple[int, CommissionRule] | None,
+) -> CommissionLine:
     if picked is None:
-        return CommissionLine(opp.id, opp.name, quote, product, base, None,  # type: ignore[arg-type]
-                              "no rule matches", Decimal(0), Decimal("0.00"))
+        return CommissionLine(
+            opp.id,
+            opp.name,
+            quote,
+            product,
+            base,
+            None,  # type: ignore[arg-type]
+            "no rule matches",
+            Decimal(0),
+            Decimal("0.00"),
+        )
     index, rule = picked
     commission = (base * rule.rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
-    return CommissionLine(opp.id, opp.name, quote, product, base, index + 1,  # type: ignore[arg-type]
-                          rule.description or f"rule {index + 1}", rule.rate, commission)
+    return CommissionLine(
+        opp.id,
+        opp.name,
+        quote,
+        product,
+        base,
+        index + 1,  # type: ignore[arg-type]
+        rule.description or f"rule {index + 1}",
+        rule.rate,
+        commission,
+    )
 
 
-def commission_report(uow: UnitOfWork, period: str,
-                      rules: list[CommissionRule] | None = None) -> CommissionReport:
+def commission_report(
+    uow: UnitOfWork, period: str, rules: list[CommissionRule] | None = None
+) -> CommissionReport:
     """Commissions per salesperson for ``period`` (see the module's docstring).
 
     ``rules`` default to the setting ``sales.commission_rules``.
@@ -244,53 +282,86 @@ def commission_report(uow: UnitOfWork, period: str,
     start, end = period_bounds(period)
     if rules is None:
         rules = list(uow.app.settings_for("sales").commission_rules)
-    won = list(uow.session.scalars(
-        select(Opportunity).where(Opportunity.status == "won",
-                                  Opportunity.closed_at >= _utc(uow, start),  # type: ignore[operator]
-                                  Opportunity.closed_at < _utc(uow, end))  # type: ignore[operator]
-        .order_by(Opportunity.closed_at, Opportunity.id)))
+    won = list(
+        uow.session.scalars(
+            select(Opportunity)
+            .where(
+                Opportunity.status == "won",
+                Opportunity.closed_at >= _utc(uow, start),  # type: ignore[operator]
+                Opportunity.closed_at < _utc(uow, end),
+            )  # type: ignore[operator]
+            .order_by(Opportunity.closed_at, Opportunity.id)
+        )
+    )
     owned = [o for o in won if o.owner_id is not None]
     owners = {o.owner_id for o in owned}
     # A target is not customer data: read those of the people whose business is shown.
     table = SalesTarget.__table__  # type: ignore[attr-defined]
-    targets = dict(uow.session.connection().execute(
-        select(table.c.staff_id, table.c.amount).where(table.c.period == period,
-                                                       table.c.staff_id.in_(owners))).all()
-    ) if owners else {}
-    staff = {s.id: s for s in uow.session.scalars(select(Staff).where(
-        Staff.id.in_(owners)))} if owners else {}  # type: ignore[union-attr]
+    targets = (
+        dict(
+            uow.session.connection()
+            .execute(
+                select(table.c.staff_id, table.c.amount).where(
+                    table.c.period == period, table.c.staff_id.in_(owners)
+                )
+            )
+            .all()
+        )
+        if owners
+        else {}
+    )
+    staff = (
+        {s.id: s for s in uow.session.scalars(select(Staff).where(Staff.id.in_(owners)))}
+        if owners
+        else {}
+    )  # type: ignore[union-attr]
     quoted = _quote_lines(uow, {o.id for o in owned})  # type: ignore[misc]
     people: dict[int, PersonCommission] = {}
     for owner in sorted(owners, key=lambda sid: staff[sid].username):
         mine = [o for o in owned if o.owner_id == owner]
         total_won = sum((o.amount for o in mine), Decimal("0.00"))
         target = targets.get(owner)
-        attainment = (total_won / target).quantize(Decimal("0.0001"), ROUND_HALF_EVEN) \
-            if target else None
-        person = PersonCommission(owner, staff[owner].username, staff[owner].display_name,
-                                  target, total_won, attainment, Decimal("0.00"))
+        attainment = (
+            (total_won / target).quantize(Decimal("0.0001"), ROUND_HALF_EVEN) if target else None
+        )
+        person = PersonCommission(
+            owner,
+            staff[owner].username,
+            staff[owner].display_name,
+            target,
+            total_won,
+            attainment,
+            Decimal("0.00"),
+        )
         for opp in mine:
             lines = quoted.get(opp.id, [])  # type: ignore[arg-type]
             if lines:
                 for number, sku, base in lines:
-                    picked = pick_rule(rules, product=sku, pipeline=opp.pipeline,
-                                       won=total_won, target=target)
+                    picked = pick_rule(
+                        rules, product=sku, pipeline=opp.pipeline, won=total_won, target=target
+                    )
                     person.lines.append(_line(opp, number, sku, base, picked))
             else:
-                picked = pick_rule(rules, product=None, pipeline=opp.pipeline, won=total_won,
-                                   target=target)
+                picked = pick_rule(
+                    rules, product=None, pipeline=opp.pipeline, won=total_won, target=target
+                )
                 person.lines.append(_line(opp, None, None, opp.amount, picked))
         person.commission = sum((ln.commission for ln in person.lines), Decimal("0.00"))
         people[owner] = person
     listed = list(people.values())
-    return CommissionReport(period=period, start=start, end=end,
-                            people=listed, total=sum((p.commission for p in listed),
-                                                     Decimal("0.00")),
-                            unowned=len(won) - len(owned))
+    return CommissionReport(
+        period=period,
+        start=start,
+        end=end,
+        people=listed,
+        total=sum((p.commission for p in listed), Decimal("0.00")),
+        unowned=len(won) - len(owned),
+    )
 
 
-def commission_report_dict(uow: UnitOfWork, period: str | None = None,
-                           **options: Any) -> dict[str, Any]:
+def commission_report_dict(
+    uow: UnitOfWork, period: str | None = None, **options: Any
+) -> dict[str, Any]:
     """The ``sales.commissions`` report: ``period`` is required (``2026-05``, ``2026-Q2``)."""
     from guanxi.cli.output import to_jsonable
 

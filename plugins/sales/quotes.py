@@ -1,4 +1,4 @@
-"""Products and quotes (报价): price levels, numbered and versioned quotes, demand.
+"""Quotes (报价): numbered and versioned, sent, accepted or rejected, diffed, rendered.
 
 A quote is numbered ``PREFIX-YYYY-NNNN`` and versioned: a revision is a new row with the
 same number and the next version, and the version it replaces becomes ``superseded``.
@@ -18,208 +18,46 @@ import datetime as dt
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, text
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
-from guanxi.db.types import MONEY_PLACES, QUANTITY_PLACES, to_scaled
+from guanxi.db.types import QUANTITY_PLACES
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Staff
 from guanxi.records import CustomerRecord
 from guanxi.services.customers import require_customer
 from guanxi.services.interactions import log_interaction
+from guanxi_sales.demand import product_demand
 from guanxi_sales.models import Opportunity, Product, Quote, QuoteLine
+from guanxi_sales.products import (
+    add_product,
+    checked_decimal,
+    checked_money,
+    line_amounts,
+    plain,
+    price_for,
+    quote_totals,
+)
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 OPEN_STATUSES = ("draft", "sent")
 REVISABLE = ("draft", "sent", "rejected")
-LINE_KEYS = {"product", "quantity", "price_level", "unit_price", "discount_pct", "specification",
-             "description"}
+LINE_KEYS = {
+    "product",
+    "quantity",
+    "price_level",
+    "unit_price",
+    "discount_pct",
+    "specification",
+    "description",
+}
 LIST_LEVEL = "list"
 MANUAL_LEVEL = "manual"
-
-
-# --------------------------------------------------------------------------- amounts
-
-
-@dataclass(frozen=True)
-class LineAmounts:
-    """A line's money: before discount, the discount, after discount (line total), tax."""
-
-    gross: Decimal
-    discount: Decimal
-    net: Decimal
-    tax: Decimal
-
-
-@dataclass(frozen=True)
-class Totals:
-    """A quote's totals; ``subtotal − discount_total + tax_total == total``."""
-
-    subtotal: Decimal
-    discount_total: Decimal
-    tax_total: Decimal
-    total: Decimal
-
-
-def cents(value: Decimal) -> Decimal:
-    """``value`` rounded half-even to 0.01."""
-    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-def line_amounts(quantity: Decimal, unit_price: Decimal, discount_pct: Decimal,
-                 tax_rate: Decimal) -> LineAmounts:
-    """The amounts of one line, each rounded half-even to 0.01 once, from exact products."""
-    gross = cents(quantity * unit_price)
-    net = cents(quantity * unit_price * (1 - discount_pct / HUNDRED))
-    return LineAmounts(gross=gross, discount=gross - net, net=net, tax=cents(net * tax_rate))
-
-
-def quote_totals(amounts: Sequence[LineAmounts]) -> Totals:
-    """A quote's totals: the sums of its lines' amounts."""
-    subtotal = sum((a.gross for a in amounts), Decimal("0.00"))
-    discount = sum((a.discount for a in amounts), Decimal("0.00"))
-    tax = sum((a.tax for a in amounts), Decimal("0.00"))
-    net = sum((a.net for a in amounts), Decimal("0.00"))
-    return Totals(subtotal=subtotal, discount_total=discount, tax_total=tax, total=net + tax)
-
-
-def plain(value: Decimal) -> str:
-    """A decimal without trailing zeros and never in exponent form (``10.0000`` → ``10``)."""
-    return f"{value.normalize():f}"
-
-
-def _decimal(name: str, value: Any, places: int, *, positive: bool = False,
-             maximum: Decimal | None = None) -> Decimal:
-    """A non-negative amount with at most ``places`` decimals, or a ValidationError."""
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-        to_scaled(number, places)
-    except (InvalidOperation, ValueError):
-        raise ValidationError(name, f"{value!r} is not a number with at most {places} "
-                                    "decimal places") from None
-    if number < 0:
-        raise ValidationError(name, f"must not be negative ({value})")
-    if positive and number == 0:
-        raise ValidationError(name, "must be greater than zero")
-    if maximum is not None and number > maximum:
-        raise ValidationError(name, f"must be at most {maximum} ({value})")
-    return number.quantize(Decimal(1).scaleb(-places))
-
-
-def _money(name: str, value: Any) -> Decimal:
-    return _decimal(name, value, MONEY_PLACES)
-
-
-def _rate(name: str, value: Any) -> Decimal:
-    return _decimal(name, value, QUANTITY_PLACES, maximum=Decimal(1))
-
-
-# --------------------------------------------------------------------------- products
-
-
-def _price_levels(levels: Mapping[str, Any] | None) -> dict[str, str]:
-    result = {}
-    for level, price in (levels or {}).items():
-        name = str(level).strip()
-        if not name or name == LIST_LEVEL:
-            raise ValidationError("price_levels", f"{level!r} is not a price level name "
-                                                  "(the list price is level 'list')")
-        result[name] = str(_money(f"price_levels.{name}", price))
-    return result
-
-
-def get_product(uow: UnitOfWork, sku: str) -> Product:
-    """A product by SKU; :class:`NotFoundError` if there is none."""
-    require(uow, "sales.product", "read")
-    product = uow.session.scalars(select(Product).where(Product.sku == sku)).first()
-    if product is None:
-        raise NotFoundError(f"no product {sku!r}")
-    return product
-
-
-def add_product(uow: UnitOfWork, *, sku: str, name: str, list_price: Any,
-                specification: str | None = None, unit: str = "件",
-                price_levels: Mapping[str, Any] | None = None,
-                tax_rate: Any = None) -> Product:
-    """Create a product with its list price, other price levels and tax rate (a fraction).
-
-    ``tax_rate`` defaults to the setting ``sales.default_tax_rate``.
-    """
-    require(uow, "sales.product", "create")
-    sku = sku.strip()
-    if not sku:
-        raise ValidationError("sku", "is required")
-    if not name.strip():
-        raise ValidationError("name", "is required")
-    if uow.session.scalars(select(Product.id).where(Product.sku == sku)).first() is not None:
-        raise ValidationError("sku", f"{sku!r} is taken")
-    if tax_rate is None:
-        tax_rate = uow.app.settings_for("sales").default_tax_rate
-    product = Product(sku=sku, name=name.strip(), specification=specification, unit=unit,
-                      list_price=_money("list_price", list_price),
-                      price_levels=_price_levels(price_levels),
-                      tax_rate=_rate("tax_rate", tax_rate))
-    uow.session.add(product)
-    uow.session.flush()
-    return product
-
-
-def update_product(uow: UnitOfWork, sku: str, *, name: str | None = None,
-                   list_price: Any = None, specification: str | None = None,
-                   unit: str | None = None, set_levels: Mapping[str, Any] | None = None,
-                   drop_levels: Sequence[str] = (), tax_rate: Any = None,
-                   active: bool | None = None) -> Product:
-    """Change a product; quotes already made keep the prices they were made with."""
-    require(uow, "sales.product", "update")
-    product = get_product(uow, sku)
-    if name is not None:
-        if not name.strip():
-            raise ValidationError("name", "is required")
-        product.name = name.strip()
-    if list_price is not None:
-        product.list_price = _money("list_price", list_price)
-    if specification is not None:
-        product.specification = specification or None
-    if unit is not None:
-        product.unit = unit
-    levels = dict(product.price_levels or {})
-    for level in drop_levels:
-        if level not in levels:
-            raise ValidationError("price_levels", f"{sku} has no price level {level!r}")
-        del levels[level]
-    levels.update(_price_levels(set_levels))
-    product.price_levels = levels
-    if tax_rate is not None:
-        product.tax_rate = _rate("tax_rate", tax_rate)
-    if active is not None:
-        product.active = active
-    uow.session.flush()
-    return product
-
-
-def list_products(uow: UnitOfWork, *, include_inactive: bool = False) -> list[Product]:
-    """The products by SKU (only active ones unless ``include_inactive``)."""
-    require(uow, "sales.product", "read")
-    query = select(Product).order_by(Product.sku)
-    if not include_inactive:
-        query = query.where(Product.active.is_(True))  # type: ignore[attr-defined]
-    return list(uow.session.scalars(query))
-
-
-def price_for(product: Product, level: str) -> Decimal:
-    """The product's unit price at ``level`` (``list`` is the list price)."""
-    if level == LIST_LEVEL:
-        return product.list_price
-    if level not in (product.price_levels or {}):
-        known = ", ".join([LIST_LEVEL, *sorted(product.price_levels or {})])
-        raise ValidationError("price_level", f"{product.sku} has no price level {level!r} "
-                                             f"(one of {known})")
-    return Decimal(product.price_levels[level])
 
 
 # --------------------------------------------------------------------------- quotes
@@ -236,8 +74,9 @@ class QuoteDetail:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view of the quote and its lines."""
         head = self.quote.model_dump()
-        head["lines"] = [{**line.model_dump(), "sku": self.skus.get(line.product_id)}
-                         for line in self.lines]
+        head["lines"] = [
+            {**line.model_dump(), "sku": self.skus.get(line.product_id)} for line in self.lines
+        ]
         return head
 
 
@@ -246,8 +85,9 @@ def _check_opportunity(uow: UnitOfWork, opportunity_id: int, customer_id: int) -
     if opp is None:
         raise NotFoundError(f"no opportunity with id {opportunity_id}")
     if opp.customer_id != customer_id:
-        raise ValidationError("opportunity", f"opportunity {opportunity_id} belongs to another "
-                                             "customer")
+        raise ValidationError(
+            "opportunity", f"opportunity {opportunity_id} belongs to another customer"
+        )
     if opp.status == "lost":
         raise ValidationError("opportunity", f"opportunity {opportunity_id} is lost")
 
@@ -257,8 +97,7 @@ def _build_lines(uow: UnitOfWork, lines: Sequence[Mapping[str, Any]]) -> list[Qu
     if not lines:
         raise ValidationError("lines", "a quote needs at least one line")
     skus = {str(line.get("product", "")).strip() for line in lines}
-    products = {p.sku: p for p in uow.session.scalars(select(Product).where(
-        Product.sku.in_(skus)))}  # type: ignore[attr-defined]
+    products = {p.sku: p for p in uow.session.scalars(select(Product).where(Product.sku.in_(skus)))}  # type: ignore[attr-defined]
     built = []
     for position, line in enumerate(lines, start=1):
         where = f"lines[{position}]"
@@ -271,12 +110,15 @@ def _build_lines(uow: UnitOfWork, lines: Sequence[Mapping[str, Any]]) -> list[Qu
             raise ValidationError(f"{where}.product", f"unknown product {sku!r}")
         if line.get("quantity") is None:
             raise ValidationError(f"{where}.quantity", "is required")
-        quantity = _decimal(f"{where}.quantity", line["quantity"], QUANTITY_PLACES, positive=True)
+        quantity = checked_decimal(
+            f"{where}.quantity", line["quantity"], QUANTITY_PLACES, positive=True
+        )
         given_price = line.get("unit_price")
-        level = str(line.get("price_level") or (MANUAL_LEVEL if given_price is not None
-                                                 else LIST_LEVEL))
+        level = str(
+            line.get("price_level") or (MANUAL_LEVEL if given_price is not None else LIST_LEVEL)
+        )
         if given_price is not None:
-            unit_price = _money(f"{where}.unit_price", given_price)
+            unit_price = checked_money(f"{where}.unit_price", given_price)
         else:
             if not product.active:
                 raise ValidationError(f"{where}.product", f"product {sku!r} is not active")
@@ -284,16 +126,26 @@ def _build_lines(uow: UnitOfWork, lines: Sequence[Mapping[str, Any]]) -> list[Qu
                 unit_price = price_for(product, level)
             except ValidationError as exc:
                 raise ValidationError(f"{where}.price_level", exc.reason) from None
-        discount = _decimal(f"{where}.discount_pct", line.get("discount_pct") or 0,
-                            QUANTITY_PLACES, maximum=HUNDRED)
+        discount = checked_decimal(
+            f"{where}.discount_pct", line.get("discount_pct") or 0, QUANTITY_PLACES, maximum=HUNDRED
+        )
         amounts = line_amounts(quantity, unit_price, discount, product.tax_rate)
-        built.append(QuoteLine(
-            quote_id=0, customer_id=0, position=position, product_id=product.id,
-            description=line.get("description") or product.name,
-            specification=line.get("specification", product.specification),
-            quantity=quantity, price_level=level, unit_price=unit_price, discount_pct=discount,
-            tax_rate=product.tax_rate, line_total=amounts.net,
-        ))
+        built.append(
+            QuoteLine(
+                quote_id=0,
+                customer_id=0,
+                position=position,
+                product_id=product.id,
+                description=line.get("description") or product.name,
+                specification=line.get("specification", product.specification),
+                quantity=quantity,
+                price_level=level,
+                unit_price=unit_price,
+                discount_pct=discount,
+                tax_rate=product.tax_rate,
+                line_total=amounts.net,
+            )
+        )
     return built
 
 
@@ -306,16 +158,19 @@ def _next_number(uow: UnitOfWork) -> str:
     stem = f"{prefix}-{uow.app.local_time(uow.now).year}-"
     table = Quote.__table__  # type: ignore[attr-defined]
     last = connection.execute(
-        select(table.c.number).where(table.c.number.startswith(stem, autoescape=True))
-        .order_by(func.length(table.c.number).desc(), table.c.number.desc()).limit(1)
+        select(table.c.number)
+        .where(table.c.number.startswith(stem, autoescape=True))
+        .order_by(func.length(table.c.number).desc(), table.c.number.desc())
+        .limit(1)
     ).scalar()
-    sequence = int(last[len(stem):]) + 1 if last and last[len(stem):].isdigit() else 1
+    sequence = int(last[len(stem) :]) + 1 if last and last[len(stem) :].isdigit() else 1
     return f"{stem}{sequence:04d}"
 
 
 def _store(uow: UnitOfWork, quote: Quote, lines: list[QuoteLine]) -> QuoteDetail:
-    totals = quote_totals([line_amounts(ln.quantity, ln.unit_price, ln.discount_pct, ln.tax_rate)
-                           for ln in lines])
+    totals = quote_totals(
+        [line_amounts(ln.quantity, ln.unit_price, ln.discount_pct, ln.tax_rate) for ln in lines]
+    )
     quote.subtotal, quote.discount_total = totals.subtotal, totals.discount_total
     quote.tax_total, quote.total = totals.tax_total, totals.total
     uow.session.add(quote)
@@ -329,11 +184,17 @@ def _store(uow: UnitOfWork, quote: Quote, lines: list[QuoteLine]) -> QuoteDetail
 
 def _detail(uow: UnitOfWork, quote: Quote, lines: list[QuoteLine] | None = None) -> QuoteDetail:
     if lines is None:
-        lines = list(uow.session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)
-                                         .order_by(QuoteLine.position)))
+        lines = list(
+            uow.session.scalars(
+                select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(QuoteLine.position)
+            )
+        )
     ids = {line.product_id for line in lines}
-    skus = dict(uow.session.execute(select(Product.id, Product.sku).where(
-        Product.id.in_(ids))).all()) if ids else {}  # type: ignore[union-attr]
+    skus = (
+        dict(uow.session.execute(select(Product.id, Product.sku).where(Product.id.in_(ids))).all())
+        if ids
+        else {}
+    )  # type: ignore[union-attr]
     return QuoteDetail(quote=quote, lines=lines, skus=skus)
 
 
@@ -351,9 +212,16 @@ def _valid_until(uow: UnitOfWork, value: dt.date | str | None) -> dt.date:
     return value
 
 
-def create_quote(uow: UnitOfWork, *, customer_id: int, lines: Sequence[Mapping[str, Any]],
-                 opportunity_id: int | None = None, valid_until: dt.date | str | None = None,
-                 currency: str | None = None, notes: str | None = None) -> QuoteDetail:
+def create_quote(
+    uow: UnitOfWork,
+    *,
+    customer_id: int,
+    lines: Sequence[Mapping[str, Any]],
+    opportunity_id: int | None = None,
+    valid_until: dt.date | str | None = None,
+    currency: str | None = None,
+    notes: str | None = None,
+) -> QuoteDetail:
     """Create version 1 of a new quote numbered ``PREFIX-YYYY-NNNN``, status ``draft``.
 
     Each line is a mapping: ``product`` (SKU), ``quantity``, and optionally
@@ -366,18 +234,28 @@ def create_quote(uow: UnitOfWork, *, customer_id: int, lines: Sequence[Mapping[s
         _check_opportunity(uow, opportunity_id, customer_id)
     built = _build_lines(uow, lines)
     quote = Quote(
-        number=_next_number(uow), version=1, customer_id=customer_id,
-        opportunity_id=opportunity_id, status="draft",
+        number=_next_number(uow),
+        version=1,
+        customer_id=customer_id,
+        opportunity_id=opportunity_id,
+        status="draft",
         currency=(currency or uow.app.settings.currency).upper(),
-        valid_until=_valid_until(uow, valid_until), subtotal=0, discount_total=0, tax_total=0,
-        total=0, notes=notes, created_at=uow.now, created_by_id=uow.actor_id,
+        valid_until=_valid_until(uow, valid_until),
+        subtotal=0,
+        discount_total=0,
+        tax_total=0,
+        total=0,
+        notes=notes,
+        created_at=uow.now,
+        created_by_id=uow.actor_id,
     )
     return _store(uow, quote, built)
 
 
 def _latest(uow: UnitOfWork, number: str) -> Quote:
-    quote = uow.session.scalars(select(Quote).where(Quote.number == number)
-                                .order_by(Quote.version.desc())).first()  # type: ignore[attr-defined]
+    quote = uow.session.scalars(
+        select(Quote).where(Quote.number == number).order_by(Quote.version.desc())
+    ).first()  # type: ignore[attr-defined]
     if quote is None:
         raise NotFoundError(f"no quote {number!r}")
     return quote
@@ -388,16 +266,23 @@ def get_quote(uow: UnitOfWork, number: str, version: int | None = None) -> Quote
     require(uow, "sales.quote", "read")
     if version is None:
         return _detail(uow, _latest(uow, number))
-    quote = uow.session.scalars(select(Quote).where(Quote.number == number,
-                                                    Quote.version == version)).first()
+    quote = uow.session.scalars(
+        select(Quote).where(Quote.number == number, Quote.version == version)
+    ).first()
     if quote is None:
         raise NotFoundError(f"no version {version} of quote {number!r}")
     return _detail(uow, quote)
 
 
-def list_quotes(uow: UnitOfWork, *, customer_id: int | None = None, status: str | None = None,
-                opportunity_id: int | None = None, all_versions: bool = False,
-                limit: int = 100) -> list[Quote]:
+def list_quotes(
+    uow: UnitOfWork,
+    *,
+    customer_id: int | None = None,
+    status: str | None = None,
+    opportunity_id: int | None = None,
+    all_versions: bool = False,
+    limit: int = 100,
+) -> list[Quote]:
     """Quotes, newest first: the current version of each unless ``all_versions``."""
     require(uow, "sales.quote", "read")
     query = select(Quote).order_by(Quote.created_at.desc(), Quote.id.desc())  # type: ignore[attr-defined]
@@ -413,16 +298,28 @@ def list_quotes(uow: UnitOfWork, *, customer_id: int | None = None, status: str 
 
 
 def _line_input(line: QuoteLine, sku: str) -> dict[str, Any]:
-    return {"product": sku, "quantity": line.quantity, "price_level": line.price_level,
-            "unit_price": line.unit_price, "discount_pct": line.discount_pct,
-            "specification": line.specification, "description": line.description}
+    return {
+        "product": sku,
+        "quantity": line.quantity,
+        "price_level": line.price_level,
+        "unit_price": line.unit_price,
+        "discount_pct": line.discount_pct,
+        "specification": line.specification,
+        "description": line.description,
+    }
 
 
-def revise_quote(uow: UnitOfWork, number: str, *, lines: Sequence[Mapping[str, Any]] | None = None,
-                 changes: Mapping[str, Mapping[str, Any]] | None = None,
-                 add: Sequence[Mapping[str, Any]] = (), remove: Sequence[str] = (),
-                 valid_until: dt.date | str | None = None,
-                 notes: str | None = None) -> QuoteDetail:
+def revise_quote(
+    uow: UnitOfWork,
+    number: str,
+    *,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    add: Sequence[Mapping[str, Any]] = (),
+    remove: Sequence[str] = (),
+    valid_until: dt.date | str | None = None,
+    notes: str | None = None,
+) -> QuoteDetail:
     """Make the next version of a quote; the version it replaces becomes ``superseded``.
 
     ``lines`` replaces every line; otherwise the lines are copied at their quoted prices,
@@ -433,8 +330,10 @@ def revise_quote(uow: UnitOfWork, number: str, *, lines: Sequence[Mapping[str, A
     require(uow, "sales.quote", "create")
     previous = _latest(uow, number)
     if previous.status not in REVISABLE:
-        raise ValidationError("status", f"quote {number} v{previous.version} is "
-                                        f"{previous.status} and cannot be revised")
+        raise ValidationError(
+            "status",
+            f"quote {number} v{previous.version} is {previous.status} and cannot be revised",
+        )
     if lines is None:
         old = _detail(uow, previous)
         present = set(old.skus.values())
@@ -458,23 +357,49 @@ def revise_quote(uow: UnitOfWork, number: str, *, lines: Sequence[Mapping[str, A
     built = _build_lines(uow, lines)
     previous.status = "superseded"
     quote = Quote(
-        number=previous.number, version=previous.version + 1, customer_id=previous.customer_id,
-        opportunity_id=previous.opportunity_id, status="draft", currency=previous.currency,
-        valid_until=_valid_until(uow, valid_until), subtotal=0, discount_total=0, tax_total=0,
-        total=0, notes=previous.notes if notes is None else notes, created_at=uow.now,
+        number=previous.number,
+        version=previous.version + 1,
+        customer_id=previous.customer_id,
+        opportunity_id=previous.opportunity_id,
+        status="draft",
+        currency=previous.currency,
+        valid_until=_valid_until(uow, valid_until),
+        subtotal=0,
+        discount_total=0,
+        tax_total=0,
+        total=0,
+        notes=previous.notes if notes is None else notes,
+        created_at=uow.now,
         created_by_id=uow.actor_id,
     )
     uow.session.flush()
     return _store(uow, quote, built)
 
 
-def _log(uow: UnitOfWork, quote: Quote, kind: str, direction: str, *,
-         channel: str | None = None, subject: str) -> None:
+def _log(
+    uow: UnitOfWork,
+    quote: Quote,
+    kind: str,
+    direction: str,
+    *,
+    channel: str | None = None,
+    subject: str,
+) -> None:
     log_interaction(
-        uow, customer_id=quote.customer_id, kind=kind, direction=direction, channel=channel,
-        actor=uow.actor_id, subject=subject,
-        payload={"quote_id": quote.id, "number": quote.number, "version": quote.version,
-                 "total": str(quote.total), "opportunity_id": quote.opportunity_id},
+        uow,
+        customer_id=quote.customer_id,
+        kind=kind,
+        direction=direction,
+        channel=channel,
+        actor=uow.actor_id,
+        subject=subject,
+        payload={
+            "quote_id": quote.id,
+            "number": quote.number,
+            "version": quote.version,
+            "total": str(quote.total),
+            "opportunity_id": quote.opportunity_id,
+        },
     )
 
 
@@ -482,12 +407,17 @@ def _transition(uow: UnitOfWork, number: str, allowed: tuple[str, ...], new: str
     require(uow, "sales.quote", "update")
     quote = _latest(uow, number)
     if quote.status not in allowed:
-        raise ValidationError("status", f"quote {number} v{quote.version} is {quote.status}; "
-                                        f"only a {' or '.join(allowed)} quote can be {new}")
+        raise ValidationError(
+            "status",
+            f"quote {number} v{quote.version} is {quote.status}; "
+            f"only a {' or '.join(allowed)} quote can be {new}",
+        )
     today = uow.app.local_time(uow.now).date()
     if new in ("sent", "accepted") and quote.valid_until < today:
-        raise ValidationError("valid_until", f"quote {number} v{quote.version} expired on "
-                                             f"{quote.valid_until}; revise it first")
+        raise ValidationError(
+            "valid_until",
+            f"quote {number} v{quote.version} expired on {quote.valid_until}; revise it first",
+        )
     quote.status = new
     uow.session.flush()
     return quote
@@ -496,8 +426,14 @@ def _transition(uow: UnitOfWork, number: str, allowed: tuple[str, ...], new: str
 def send_quote(uow: UnitOfWork, number: str, *, channel: str | None = None) -> Quote:
     """Mark the current version sent and log ``sales.quote_sent`` (default channel email)."""
     quote = _transition(uow, number, ("draft",), "sent")
-    _log(uow, quote, "sales.quote_sent", "outbound", channel=channel,
-         subject=f"报价 {quote.number} v{quote.version} sent")
+    _log(
+        uow,
+        quote,
+        "sales.quote_sent",
+        "outbound",
+        channel=channel,
+        subject=f"报价 {quote.number} v{quote.version} sent",
+    )
     return quote
 
 
@@ -507,8 +443,13 @@ def accept_quote(uow: UnitOfWork, number: str) -> Quote:
     A linked opportunity is not won by this; win it through the opportunity.
     """
     quote = _transition(uow, number, OPEN_STATUSES, "accepted")
-    _log(uow, quote, "sales.quote_accepted", "inbound",
-         subject=f"报价 {quote.number} v{quote.version} accepted")
+    _log(
+        uow,
+        quote,
+        "sales.quote_accepted",
+        "inbound",
+        subject=f"报价 {quote.number} v{quote.version} accepted",
+    )
     return quote
 
 
@@ -516,8 +457,13 @@ def reject_quote(uow: UnitOfWork, number: str, *, reason: str | None = None) -> 
     """The customer rejected the current version: log ``sales.quote_rejected``."""
     quote = _transition(uow, number, OPEN_STATUSES, "rejected")
     subject = f"报价 {quote.number} v{quote.version} rejected"
-    _log(uow, quote, "sales.quote_rejected", "inbound",
-         subject=f"{subject}: {reason}" if reason else subject)
+    _log(
+        uow,
+        quote,
+        "sales.quote_rejected",
+        "inbound",
+        subject=f"{subject}: {reason}" if reason else subject,
+    )
     return quote
 
 
@@ -557,8 +503,9 @@ def _keyed(detail: QuoteDetail) -> dict[tuple[str, int], QuoteLine]:
     return keyed
 
 
-def diff_quote(uow: UnitOfWork, number: str, old_version: int | None = None,
-               new_version: int | None = None) -> QuoteDiff:
+def diff_quote(
+    uow: UnitOfWork, number: str, old_version: int | None = None, new_version: int | None = None
+) -> QuoteDiff:
     """Price, quantity and discount changes per product between two versions.
 
     By default the current version against the one before it. Lines are matched by
@@ -577,15 +524,25 @@ def diff_quote(uow: UnitOfWork, number: str, old_version: int | None = None,
         def pair(name: str, a: QuoteLine | None = a, b: QuoteLine | None = b) -> tuple:
             return (getattr(a, name) if a else None, getattr(b, name) if b else None)
 
-        item = LineChange(product=key[0], change="added" if a is None else "removed" if b is None
-                          else "changed", unit_price=pair("unit_price"), quantity=pair("quantity"),
-                          discount_pct=pair("discount_pct"), price_level=pair("price_level"),
-                          line_total=pair("line_total"))
+        item = LineChange(
+            product=key[0],
+            change="added" if a is None else "removed" if b is None else "changed",
+            unit_price=pair("unit_price"),
+            quantity=pair("quantity"),
+            discount_pct=pair("discount_pct"),
+            price_level=pair("price_level"),
+            line_total=pair("line_total"),
+        )
         fields = (item.unit_price, item.quantity, item.discount_pct, item.price_level)
         if item.change != "changed" or any(x != y for x, y in fields):
             changes.append(item)
-    return QuoteDiff(number=number, old_version=old.quote.version, new_version=new.quote.version,
-                     lines=changes, total=(old.quote.total, new.quote.total))
+    return QuoteDiff(
+        number=number,
+        old_version=old.quote.version,
+        new_version=new.quote.version,
+        lines=changes,
+        total=(old.quote.total, new.quote.total),
+    )
 
 
 def render_quote(uow: UnitOfWork, number: str, version: int | None = None) -> str:
@@ -601,92 +558,38 @@ def render_quote(uow: UnitOfWork, number: str, version: int | None = None) -> st
 
     detail = get_quote(uow, number, version)
     customer: CustomerRecord = get_customer(uow, detail.quote.customer_id)
-    products = {p.id: p for p in uow.session.scalars(
-        select(Product).where(Product.id.in_(set(detail.skus))))}  # type: ignore[attr-defined]
+    products = {
+        p.id: p
+        for p in uow.session.scalars(select(Product).where(Product.id.in_(set(detail.skus))))
+    }  # type: ignore[attr-defined]
     lines = []
     for line in detail.lines:
         amounts = line_amounts(line.quantity, line.unit_price, line.discount_pct, line.tax_rate)
         product = products[line.product_id]
-        lines.append({**line.model_dump(), "sku": product.sku, "unit": product.unit,
-                      "gross": amounts.gross, "tax": amounts.tax,
-                      "quantity_text": plain(line.quantity),
-                      "discount_text": plain(line.discount_pct),
-                      "tax_text": plain(line.tax_rate * HUNDRED)})
+        lines.append(
+            {
+                **line.model_dump(),
+                "sku": product.sku,
+                "unit": product.unit,
+                "gross": amounts.gross,
+                "tax": amounts.tax,
+                "quantity_text": plain(line.quantity),
+                "discount_text": plain(line.discount_pct),
+                "tax_text": plain(line.tax_rate * HUNDRED),
+            }
+        )
     seller = None
     if detail.quote.created_by_id is not None:
         seller = uow.session.get(Staff, detail.quote.created_by_id)
-    return uow.app.render("sales/quote.html", quote=detail.quote, lines=lines, customer=customer,
-                          products={p.sku: p for p in products.values()}, seller=seller,
-                          issued=uow.app.local_time(detail.quote.created_at).date())
-
-
-# --------------------------------------------------------------------------- demand
-
-
-@dataclass
-class DemandRow:
-    """Expected demand for one product in one period, from open quotes."""
-
-    period: str
-    product: str
-    name: str
-    unit: str
-    quantity: Decimal
-    amount: Decimal
-    weighted_quantity: Decimal
-    weighted_amount: Decimal
-    quotes: int
-
-
-def product_demand(uow: UnitOfWork, *, period: str = "month", start: dt.date | None = None,
-                   end: dt.date | None = None) -> list[DemandRow]:
-    """Product demand by month or quarter from the lines of open quotes.
-
-    Open quotes are current versions in ``draft`` or ``sent`` that have not expired. A
-    quote's demand falls in the period of its open opportunity's expected close date,
-    or else of its validity date; quotes of lost opportunities are left out. Weighted
-    figures multiply by the opportunity's probability (a quote with no opportunity, or a
-    won one, counts in full). ``start``/``end`` bound the dates (inclusive).
-    """
-    from guanxi_sales.commissions import period_of
-
-    require(uow, "sales.quote", "read")
-    if period not in ("month", "quarter"):
-        raise ValidationError("period", f"{period!r} is not month or quarter")
-    today = uow.app.local_time(uow.now).date()
-    rows = uow.session.execute(
-        select(QuoteLine, Quote).join(Quote, Quote.id == QuoteLine.quote_id)
-        .where(Quote.status.in_(OPEN_STATUSES), Quote.valid_until >= today)  # type: ignore[attr-defined]
-    ).all()
-    opp_ids = {quote.opportunity_id for _, quote in rows if quote.opportunity_id is not None}
-    opps = {o.id: o for o in uow.session.scalars(
-        select(Opportunity).where(Opportunity.id.in_(opp_ids)))} if opp_ids else {}  # type: ignore[union-attr]
-    products = {p.id: p for p in uow.session.scalars(select(Product))}
-    grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    for line, quote in rows:
-        opp = opps.get(quote.opportunity_id) if quote.opportunity_id is not None else None
-        if opp is not None and opp.status == "lost":
-            continue
-        day = opp.expected_close if opp is not None else quote.valid_until
-        if (start and day < start) or (end and day > end):
-            continue
-        weight = Decimal(opp.probability) / HUNDRED if opp and opp.status == "open" else Decimal(1)
-        product = products[line.product_id]
-        slot = grouped.setdefault((period_of(day, period), product.sku), {
-            "product": product, "quantity": Decimal(0), "amount": Decimal("0.00"),
-            "wq": Decimal(0), "wa": Decimal(0), "quotes": set()})
-        slot["quantity"] += line.quantity
-        slot["amount"] += line.line_total
-        slot["wq"] += line.quantity * weight
-        slot["wa"] += line.line_total * weight
-        slot["quotes"].add(quote.number)
-    return [
-        DemandRow(period=key[0], product=key[1], name=s["product"].name, unit=s["product"].unit,
-                  quantity=s["quantity"], amount=s["amount"],
-                  weighted_quantity=s["wq"].quantize(Decimal("0.0001"), ROUND_HALF_EVEN),
-                  weighted_amount=cents(s["wa"]), quotes=len(s["quotes"]))
-        for key, s in sorted(grouped.items())
-    ]
+    return uow.app.render(
+        "sales/quote.html",
+        quote=detail.quote,
+        lines=lines,
+        customer=customer,
+        products={p.sku: p for p in products.values()},
+        seller=seller,
+        issued=uow.app.local_time(detail.quote.created_at).date(),
+    )
 
 
 # --------------------------------------------------------------------------- plugin hooks
@@ -713,20 +616,44 @@ def register_reports(register: Callable[..., None]) -> None:
     """``sales.product_demand`` and ``sales.commissions``."""
     from guanxi_sales.commissions import commission_report_dict
 
-    register("sales.product_demand", _demand_report,
-             description="product demand by month or quarter from open quotes "
-                         "(options: period=month|quarter, from, to)")
-    register("sales.commissions", commission_report_dict,
-             description="commissions per salesperson for a period (option: period=2026-05)")
+    register(
+        "sales.product_demand",
+        _demand_report,
+        description="product demand by month or quarter from open quotes "
+        "(options: period=month|quarter, from, to)",
+    )
+    register(
+        "sales.commissions",
+        commission_report_dict,
+        description="commissions per salesperson for a period (option: period=2026-05)",
+    )
 
 
 DEMO_PRODUCTS = [
-    ("CRM-STD", "关系管理系统 标准版 CRM Standard", "每用户每年 per user-year", "套", "1200.00",
-     {"dealer": "1000.00", "vip": "960.00"}),
-    ("CRM-ENT", "关系管理系统 企业版 CRM Enterprise", "每用户每年 per user-year", "套", "2400.00",
-     {"dealer": "2000.00", "vip": "1920.00"}),
-    ("SVC-IMPL", "实施服务 Implementation", "人天 per consultant-day", "人天", "3000.00",
-     {"vip": "2700.00"}),
+    (
+        "CRM-STD",
+        "关系管理系统 标准版 CRM Standard",
+        "每用户每年 per user-year",
+        "套",
+        "1200.00",
+        {"dealer": "1000.00", "vip": "960.00"},
+    ),
+    (
+        "CRM-ENT",
+        "关系管理系统 企业版 CRM Enterprise",
+        "每用户每年 per user-year",
+        "套",
+        "2400.00",
+        {"dealer": "2000.00", "vip": "1920.00"},
+    ),
+    (
+        "SVC-IMPL",
+        "实施服务 Implementation",
+        "人天 per consultant-day",
+        "人天",
+        "3000.00",
+        {"vip": "2700.00"},
+    ),
     ("SVC-TRAIN", "培训 Training", "半天现场 half-day on site", "次", "4500.00", {}),
     ("HW-SCAN", "扫码枪 Barcode scanner", "USB, 1D/2D", "台", "680.00", {"dealer": "560.00"}),
 ]
@@ -737,22 +664,38 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
     from guanxi_sales.commissions import demo_targets
 
     for sku, name, spec, unit, price, levels in DEMO_PRODUCTS:
-        add_product(uow, sku=sku, name=name, specification=spec, unit=unit, list_price=price,
-                    price_levels=levels, tax_rate="0.06" if sku.startswith("SVC") else None)
+        add_product(
+            uow,
+            sku=sku,
+            name=name,
+            specification=spec,
+            unit=unit,
+            list_price=price,
+            price_levels=levels,
+            tax_rate="0.06" if sku.startswith("SVC") else None,
+        )
     orgs = [c for c in customers if c.kind == "organization"] or customers
     for customer in rng.sample(orgs, min(12, len(orgs))):
-        opp = uow.session.scalars(select(Opportunity).where(
-            Opportunity.customer_id == customer.id, Opportunity.status != "lost")
-            .order_by(Opportunity.id)).first()
+        opp = uow.session.scalars(
+            select(Opportunity)
+            .where(Opportunity.customer_id == customer.id, Opportunity.status != "lost")
+            .order_by(Opportunity.id)
+        ).first()
         created = uow.now - dt.timedelta(days=rng.randrange(20, 200), hours=rng.randrange(8))
         at = UnitOfWork(uow.app, uow.session, principal=uow.principal, now=created)
-        lines = [{"product": sku, "quantity": rng.choice([1, 2, 5, 10, 20]),
-                  "price_level": rng.choice(["list", *levels]),
-                  "discount_pct": rng.choice(["0", "0", "5", "10"])}
-                 for sku, _, _, _, _, levels in rng.sample(DEMO_PRODUCTS, rng.randrange(1, 4))]
+        lines = [
+            {
+                "product": sku,
+                "quantity": rng.choice([1, 2, 5, 10, 20]),
+                "price_level": rng.choice(["list", *levels]),
+                "discount_pct": rng.choice(["0", "0", "5", "10"]),
+            }
+            for sku, _, _, _, _, levels in rng.sample(DEMO_PRODUCTS, rng.randrange(1, 4))
+        ]
         assert customer.id is not None
-        number = create_quote(at, customer_id=customer.id, lines=lines,
-                              opportunity_id=opp.id if opp else None).quote.number
+        number = create_quote(
+            at, customer_id=customer.id, lines=lines, opportunity_id=opp.id if opp else None
+        ).quote.number
         outcome = rng.choice(["draft", "sent", "revised", "accepted", "accepted", "rejected"])
         if outcome == "draft":
             continue
@@ -771,14 +714,16 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
     """The customer's quotes (every version, with lines) for a personal-data export."""
-    quotes = uow.session.scalars(select(Quote).where(Quote.customer_id == customer_id)
-                                 .order_by(Quote.number, Quote.version)).all()
+    quotes = uow.session.scalars(
+        select(Quote).where(Quote.customer_id == customer_id).order_by(Quote.number, Quote.version)
+    ).all()
     return {"quotes": [_detail(uow, quote).as_dict() for quote in quotes]} if quotes else {}
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
     """Clear the notes of an erased customer's quotes (amounts and lines stay)."""
-    for quote in uow.session.scalars(select(Quote).where(Quote.customer_id == customer_id,
-                                                         Quote.notes.is_not(None))):  # type: ignore[union-attr]
+    for quote in uow.session.scalars(
+        select(Quote).where(Quote.customer_id == customer_id, Quote.notes.is_not(None))
+    ):  # type: ignore[union-attr]
         quote.notes = None
     uow.session.flush()

@@ -30,7 +30,8 @@ from guanxi_sales.commissions import (
     set_target,
 )
 from guanxi_sales.models import Opportunity
-from guanxi_sales.quotes import accept_quote, add_product, create_quote, reject_quote
+from guanxi_sales.products import add_product
+from guanxi_sales.quotes import accept_quote, create_quote, reject_quote
 from guanxi_sales.settings import DEFAULT_PIPELINE, CommissionRule
 
 D = Decimal
@@ -40,13 +41,23 @@ RULES = [
     {"description": "below half of target", "rate": "0.01", "max_attainment": "0.5"},
     {"description": "target met", "rate": "0.05", "min_attainment": "1.0"},
     {"description": "sensors", "rate": "0.08", "product": "P-100"},
-    {"description": "sensors, target met", "rate": "0.10", "product": "P-100",
-     "min_attainment": "1.0"},
+    {
+        "description": "sensors, target met",
+        "rate": "0.10",
+        "product": "P-100",
+        "min_attainment": "1.0",
+    },
     {"description": "key accounts", "rate": "0.04", "pipeline": "key"},
 ]
-SETTINGS = {"sales": {"commission_rules": RULES,
-                      "pipelines": {"default": DEFAULT_PIPELINE.model_dump(),
-                                    "key": DEFAULT_PIPELINE.model_dump()}}}
+SETTINGS = {
+    "sales": {
+        "commission_rules": RULES,
+        "pipelines": {
+            "default": DEFAULT_PIPELINE.model_dump(),
+            "key": DEFAULT_PIPELINE.model_dump(),
+        },
+    }
+}
 
 
 def _rules() -> list[CommissionRule]:
@@ -73,8 +84,13 @@ def test_most_specific_rule_then_highest_rate() -> None:
     rules = _rules()
 
     def chosen(product: str | None, pipeline: str, won: str, target: str | None) -> str | None:
-        picked = pick_rule(rules, product=product, pipeline=pipeline, won=D(won),
-                           target=D(target) if target else None)
+        picked = pick_rule(
+            rules,
+            product=product,
+            pipeline=pipeline,
+            won=D(won),
+            target=D(target) if target else None,
+        )
         return None if picked is None else picked[1].description
 
     assert chosen(None, "default", "500", None) == "base"  # no target: no tier applies
@@ -90,8 +106,10 @@ def test_most_specific_rule_then_highest_rate() -> None:
     assert chosen(None, "key", "1000", "10000") == "key accounts"  # 4 % over 1 %
     assert chosen("P-100", "default", "1000", "10000") == "sensors"  # 8 % over 1 %
     # Equal rank: the earlier rule.
-    twins = [CommissionRule(description="a", rate=D("0.02"), pipeline="x"),
-             CommissionRule(description="b", rate=D("0.02"), product="P")]
+    twins = [
+        CommissionRule(description="a", rate=D("0.02"), pipeline="x"),
+        CommissionRule(description="b", rate=D("0.02"), product="P"),
+    ]
     assert pick_rule(twins, product="P", pipeline="x", won=D(1), target=None)[0] == 0  # type: ignore[index]
     assert pick_rule(twins[1:], product=None, pipeline="x", won=D(1), target=None) is None
 
@@ -107,21 +125,38 @@ def books(make_sales_app: Callable[..., App]) -> App:
         for username, name in (("chen.a", "陈一"), ("li.b", "李二"), ("wang.c", "王三")):
             add_staff(uow, username=username, display_name=name)
             grant_role(uow, staff=username, role="agent")
-        accounts = {u: add_customer(uow, name=f"{u} 的客户", kind="organization", owner=u).id
-                    for u in ("chen.a", "li.b", "wang.c")}
+        accounts = {
+            u: add_customer(uow, name=f"{u} 的客户", kind="organization", owner=u).id
+            for u in ("chen.a", "li.b", "wang.c")
+        }
         nobody = add_customer(uow, name="无主客户", kind="organization").id
         add_product(uow, sku="P-100", name="传感器", list_price="100.00")
         add_product(uow, sku="S-200", name="服务", list_price="33.33", tax_rate="0.06")
         staff_ids = {u: get_staff(uow, u).id for u in accounts}
 
-        def opp(owner: str | None, amount: str, closed: dt.datetime | None, *,
-                status: str = "won", pipeline: str = "default", account: str | None = None) -> int:
+        def opp(
+            owner: str | None,
+            amount: str,
+            closed: dt.datetime | None,
+            *,
+            status: str = "won",
+            pipeline: str = "default",
+            account: str | None = None,
+        ) -> int:
             row = Opportunity(
                 customer_id=accounts[account or owner] if (account or owner) else nobody,
-                name=f"{owner} {amount}", pipeline=pipeline, stage="won" if status == "won"
-                else "proposal", status=status, amount=D(amount), probability=100,
-                expected_close=dt.date(2026, 5, 20), owner_id=staff_ids[owner] if owner else None,
-                closed_at=closed, created_at=MAY_1, updated_at=MAY_1)
+                name=f"{owner} {amount}",
+                pipeline=pipeline,
+                stage="won" if status == "won" else "proposal",
+                status=status,
+                amount=D(amount),
+                probability=100,
+                expected_close=dt.date(2026, 5, 20),
+                owner_id=staff_ids[owner] if owner else None,
+                closed_at=closed,
+                created_at=MAY_1,
+                updated_at=MAY_1,
+            )
             uow.session.add(row)
             uow.session.flush()
             assert row.id is not None
@@ -140,12 +175,19 @@ def books(make_sales_app: Callable[..., App]) -> App:
         opp(None, "3000.00", may)
         # The quoted opportunity: 40 × 100.00 = 4000.00 and 30 × 33.33 = 999.90, accepted;
         # an earlier rejected quote on the plain one does not count.
-        number = create_quote(uow, customer_id=accounts["chen.a"], opportunity_id=quoted, lines=[
-            {"product": "P-100", "quantity": 40}, {"product": "S-200", "quantity": 30}],
+        number = create_quote(
+            uow,
+            customer_id=accounts["chen.a"],
+            opportunity_id=quoted,
+            lines=[{"product": "P-100", "quantity": 40}, {"product": "S-200", "quantity": 30}],
         ).quote.number
         accept_quote(uow, number)
-        rejected = create_quote(uow, customer_id=accounts["chen.a"], opportunity_id=plain,
-                                lines=[{"product": "P-100", "quantity": 60}]).quote.number
+        rejected = create_quote(
+            uow,
+            customer_id=accounts["chen.a"],
+            opportunity_id=plain,
+            lines=[{"product": "P-100", "quantity": 60}],
+        ).quote.number
         reject_quote(uow, rejected)
         won = uow.session.get(Opportunity, quoted)
         assert won is not None
@@ -159,15 +201,20 @@ def books(make_sales_app: Callable[..., App]) -> App:
 def test_monthly_commissions_with_tiers_and_quote_lines(books: App) -> None:
     with books.transaction() as uow:
         report = commission_report(uow, "2026-05")
-    assert (report.period, report.start, report.end) == ("2026-05", dt.date(2026, 5, 1),
-                                                         dt.date(2026, 6, 1))
+    assert (report.period, report.start, report.end) == (
+        "2026-05",
+        dt.date(2026, 5, 1),
+        dt.date(2026, 6, 1),
+    )
     people = {p.username: p for p in report.people}
     assert list(people) == ["chen.a", "li.b", "wang.c"]
     chen = people["chen.a"]
     # Won 6000 + 5000 = 11000 of 10000: attainment 1.1, the "target met" tiers apply.
     assert (chen.target, chen.won, chen.attainment) == (D("10000.00"), D("11000.00"), D("1.1000"))
-    assert [(ln.quote is not None, ln.product, ln.base, ln.rule_description, ln.rate,
-             ln.commission) for ln in chen.lines] == [
+    assert [
+        (ln.quote is not None, ln.product, ln.base, ln.rule_description, ln.rate, ln.commission)
+        for ln in chen.lines
+    ] == [
         (False, None, D("6000.00"), "target met", D("0.05"), D("300.00")),  # 6000 × 5 %
         (True, "P-100", D("4000.00"), "sensors, target met", D("0.10"), D("400.00")),
         (True, "S-200", D("999.90"), "target met", D("0.05"), D("50.00")),  # 49.995 → 50.00
@@ -195,8 +242,12 @@ def test_quarterly_commissions(books: App) -> None:
     # 6000 + 5000 + 2000 (1 June local) = 13000 of 40000 = 0.325: "below half" (1 %),
     # except P-100, where "sensors" (8 %) is as specific and higher.
     assert (chen.won, chen.attainment) == (D("13000.00"), D("0.3250"))
-    assert [ln.commission for ln in chen.lines] == [D("60.00"), D("320.00"), D("10.00"),
-                                                    D("20.00")]  # 999.90 × 1 % = 9.999
+    assert [ln.commission for ln in chen.lines] == [
+        D("60.00"),
+        D("320.00"),
+        D("10.00"),
+        D("20.00"),
+    ]  # 999.90 × 1 % = 9.999
     assert chen.commission == D("410.00")
     # wang.c: April 500 + May 1000 with no quarterly target: 3 % = 45.00
     assert people["wang.c"].commission == D("45.00")
@@ -222,12 +273,16 @@ def test_rules_configurable_and_none_matching(books: App) -> None:
 def test_targets(books: App) -> None:
     with books.transaction() as uow:
         set_target(uow, "chen.a", "2026-05", "12000.50")  # replaces
-        assert [(t.period, name, t.amount) for t, name in list_targets(uow, period="2026-05")] \
-            == [("2026-05", "chen.a", D("12000.50")), ("2026-05", "li.b", D("20000.00"))]
-    for args, message in ((("chen.a", "2026-13", "1"), "not a month"),
-                          (("chen.a", "2026-06", "-5"), "must not be negative"),
-                          (("chen.a", "2026-06", "0"), "greater than zero"),
-                          (("chen.a", "2026-06", "1.001"), "2 decimal places")):
+        assert [(t.period, name, t.amount) for t, name in list_targets(uow, period="2026-05")] == [
+            ("2026-05", "chen.a", D("12000.50")),
+            ("2026-05", "li.b", D("20000.00")),
+        ]
+    for args, message in (
+        (("chen.a", "2026-13", "1"), "not a month"),
+        (("chen.a", "2026-06", "-5"), "must not be negative"),
+        (("chen.a", "2026-06", "0"), "greater than zero"),
+        (("chen.a", "2026-06", "1.001"), "2 decimal places"),
+    ):
         with pytest.raises(ValidationError, match=message), books.transaction() as uow:
             set_target(uow, *args)
     with pytest.raises(NotFoundError), books.transaction() as uow:
@@ -254,48 +309,74 @@ def test_cli_targets_and_commission_report(tmp_path: Path, database_url: str) ->
     runner = CliRunner(env={"GUANXI_PLUGINS": "sales"})
 
     def run(*args: str, code: int = 0) -> Any:
-        result = runner.invoke(cli, ["-C", str(project), "--db", database_url, *args],
-                               catch_exceptions=False)
+        result = runner.invoke(
+            cli, ["-C", str(project), "--db", database_url, *args], catch_exceptions=False
+        )
         assert result.exit_code == code, result.output + result.stderr
         return result
 
     run("init", "--db", database_url)
     with (project / "guanxi.toml").open("a", encoding="utf-8") as toml:
-        toml.write('\n[[sales.commission_rules]]\ndescription = "base"\nrate = "0.03"\n'
-                   '\n[[sales.commission_rules]]\ndescription = "over target"\nrate = "0.06"\n'
-                   'min_attainment = "1"\n')
+        toml.write(
+            '\n[[sales.commission_rules]]\ndescription = "base"\nrate = "0.03"\n'
+            '\n[[sales.commission_rules]]\ndescription = "over target"\nrate = "0.06"\n'
+            'min_attainment = "1"\n'
+        )
     run("staff", "add", "chen.a", "陈一")
-    cid = json.loads(run("customer", "add", "甲公司", "--org-kind", "--owner", "chen.a",
-                         "--json").stdout)["id"]
-    app = create_app(project, environ={"GUANXI_PLUGINS": "sales"},
-                     settings={"core": {"database_url": database_url}})
+    cid = json.loads(
+        run("customer", "add", "甲公司", "--org-kind", "--owner", "chen.a", "--json").stdout
+    )["id"]
+    app = create_app(
+        project,
+        environ={"GUANXI_PLUGINS": "sales"},
+        settings={"core": {"database_url": database_url}},
+    )
     try:
         with app.transaction() as uow:
             owner = get_staff(uow, "chen.a").id
             for amount in ("3000.00", "2500.00"):
-                uow.session.add(Opportunity(
-                    customer_id=cid, name="项目", pipeline="default", stage="won", status="won",
-                    amount=D(amount), probability=100, expected_close=dt.date(2026, 5, 1),
-                    owner_id=owner, closed_at=MAY_1, created_at=MAY_1, updated_at=MAY_1))
+                uow.session.add(
+                    Opportunity(
+                        customer_id=cid,
+                        name="项目",
+                        pipeline="default",
+                        stage="won",
+                        status="won",
+                        amount=D(amount),
+                        probability=100,
+                        expected_close=dt.date(2026, 5, 1),
+                        owner_id=owner,
+                        closed_at=MAY_1,
+                        created_at=MAY_1,
+                        updated_at=MAY_1,
+                    )
+                )
     finally:
         app.close()
-    assert "target of chen.a for 2026-05: 5000.00" in run("sales", "target", "set", "chen.a",
-                                                           "2026-05", "5000").stdout
+    assert (
+        "target of chen.a for 2026-05: 5000.00"
+        in run("sales", "target", "set", "chen.a", "2026-05", "5000").stdout
+    )
     failed = run("sales", "target", "set", "chen.a", "2026-5", "5000", code=1)
     assert failed.stderr.strip().count("\n") == 0 and "not a month" in failed.stderr
     targets = json.loads(run("sales", "target", "list", "--json").stdout)
     assert targets == [{"period": "2026-05", "user": "chen.a", "amount": "5000.00"}]
     # 5500 of 5000 = 1.1: "over target", 6 % of each: 180.00 + 150.00
-    report = json.loads(run("sales", "commission", "report", "--period", "2026-05",
-                            "--json").stdout)
+    report = json.loads(
+        run("sales", "commission", "report", "--period", "2026-05", "--json").stdout
+    )
     person = report["people"][0]
     assert (person["username"], person["attainment"], person["commission"]) == (
-        "chen.a", "1.1000", "330.00")
+        "chen.a",
+        "1.1000",
+        "330.00",
+    )
     assert [line["rule_description"] for line in person["lines"]] == ["over target"] * 2
     assert report["total"] == "330.00"
     text = run("sales", "commission", "report", "--period", "2026-Q2").stdout
     assert "chen.a" in text and "base" in text  # no quarterly target: the base rate
     assert "330.00" not in text
-    by_report = json.loads(run("report", "run", "sales.commissions", "--option",
-                               "period=2026-05", "--json").stdout)
+    by_report = json.loads(
+        run("report", "run", "sales.commissions", "--option", "period=2026-05", "--json").stdout
+    )
     assert by_report["total"] == "330.00"

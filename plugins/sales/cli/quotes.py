@@ -18,9 +18,15 @@ from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, print_json, print_table
 from guanxi.errors import ValidationError
 
-LINE_KEYS = {"qty": "quantity", "quantity": "quantity", "level": "price_level",
-             "price": "unit_price", "discount": "discount_pct", "spec": "specification",
-             "desc": "description"}
+LINE_KEYS = {
+    "qty": "quantity",
+    "quantity": "quantity",
+    "level": "price_level",
+    "price": "unit_price",
+    "discount": "discount_pct",
+    "spec": "specification",
+    "desc": "description",
+}
 
 
 def parse_line(spec: str, option: str = "--line", *, quantity: bool = True) -> dict[str, Any]:
@@ -62,10 +68,16 @@ def product() -> None:
 
 
 def _product_columns() -> list:
-    return [("sku", lambda p: p.sku), ("name", lambda p: p.name),
-            ("specification", lambda p: p.specification), ("unit", lambda p: p.unit),
-            ("list_price", lambda p: p.list_price), ("price_levels", lambda p: p.price_levels),
-            ("tax_rate", lambda p: p.tax_rate), ("active", lambda p: p.active)]
+    return [
+        ("sku", lambda p: p.sku),
+        ("name", lambda p: p.name),
+        ("specification", lambda p: p.specification),
+        ("unit", lambda p: p.unit),
+        ("list_price", lambda p: p.list_price),
+        ("price_levels", lambda p: p.price_levels),
+        ("tax_rate", lambda p: p.tax_rate),
+        ("active", lambda p: p.active),
+    ]
 
 
 @product.command("add")
@@ -74,21 +86,41 @@ def _product_columns() -> list:
 @click.option("--price", "list_price", required=True, help="List price.")
 @click.option("--spec", "specification", default=None, help="Specification (规格).")
 @click.option("--unit", default="件", show_default=True)
-@click.option("--level", "levels", multiple=True, metavar="LEVEL=PRICE",
-              help="A price level, e.g. dealer=80.00 (repeatable).")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    metavar="LEVEL=PRICE",
+    help="A price level, e.g. dealer=80.00 (repeatable).",
+)
 @click.option("--tax-rate", default=None, help="Tax rate as a fraction (default: setting).")
 @json_option
 @pass_state
-def product_add(state: CliState, sku: str, name: str, list_price: str,
-                specification: str | None, unit: str, levels: tuple[str, ...],
-                tax_rate: str | None, as_json: bool) -> None:
+def product_add(
+    state: CliState,
+    sku: str,
+    name: str,
+    list_price: str,
+    specification: str | None,
+    unit: str,
+    levels: tuple[str, ...],
+    tax_rate: str | None,
+    as_json: bool,
+) -> None:
     """Add the product SKU called NAME."""
-    from guanxi_sales.quotes import add_product
+    from guanxi_sales.products import add_product
 
     with state.transaction() as uow:
-        created = add_product(uow, sku=sku, name=name, list_price=list_price, unit=unit,
-                              specification=specification, price_levels=_levels(levels),
-                              tax_rate=tax_rate)
+        created = add_product(
+            uow,
+            sku=sku,
+            name=name,
+            list_price=list_price,
+            unit=unit,
+            specification=specification,
+            price_levels=_levels(levels),
+            tax_rate=tax_rate,
+        )
     if as_json:
         print_json(created)
     else:
@@ -101,7 +133,7 @@ def product_add(state: CliState, sku: str, name: str, list_price: str,
 @pass_state
 def product_list(state: CliState, include_inactive: bool, as_json: bool) -> None:
     """List products by SKU."""
-    from guanxi_sales.quotes import list_products
+    from guanxi_sales.products import list_products
 
     with state.transaction() as uow:
         rows = list_products(uow, include_inactive=include_inactive)
@@ -114,24 +146,47 @@ def product_list(state: CliState, include_inactive: bool, as_json: bool) -> None
 @click.option("--price", "list_price", default=None, help="New list price.")
 @click.option("--spec", "specification", default=None)
 @click.option("--unit", default=None)
-@click.option("--level", "levels", multiple=True, metavar="LEVEL=PRICE",
-              help="Set a price level (repeatable).")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    metavar="LEVEL=PRICE",
+    help="Set a price level (repeatable).",
+)
 @click.option("--drop-level", "drop", multiple=True, metavar="LEVEL", help="Remove a level.")
 @click.option("--tax-rate", default=None)
 @click.option("--active/--inactive", default=None, help="Offer the product in new quotes or not.")
 @json_option
 @pass_state
-def product_update(state: CliState, sku: str, name: str | None, list_price: str | None,
-                   specification: str | None, unit: str | None, levels: tuple[str, ...],
-                   drop: tuple[str, ...], tax_rate: str | None, active: bool | None,
-                   as_json: bool) -> None:
+def product_update(
+    state: CliState,
+    sku: str,
+    name: str | None,
+    list_price: str | None,
+    specification: str | None,
+    unit: str | None,
+    levels: tuple[str, ...],
+    drop: tuple[str, ...],
+    tax_rate: str | None,
+    active: bool | None,
+    as_json: bool,
+) -> None:
     """Change the product SKU (existing quotes keep their prices)."""
-    from guanxi_sales.quotes import update_product
+    from guanxi_sales.products import update_product
 
     with state.transaction() as uow:
-        changed = update_product(uow, sku, name=name, list_price=list_price, unit=unit,
-                                 specification=specification, set_levels=_levels(levels),
-                                 drop_levels=drop, tax_rate=tax_rate, active=active)
+        changed = update_product(
+            uow,
+            sku,
+            name=name,
+            list_price=list_price,
+            unit=unit,
+            specification=specification,
+            set_levels=_levels(levels),
+            drop_levels=drop,
+            tax_rate=tax_rate,
+            active=active,
+        )
     if as_json:
         print_json(changed)
     else:
@@ -161,18 +216,31 @@ def _lines(specs: tuple[str, ...], lines_file: Path | None) -> list[dict[str, An
 
 def _show(detail: Any, state: CliState) -> None:
     q = detail.quote
-    click.echo(f"quote {q.number} v{q.version}  {q.status}  customer {q.customer_id}"
-               + (f"  opportunity {q.opportunity_id}" if q.opportunity_id else ""))
+    click.echo(
+        f"quote {q.number} v{q.version}  {q.status}  customer {q.customer_id}"
+        + (f"  opportunity {q.opportunity_id}" if q.opportunity_id else "")
+    )
     created = state.app.local_time(q.created_at)
     click.echo(f"valid until {q.valid_until}  created {created:%Y-%m-%d}")
-    print_table(detail.lines, [
-        ("#", lambda ln: ln.position), ("product", lambda ln: detail.skus.get(ln.product_id)),
-        ("description", lambda ln: ln.description), ("spec", lambda ln: ln.specification),
-        ("qty", lambda ln: ln.quantity), ("level", lambda ln: ln.price_level),
-        ("unit price", lambda ln: ln.unit_price), ("discount %", lambda ln: ln.discount_pct),
-        ("tax rate", lambda ln: ln.tax_rate), ("line total", lambda ln: ln.line_total)])
-    click.echo(f"subtotal {q.subtotal}  discount {q.discount_total}  tax {q.tax_total}  "
-               f"total {q.total} {q.currency}")
+    print_table(
+        detail.lines,
+        [
+            ("#", lambda ln: ln.position),
+            ("product", lambda ln: detail.skus.get(ln.product_id)),
+            ("description", lambda ln: ln.description),
+            ("spec", lambda ln: ln.specification),
+            ("qty", lambda ln: ln.quantity),
+            ("level", lambda ln: ln.price_level),
+            ("unit price", lambda ln: ln.unit_price),
+            ("discount %", lambda ln: ln.discount_pct),
+            ("tax rate", lambda ln: ln.tax_rate),
+            ("line total", lambda ln: ln.line_total),
+        ],
+    )
+    click.echo(
+        f"subtotal {q.subtotal}  discount {q.discount_total}  tax {q.tax_total}  "
+        f"total {q.total} {q.currency}"
+    )
 
 
 def _print_quote(detail: Any, state: CliState, as_json: bool, verb: str) -> None:
@@ -185,46 +253,87 @@ def _print_quote(detail: Any, state: CliState, as_json: bool, verb: str) -> None
 
 @quote.command("add")
 @click.argument("customer")
-@click.option("--line", "line_specs", multiple=True, metavar="SKU,QTY[,key=value…]",
-              help="A line (repeatable); keys level, price, discount, spec, desc.")
-@click.option("--lines-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A JSON list of lines (product, quantity, price_level, …).")
+@click.option(
+    "--line",
+    "line_specs",
+    multiple=True,
+    metavar="SKU,QTY[,key=value…]",
+    help="A line (repeatable); keys level, price, discount, spec, desc.",
+)
+@click.option(
+    "--lines-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A JSON list of lines (product, quantity, price_level, …).",
+)
 @click.option("--opportunity", "opportunity_id", type=int, default=None)
 @click.option("--valid-until", default=None, help="Date (default: today + validity days).")
 @click.option("--currency", default=None)
 @click.option("--notes", default=None)
 @json_option
 @pass_state
-def quote_add(state: CliState, customer: str, line_specs: tuple[str, ...],
-              lines_file: Path | None, opportunity_id: int | None, valid_until: str | None,
-              currency: str | None, notes: str | None, as_json: bool) -> None:
+def quote_add(
+    state: CliState,
+    customer: str,
+    line_specs: tuple[str, ...],
+    lines_file: Path | None,
+    opportunity_id: int | None,
+    valid_until: str | None,
+    currency: str | None,
+    notes: str | None,
+    as_json: bool,
+) -> None:
     """Make a new quote (version 1) for the customer CUSTOMER."""
     from guanxi.services.lookup import resolve_customer
     from guanxi_sales.quotes import create_quote
 
     lines = _lines(line_specs, lines_file)
     with state.transaction() as uow:
-        detail = create_quote(uow, customer_id=resolve_customer(uow, customer), lines=lines,
-                              opportunity_id=opportunity_id, valid_until=valid_until,
-                              currency=currency, notes=notes)
+        detail = create_quote(
+            uow,
+            customer_id=resolve_customer(uow, customer),
+            lines=lines,
+            opportunity_id=opportunity_id,
+            valid_until=valid_until,
+            currency=currency,
+            notes=notes,
+        )
     _print_quote(detail, state, as_json, "added")
 
 
 @quote.command("revise")
 @click.argument("number")
-@click.option("--line", "line_specs", multiple=True, metavar="SKU,QTY[,key=value…]",
-              help="Replace every line with these (repeatable).")
-@click.option("--set", "sets", multiple=True, metavar="SKU,key=value…",
-              help="Change the line of SKU: qty, level, price, discount, spec, desc.")
+@click.option(
+    "--line",
+    "line_specs",
+    multiple=True,
+    metavar="SKU,QTY[,key=value…]",
+    help="Replace every line with these (repeatable).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="SKU,key=value…",
+    help="Change the line of SKU: qty, level, price, discount, spec, desc.",
+)
 @click.option("--add", "adds", multiple=True, metavar="SKU,QTY[,key=value…]", help="Add a line.")
 @click.option("--remove", "removes", multiple=True, metavar="SKU", help="Drop SKU's lines.")
 @click.option("--valid-until", default=None)
 @click.option("--notes", default=None)
 @json_option
 @pass_state
-def quote_revise(state: CliState, number: str, line_specs: tuple[str, ...],
-                 sets: tuple[str, ...], adds: tuple[str, ...], removes: tuple[str, ...],
-                 valid_until: str | None, notes: str | None, as_json: bool) -> None:
+def quote_revise(
+    state: CliState,
+    number: str,
+    line_specs: tuple[str, ...],
+    sets: tuple[str, ...],
+    adds: tuple[str, ...],
+    removes: tuple[str, ...],
+    valid_until: str | None,
+    notes: str | None,
+    as_json: bool,
+) -> None:
     """Make the next version of quote NUMBER (the current one becomes superseded)."""
     from guanxi_sales.quotes import revise_quote
 
@@ -234,36 +343,67 @@ def quote_revise(state: CliState, number: str, line_specs: tuple[str, ...],
         changes.setdefault(change.pop("product"), {}).update(change)
     with state.transaction() as uow:
         detail = revise_quote(
-            uow, number, lines=[parse_line(s) for s in line_specs] or None, changes=changes,
-            add=[parse_line(s, "--add") for s in adds], remove=removes,
-            valid_until=valid_until, notes=notes)
+            uow,
+            number,
+            lines=[parse_line(s) for s in line_specs] or None,
+            changes=changes,
+            add=[parse_line(s, "--add") for s in adds],
+            remove=removes,
+            valid_until=valid_until,
+            notes=notes,
+        )
     _print_quote(detail, state, as_json, "revised")
 
 
 @quote.command("list")
 @click.option("--customer", default=None, help="Only this customer's quotes.")
-@click.option("--status", type=click.Choice(["draft", "sent", "accepted", "rejected",
-                                             "superseded"]), default=None)
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "sent", "accepted", "rejected", "superseded"]),
+    default=None,
+)
 @click.option("--opportunity", "opportunity_id", type=int, default=None)
 @click.option("--all-versions", is_flag=True, help="Superseded versions too.")
 @click.option("--limit", default=100, show_default=True)
 @json_option
 @pass_state
-def quote_list(state: CliState, customer: str | None, status: str | None,
-               opportunity_id: int | None, all_versions: bool, limit: int, as_json: bool) -> None:
+def quote_list(
+    state: CliState,
+    customer: str | None,
+    status: str | None,
+    opportunity_id: int | None,
+    all_versions: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List quotes, newest first (current versions unless --all-versions)."""
     from guanxi.services.lookup import resolve_customer
     from guanxi_sales.quotes import list_quotes
 
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, customer) if customer else None
-        rows = list_quotes(uow, customer_id=customer_id, status=status, limit=limit,
-                           opportunity_id=opportunity_id, all_versions=all_versions)
-    emit(rows, [("number", lambda q: q.number), ("version", lambda q: q.version),
-                ("status", lambda q: q.status), ("customer", lambda q: q.customer_id),
-                ("opportunity", lambda q: q.opportunity_id), ("total", lambda q: q.total),
-                ("currency", lambda q: q.currency), ("valid_until", lambda q: q.valid_until)],
-         as_json=as_json)
+        rows = list_quotes(
+            uow,
+            customer_id=customer_id,
+            status=status,
+            limit=limit,
+            opportunity_id=opportunity_id,
+            all_versions=all_versions,
+        )
+    emit(
+        rows,
+        [
+            ("number", lambda q: q.number),
+            ("version", lambda q: q.version),
+            ("status", lambda q: q.status),
+            ("customer", lambda q: q.customer_id),
+            ("opportunity", lambda q: q.opportunity_id),
+            ("total", lambda q: q.total),
+            ("currency", lambda q: q.currency),
+            ("valid_until", lambda q: q.valid_until),
+        ],
+        as_json=as_json,
+    )
 
 
 @quote.command("show")
@@ -324,8 +464,12 @@ def quote_reject(state: CliState, number: str, reason: str | None) -> None:
 @quote.command("render")
 @click.argument("number")
 @click.option("--version", type=int, default=None)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
 @pass_state
 def quote_render(state: CliState, number: str, version: int | None, out: Path) -> None:
     """Write quote NUMBER as HTML (template sales/quote.html; an edition may override it)."""
@@ -343,8 +487,9 @@ def quote_render(state: CliState, number: str, version: int | None, out: Path) -
 @click.option("--to", "new", type=int, default=None, help="New version (default: current).")
 @json_option
 @pass_state
-def quote_diff(state: CliState, number: str, old: int | None, new: int | None,
-               as_json: bool) -> None:
+def quote_diff(
+    state: CliState, number: str, old: int | None, new: int | None, as_json: bool
+) -> None:
     """Price, quantity and discount changes per product between two versions."""
     from guanxi_sales.quotes import diff_quote
 
@@ -357,13 +502,21 @@ def quote_diff(state: CliState, number: str, old: int | None, new: int | None,
     def arrow(pair: tuple[Any, Any]) -> str:
         return str(pair[1]) if pair[0] == pair[1] else f"{pair[0]} → {pair[1]}"
 
-    click.echo(f"quote {diff.number} v{diff.old_version} → v{diff.new_version}: "
-               f"total {arrow(diff.total)}")
-    print_table(diff.lines, [
-        ("product", lambda c: c.product), ("change", lambda c: c.change),
-        ("unit price", lambda c: arrow(c.unit_price)), ("qty", lambda c: arrow(c.quantity)),
-        ("discount %", lambda c: arrow(c.discount_pct)), ("level", lambda c: arrow(c.price_level)),
-        ("line total", lambda c: arrow(c.line_total))])
+    click.echo(
+        f"quote {diff.number} v{diff.old_version} → v{diff.new_version}: total {arrow(diff.total)}"
+    )
+    print_table(
+        diff.lines,
+        [
+            ("product", lambda c: c.product),
+            ("change", lambda c: c.change),
+            ("unit price", lambda c: arrow(c.unit_price)),
+            ("qty", lambda c: arrow(c.quantity)),
+            ("discount %", lambda c: arrow(c.discount_pct)),
+            ("level", lambda c: arrow(c.price_level)),
+            ("line total", lambda c: arrow(c.line_total)),
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- targets, reports
@@ -398,8 +551,15 @@ def target_list(state: CliState, period: str | None, as_json: bool) -> None:
 
     with state.transaction() as uow:
         rows = list_targets(uow, period=period)
-    emit(rows, [("period", lambda r: r[0].period), ("user", lambda r: r[1]),
-                ("amount", lambda r: r[0].amount)], as_json=as_json)
+    emit(
+        rows,
+        [
+            ("period", lambda r: r[0].period),
+            ("user", lambda r: r[1]),
+            ("amount", lambda r: r[0].amount),
+        ],
+        as_json=as_json,
+    )
 
 
 @click.group()
@@ -420,42 +580,71 @@ def commission_report_command(state: CliState, period: str, as_json: bool) -> No
     if as_json:
         print_json(report)
         return
-    click.echo(f"commissions {report.period} ({report.start} – {report.end}): total "
-               f"{report.total}" + (f"; {report.unowned} won without owner" if report.unowned
-                                    else ""))
-    print_table(report.people, [
-        ("user", lambda p: p.username), ("name", lambda p: p.name), ("target", lambda p: p.target),
-        ("won", lambda p: p.won), ("attainment", lambda p: p.attainment),
-        ("commission", lambda p: p.commission)])
+    click.echo(
+        f"commissions {report.period} ({report.start} – {report.end}): total "
+        f"{report.total}" + (f"; {report.unowned} won without owner" if report.unowned else "")
+    )
+    print_table(
+        report.people,
+        [
+            ("user", lambda p: p.username),
+            ("name", lambda p: p.name),
+            ("target", lambda p: p.target),
+            ("won", lambda p: p.won),
+            ("attainment", lambda p: p.attainment),
+            ("commission", lambda p: p.commission),
+        ],
+    )
     rows = [(p.username, line) for p in report.people for line in p.lines]
-    print_table(rows, [
-        ("user", lambda r: r[0]), ("opportunity", lambda r: f"{r[1].opportunity_id} "
-                                                            f"{r[1].opportunity}"),
-        ("quote", lambda r: r[1].quote), ("product", lambda r: r[1].product),
-        ("base", lambda r: r[1].base), ("rule", lambda r: r[1].rule_description),
-        ("rate", lambda r: r[1].rate), ("commission", lambda r: r[1].commission)])
+    print_table(
+        rows,
+        [
+            ("user", lambda r: r[0]),
+            ("opportunity", lambda r: f"{r[1].opportunity_id} {r[1].opportunity}"),
+            ("quote", lambda r: r[1].quote),
+            ("product", lambda r: r[1].product),
+            ("base", lambda r: r[1].base),
+            ("rule", lambda r: r[1].rule_description),
+            ("rate", lambda r: r[1].rate),
+            ("commission", lambda r: r[1].commission),
+        ],
+    )
 
 
 @click.command("demand")
-@click.option("--period", type=click.Choice(["month", "quarter"]), default="month",
-              show_default=True)
+@click.option(
+    "--period", type=click.Choice(["month", "quarter"]), default="month", show_default=True
+)
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @json_option
 @pass_state
 def demand(state: CliState, period: str, start: Any, end: Any, as_json: bool) -> None:
     """Product demand by month or quarter from open quotes (current versions, draft or sent)."""
-    from guanxi_sales.quotes import product_demand
+    from guanxi_sales.demand import product_demand
 
     with state.transaction() as uow:
-        rows = product_demand(uow, period=period, start=start.date() if start else None,
-                              end=end.date() if end else None)
-    emit(rows, [("period", lambda r: r.period), ("product", lambda r: r.product),
-                ("name", lambda r: r.name), ("quantity", lambda r: r.quantity),
-                ("unit", lambda r: r.unit), ("amount", lambda r: r.amount),
-                ("weighted_quantity", lambda r: r.weighted_quantity),
-                ("weighted_amount", lambda r: r.weighted_amount),
-                ("quotes", lambda r: r.quotes)], as_json=as_json)
+        rows = product_demand(
+            uow,
+            period=period,
+            start=start.date() if start else None,
+            end=end.date() if end else None,
+        )
+    emit(
+        rows,
+        [
+            ("period", lambda r: r.period),
+            ("product", lambda r: r.product),
+            ("name", lambda r: r.name),
+            ("quantity", lambda r: r.quantity),
+            ("unit", lambda r: r.unit),
+            ("amount", lambda r: r.amount),
+            ("weighted_quantity", lambda r: r.weighted_quantity),
+            ("weighted_amount", lambda r: r.weighted_amount),
+            ("quotes", lambda r: r.quotes),
+        ],
+        as_json=as_json,
+    )
 
 
 def register(group: click.Group) -> None:
