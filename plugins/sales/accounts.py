@@ -177,6 +177,7 @@ def account_view(uow: UnitOfWork, customer_id: int) -> AccountView:
     """The account view: address, phone, web, fax; its contacts (each belongs to this one
     account), open opportunities, recent and planned activities and recent quotes."""
     from guanxi.services.lookup import get_customer, load_records
+    from guanxi_sales.activities import visible_activities
     from guanxi_sales.models import Activity, Quote
 
     record = get_customer(uow, customer_id)
@@ -189,11 +190,13 @@ def account_view(uow: UnitOfWork, customer_id: int) -> AccountView:
                  "occupation": p.occupation} for p in load_records(uow, people)]
     related = [customer_id, *(p.id for p in people)]
     opps = list_opportunities(uow, customer_id=customer_id, limit=1000)
-    recent = (select(Activity).where(Activity.customer_id.in_(related))
+    # Through visible_activities: a private activity stays its organiser's and
+    # participants' even on an account others may see.
+    recent = (visible_activities(uow).where(Activity.customer_id.in_(related))
               .order_by(Activity.starts_at.desc()).limit(10))
     activities = [{"id": a.id, "type": a.type, "subject": a.subject, "starts_at": a.starts_at,
                    "status": a.status, "customer_id": a.customer_id}
-                  for a in uow.session.exec(recent).scalars()]
+                  for a in uow.session.exec(recent)]
     latest = (select(Quote).where(Quote.customer_id.in_(related), Quote.status != "superseded")
               .order_by(Quote.created_at.desc()).limit(10))
     quotes = [{"id": q.id, "number": q.number, "version": q.version, "status": q.status,

@@ -720,3 +720,14 @@ def test_demo_data_is_consistent(sales_app: App) -> None:
     assert contacts and all(kind == "person" and org == account for account, kind, org in contacts)
     assert expenses and all(e.amount > 0 for e in expenses)
     assert {e.status for e in expenses} == {"submitted", "approved", "rejected"}
+
+
+def test_the_account_view_keeps_private_activities_private(world: World) -> None:
+    from guanxi_sales.accounts import account_view
+
+    private = world.plan(scope="private", participants=["li"])
+    team = world.plan(scope="team")
+    for user, expected in (("chen", {team}), ("li", {private, team})):
+        with world.app.transaction(as_user=user, now=NOW) as uow:
+            view = account_view(uow, world.hengtong)
+        assert {a["id"] for a in view.activities} == expected, user
