@@ -13,23 +13,10 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi_sales.models import Opportunity, Product, Quote, QuoteLine
-from guanxi_sales.products import cents
+from guanxi_sales.products import HUNDRED, cents
 
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
+# A quote in one of these statuses still counts as demand (and can still be answered).
 OPEN_STATUSES = ("draft", "sent")
-REVISABLE = ("draft", "sent", "rejected")
-LINE_KEYS = {
-    "product",
-    "quantity",
-    "price_level",
-    "unit_price",
-    "discount_pct",
-    "specification",
-    "description",
-}
-LIST_LEVEL = "list"
-MANUAL_LEVEL = "manual"
 
 
 # --------------------------------------------------------------------------- demand

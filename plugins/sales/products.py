@@ -22,19 +22,7 @@ from guanxi_sales.models import Product
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-OPEN_STATUSES = ("draft", "sent")
-REVISABLE = ("draft", "sent", "rejected")
-LINE_KEYS = {
-    "product",
-    "quantity",
-    "price_level",
-    "unit_price",
-    "discount_pct",
-    "specification",
-    "description",
-}
 LIST_LEVEL = "list"
-MANUAL_LEVEL = "manual"
 
 
 # --------------------------------------------------------------------------- amounts

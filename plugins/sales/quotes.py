@@ -31,9 +31,11 @@ from guanxi.models import Staff
 from guanxi.records import CustomerRecord
 from guanxi.services.customers import require_customer
 from guanxi.services.interactions import log_interaction
-from guanxi_sales.demand import product_demand
+from guanxi_sales.demand import OPEN_STATUSES, product_demand
 from guanxi_sales.models import Opportunity, Product, Quote, QuoteLine
 from guanxi_sales.products import (
+    HUNDRED,
+    LIST_LEVEL,
     add_product,
     checked_decimal,
     checked_money,
@@ -43,9 +45,6 @@ from guanxi_sales.products import (
     quote_totals,
 )
 
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
-OPEN_STATUSES = ("draft", "sent")
 REVISABLE = ("draft", "sent", "rejected")
 LINE_KEYS = {
     "product",
@@ -56,7 +55,6 @@ LINE_KEYS = {
     "specification",
     "description",
 }
-LIST_LEVEL = "list"
 MANUAL_LEVEL = "manual"
 
 
