@@ -6,41 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from guanxi.cli import cli
-
-
-class Guanxi:
-    """Runs ``guanxi -C <project> …`` in-process and keeps the last result."""
-
-    def __init__(self, project: Path, database_url: str):
-        self.project = project
-        self.database_url = database_url
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, ok: bool = True) -> Result:
-        result = self.runner.invoke(cli, ["-C", str(self.project), *args], catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-
-    def json(self, *args: str) -> object:
-        return json.loads(self(*args, "--json").stdout)
-
-    def fails(self, *args: str, code: int = 1) -> str:
-        """Run a command that must fail; return its one-line error."""
-        result = self(*args, ok=False)
-        assert result.exit_code == code, result.output
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1, result.stderr
-        return lines[0]
+from tests.clitools import Guanxi
 
 
 @pytest.fixture
 def gx(tmp_path: Path, database_url: str) -> Guanxi:
     project = tmp_path / "crm"
-    guanxi = Guanxi(project, database_url)
+    guanxi = Guanxi(project)  # the URL goes into guanxi.toml at init
     guanxi("init", "--db", database_url)
     return guanxi
 

@@ -7,17 +7,14 @@ Small worlds with hand-computed answers. The display time zone is Asia/Shanghai
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
-from click.testing import CliRunner, Result
 from sqlmodel import func, select
 
 from guanxi.app import App
-from guanxi.cli import cli
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import AuditEntry, Interaction
 from guanxi.privacy import export_personal_data
@@ -35,6 +32,7 @@ from guanxi_sales.activities import (
 )
 from guanxi_sales.calendars import calendar, calendar_ics
 from guanxi_sales.models import Activity, ActivityParticipant
+from tests.clitools import Guanxi
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
 UTC = dt.UTC
@@ -491,33 +489,9 @@ def test_erasure_clears_the_texts_and_keeps_the_times(world: World) -> None:
 # --------------------------------------------------------------------------- command line
 
 
-class Guanxi:
-    """Runs ``guanxi -C <project> --db URL …`` in-process with the sales plugin."""
-
-    def __init__(self, project: Path, database_url: str):
-        self.base = ["-C", str(project), "--db", database_url]
-        self.runner = CliRunner(env={"GUANXI_PLUGINS": "sales"})
-
-    def __call__(self, *args: str, ok: bool = True) -> Result:
-        result = self.runner.invoke(cli, [*self.base, *args], catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
-
-    def fails(self, *args: str) -> str:
-        result = self(*args, ok=False)
-        assert result.exit_code == 1, result.output
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1, result.stderr
-        return lines[0]
-
-
 @pytest.fixture
 def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url)
+    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
     guanxi("init", "--db", database_url)
     guanxi("team", "add", "华东")
     for user, name in (("wang", "王芳"), ("li", "李强")):

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlmodel import func, select
 
 from guanxi.app import App
-from guanxi.cli import cli
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import AuditEntry
 from guanxi.privacy import erase_customer, export_personal_data
@@ -31,6 +28,7 @@ from guanxi_sales.expenses import (
     totals,
 )
 from guanxi_sales.models import Expense
+from tests.clitools import Guanxi
 
 NOW = dt.datetime(2026, 7, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 on 10 July in Shanghai
 D = Decimal
@@ -297,33 +295,9 @@ def test_erasure_clears_descriptions_and_keeps_amounts(world: World) -> None:
 # --------------------------------------------------------------------------- command line
 
 
-class Guanxi:
-    """Runs ``guanxi -C <project> --db URL …`` in-process with the sales plugin."""
-
-    def __init__(self, project: Path, database_url: str):
-        self.base = ["-C", str(project), "--db", database_url]
-        self.runner = CliRunner(env={"GUANXI_PLUGINS": "sales"})
-
-    def __call__(self, *args: str, ok: bool = True) -> Result:
-        result = self.runner.invoke(cli, [*self.base, *args], catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
-
-    def fails(self, *args: str) -> str:
-        result = self(*args, ok=False)
-        assert result.exit_code == 1, result.output
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1, result.stderr
-        return lines[0]
-
-
 @pytest.fixture
 def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url)
+    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
     guanxi("init", "--db", database_url)
     guanxi("team", "add", "华东")
     guanxi("staff", "add", "wang", "王芳", "--team", "华东", "--lead")

@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from guanxi.app import App
-from guanxi.cli import cli
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import Interaction, Staff, Task
 from guanxi.privacy import erase_customer, export_personal_data
@@ -48,6 +46,7 @@ from guanxi_sales.opportunities import (
     update_opportunity,
     win_opportunity,
 )
+from tests.clitools import Guanxi
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
 
@@ -424,38 +423,14 @@ def test_an_agent_sees_only_the_opportunities_of_customers_he_may_see(
 # ----------------------------------------------------------------------------- CLI
 
 
-class Sales:
-    """``guanxi -C DIR --db URL [--as USER] sales …`` in-process, with sales enabled."""
-
-    def __init__(self, project: Path, url: str):
-        self.base = ["-C", str(project), "--db", url]
-        self.runner = CliRunner(env={"GUANXI_PLUGINS": "sales"})
-
-    def __call__(self, *args: str, as_user: str | None = None, code: int = 0) -> Any:
-        who = ["--as", as_user] if as_user else []
-        result = self.runner.invoke(cli, [*self.base, *who, *args])
-        assert result.exit_code == code, result.output + result.stderr
-        return result
-
-    def json(self, *args: str, as_user: str | None = None) -> Any:
-        return json.loads(self(*args, "--json", as_user=as_user).stdout)
-
-    def fails(self, *args: str) -> str:
-        lines = self(*args, code=1).stderr.strip().splitlines()
-        assert len(lines) == 1, lines
-        return lines[0]
-
-
 @pytest.fixture
-def sales_cli(tmp_path: Path, database_url: str) -> Sales:
-    project = tmp_path / "crm"
-    runner = CliRunner(env={"GUANXI_PLUGINS": "sales"})
-    result = runner.invoke(cli, ["-C", str(project), "init", "--db", database_url])
-    assert result.exit_code == 0, result.output + result.stderr
-    return Sales(project, database_url)
+def sales_cli(tmp_path: Path, database_url: str) -> Guanxi:
+    gx = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
+    gx("init", "--db", database_url)
+    return gx
 
 
-def test_the_command_line_covers_the_opportunity_life(sales_cli: Sales) -> None:
+def test_the_command_line_covers_the_opportunity_life(sales_cli: Guanxi) -> None:
     gx = sales_cli
     gx("staff", "add", "wang", "王芳")
     gx("staff", "add", "li", "李强")

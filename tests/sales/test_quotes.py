@@ -6,18 +6,15 @@ Every figure here is computed by hand in the comments next to it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from guanxi.app import App, create_app
-from guanxi.cli import cli
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import Interaction
 from guanxi.services.customers import add_customer
@@ -44,6 +41,7 @@ from guanxi_sales.quotes import (
     revise_quote,
     send_quote,
 )
+from tests.clitools import Guanxi
 
 D = Decimal
 # 10:00 on 1 May 2026 in Shanghai (the generic edition's zone).
@@ -567,36 +565,9 @@ def test_demo_data_has_products_and_quotes(sales_app: App) -> None:
 # --------------------------------------------------------------------------- CLI
 
 
-class Guanxi:
-    """Runs ``guanxi -C <project> --db URL …`` in-process with the sales plugin enabled."""
-
-    def __init__(self, project: Path, database_url: str):
-        self.project = project
-        self.url = database_url
-        self.runner = CliRunner(env={"GUANXI_PLUGINS": "sales"})
-
-    def __call__(self, *args: str, ok: bool = True) -> Result:
-        result = self.runner.invoke(
-            cli, ["-C", str(self.project), "--db", self.url, *args], catch_exceptions=False
-        )
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
-
-    def fails(self, *args: str) -> str:
-        result = self(*args, ok=False)
-        assert result.exit_code == 1, result.output
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1, result.stderr
-        return lines[0]
-
-
 @pytest.fixture
 def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url)
+    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
     guanxi("init", "--db", database_url)
     return guanxi
 
@@ -707,7 +678,7 @@ def test_cli_edition_override_through_the_project(tmp_path: Path, database_url: 
     (edition / "templates" / "sales" / "quote.html").write_text(
         "ACME {{ quote.number }} {{ quote.total }}", encoding="utf-8"
     )
-    gx = Guanxi(tmp_path / "crm", database_url)
+    gx = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
     gx("init", "--db", database_url, "--edition", str(edition))
     cid = gx.json("customer", "add", "甲公司", "--org-kind")["id"]
     gx("sales", "product", "add", "X", "X", "--price", "5.00", "--tax-rate", "0")
