@@ -1,0 +1,5 @@
+"""The messages area's tables (prefixed ``marketing_``)."""
+
+from __future__ import annotations
+
+TABLES: tuple[type, ...] = ()

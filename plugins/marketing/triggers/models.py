@@ -1,0 +1,5 @@
+"""The triggers area's tables (prefixed ``marketing_``)."""
+
+from __future__ import annotations
+
+TABLES: tuple[type, ...] = ()
