@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from guanxi_marketing.campaigns.models import TABLES
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord
-from guanxi_marketing.campaigns.models import TABLES
 
 __all__ = ["TABLES"]
 

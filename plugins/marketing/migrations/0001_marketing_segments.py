@@ -1,7 +1,7 @@
 """marketing: the segments area's tables
 
 Revision ID: marketing_0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 
