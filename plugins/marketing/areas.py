@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord
+from guanxi.records import CustomerRecord, InteractionRecord
 
 # In migration order: an area's tables may refer only to tables of areas before it.
 AREA_NAMES = ("segments", "campaigns", "leads", "messages", "events", "loyalty", "triggers")
@@ -33,6 +33,9 @@ class Area(Protocol):
     def register_commands(self, group: click.Group) -> None: ...
     def demo_data(
         self, uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]
+    ) -> None: ...
+    def interactions_logged(
+        self, uow: UnitOfWork, interactions: list[InteractionRecord]
     ) -> None: ...
     def personal_data(self, uow: UnitOfWork, customer_id: int) -> dict[str, Any]: ...
     def erase_personal_data(self, uow: UnitOfWork, customer_id: int) -> None: ...

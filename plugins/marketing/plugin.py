@@ -17,7 +17,7 @@ from guanxi_marketing.settings import MarketingSettings
 
 from guanxi import Plugin, hookimpl
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord
+from guanxi.records import CustomerRecord, InteractionRecord
 
 plugin = Plugin(
     name="marketing",
@@ -94,6 +94,13 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
     """Leads, segments, campaigns, an event and a loyalty programme for the demo."""
     for area in areas():
         area.demo_data(uow, rng, customers)
+
+
+@hookimpl
+def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
+    """Purchases earn loyalty points, replies count as campaign responses, …"""
+    for area in areas():
+        area.interactions_logged(uow, interactions)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ import click
 from guanxi_marketing.loyalty.models import TABLES
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord
+from guanxi.records import CustomerRecord, InteractionRecord
 
 __all__ = ["TABLES"]
 
@@ -37,6 +37,10 @@ def register_commands(group: click.Group) -> None:
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
     """The area's part of the edition's demo data."""
+
+
+def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
+    """React to interactions appended to the log (points earned, responses, …)."""
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
