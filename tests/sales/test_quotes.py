@@ -28,16 +28,15 @@ from guanxi_sales.products import (
     quote_totals,
     update_product,
 )
+from guanxi_sales.quote_documents import diff_quote, render_quote
 from guanxi_sales.quotes import (
     accept_quote,
     create_quote,
-    diff_quote,
     erase_personal_data,
     get_quote,
     list_quotes,
     personal_data,
     reject_quote,
-    render_quote,
     revise_quote,
     send_quote,
 )

@@ -473,7 +473,7 @@ def quote_reject(state: CliState, number: str, reason: str | None) -> None:
 @pass_state
 def quote_render(state: CliState, number: str, version: int | None, out: Path) -> None:
     """Write quote NUMBER as HTML (template sales/quote.html; an edition may override it)."""
-    from guanxi_sales.quotes import render_quote
+    from guanxi_sales.quote_documents import render_quote
 
     with state.transaction() as uow:
         html = render_quote(uow, number, version)
@@ -491,7 +491,7 @@ def quote_diff(
     state: CliState, number: str, old: int | None, new: int | None, as_json: bool
 ) -> None:
     """Price, quantity and discount changes per product between two versions."""
-    from guanxi_sales.quotes import diff_quote
+    from guanxi_sales.quote_documents import diff_quote
 
     with state.transaction() as uow:
         diff = diff_quote(uow, number, old, new)
