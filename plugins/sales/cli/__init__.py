@@ -16,8 +16,8 @@ def sales() -> None:
 
 def build() -> click.Group:
     """The ``sales`` group with every area's commands."""
-    from guanxi_sales.cli import activities, opportunities, quotes
+    from guanxi_sales.cli import activities, commissions, opportunities, products, quotes
 
-    for module in (opportunities, activities, quotes):
+    for module in (opportunities, activities, products, quotes, commissions):
         module.register(sales)
     return sales
