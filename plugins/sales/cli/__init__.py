@@ -16,8 +16,15 @@ def sales() -> None:
 
 def build() -> click.Group:
     """The ``sales`` group with every area's commands."""
-    from guanxi_sales.cli import activities, commissions, opportunities, products, quotes
+    from guanxi_sales.cli import (
+        accounts,
+        activities,
+        commissions,
+        opportunities,
+        products,
+        quotes,
+    )
 
-    for module in (opportunities, activities, products, quotes, commissions):
+    for module in (opportunities, accounts, activities, products, quotes, commissions):
         module.register(sales)
     return sales
