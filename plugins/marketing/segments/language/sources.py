@@ -1,0 +1,163 @@
+"""How each kind of field is read in SQL: columns, the owner, child tables, JSON, the log.
+
+Everything here builds SQLAlchemy expressions; values only ever travel as bound
+parameters. Reads that depend on the backend (JSON arrays, substring search) are chosen
+by dialect name, because SQLite and PostgreSQL spell them differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from guanxi_marketing.segments.language.fields import (
+    BOOL,
+    CHILD,
+    CUSTOMER,
+    JSON_LIST,
+    NUMBER,
+    OWNER,
+    ROLLUP,
+    FieldSpec,
+)
+from guanxi_marketing.segments.language.moments import Clock, as_instant
+from guanxi_marketing.segments.language.syntax import HistoryFilter
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
+
+from guanxi.models import Customer, CustomerRole, CustomerRollup, CustomerTag, Interaction, Staff
+
+CUSTOMER_TABLE: Any = Customer.__table__  # type: ignore[attr-defined]
+ROLLUP_TABLE: Any = CustomerRollup.__table__  # type: ignore[attr-defined]
+INTERACTION_TABLE: Any = Interaction.__table__  # type: ignore[attr-defined]
+CHILD_TABLES: dict[str, tuple[Any, str]] = {
+    "customer_role": (CustomerRole.__table__, "role"),  # type: ignore[attr-defined]
+    "customer_tag": (CustomerTag.__table__, "tag"),  # type: ignore[attr-defined]
+}
+# Rollup columns that mean "none yet" when a customer has no rollup row.
+ROLLUP_ZERO_COLUMNS = ("revenue", "cost", "revenue_count", "interaction_count")
+
+
+def column_value(spec: FieldSpec, dialect: str) -> ColumnElement[Any]:
+    """The SQL expression of a scalar (non-set) field of the customer."""
+    if spec.source == CUSTOMER:
+        return CUSTOMER_TABLE.c[spec.column]
+    if spec.source == ROLLUP:
+        column = ROLLUP_TABLE.c[spec.column]
+        return func.coalesce(column, 0) if spec.column in ROLLUP_ZERO_COLUMNS else column
+    if spec.source == OWNER:
+        staff = Staff.__table__  # type: ignore[attr-defined]
+        return (
+            select(staff.c.username)
+            .where(staff.c.id == CUSTOMER_TABLE.c.owner_id)
+            .scalar_subquery()
+        )
+    # A custom field: one key of the JSON column, read with its declared type.
+    value = CUSTOMER_TABLE.c.custom[spec.column]
+    if spec.type == NUMBER:
+        return cast(value.as_string(), Float)
+    if spec.type == BOOL:
+        return value.as_boolean()
+    return value.as_string()  # text, and dates (stored as ISO text, which sorts as dates)
+
+
+def contains_text(value: ColumnElement[Any], text: str, dialect: str) -> ColumnElement[bool]:
+    """Whether ``value`` contains ``text`` (case-sensitive, no wildcards on any backend)."""
+    position = func.strpos(value, text) if dialect == "postgresql" else func.instr(value, text)
+    return position > 0
+
+
+def _json_elements(spec: FieldSpec, dialect: str) -> Any:
+    """The elements of a JSON-array field as a table-valued function with a ``value``."""
+    whole_column = spec.source == JSON_LIST
+    if dialect == "postgresql":
+        document = (
+            CUSTOMER_TABLE.c[spec.column] if whole_column
+            else CUSTOMER_TABLE.c.custom[spec.column]
+        )
+        # jsonb_array_elements_text refuses a scalar (a stored null): read arrays only.
+        array = case((func.jsonb_typeof(document) == "array", document), else_=None)
+        return func.jsonb_array_elements_text(array).table_valued("value")
+    if whole_column:
+        return func.json_each(CUSTOMER_TABLE.c[spec.column]).table_valued("value")
+    path = '$."' + spec.column + '"'  # a declared field name (an identifier), bound anyway
+    return func.json_each(CUSTOMER_TABLE.c.custom, literal(path)).table_valued("value")
+
+
+def set_has(spec: FieldSpec, values: Sequence[str] | None, dialect: str) -> ColumnElement[bool]:
+    """Whether the customer has one of ``values`` in a set field (any value when None)."""
+    if spec.source == CHILD:
+        table, column = CHILD_TABLES[spec.column]
+        query = select(literal(1)).where(table.c.customer_id == CUSTOMER_TABLE.c.id)
+        if values is not None:
+            query = query.where(table.c[column].in_(list(values)))
+        return exists(query)
+    elements = _json_elements(spec, dialect)
+    query = select(literal(1)).select_from(elements)
+    if values is not None:
+        query = query.where(elements.c.value.in_(list(values)))
+    return exists(query)
+
+
+# ----------------------------------------------------------------------------- the log
+
+
+def _kind_condition(patterns: Sequence[str]) -> ColumnElement[bool]:
+    """``kind`` equal to one of the names, or starting with a ``prefix*`` pattern."""
+    kind = INTERACTION_TABLE.c.kind
+    exact = [p for p in patterns if not p.endswith("*")]
+    parts: list[ColumnElement[bool]] = [kind.in_(exact)] if exact else []
+    for pattern in patterns:
+        if pattern.endswith("*"):
+            prefix = pattern[:-1]
+            parts.append(kind.startswith(prefix, autoescape=True) if prefix else kind.is_not(None))
+    return or_(*parts) if parts else false()
+
+
+def history_conditions(history: HistoryFilter, clock: Clock) -> list[ColumnElement[bool]]:
+    """The conditions on the interaction table that a history filter names."""
+    table = INTERACTION_TABLE
+    conditions: list[ColumnElement[bool]] = []
+    if history.kinds:
+        conditions.append(_kind_condition(history.kinds))
+    if history.channels:
+        conditions.append(table.c.channel.in_(list(history.channels)))
+    if history.purchase:
+        # A purchase as the rollups count one: positive revenue, not a correction.
+        conditions.append(and_(table.c.revenue > 0, table.c.corrects_id.is_(None)))
+    if history.since is not None:
+        conditions.append(table.c.occurred_at >= as_instant(history.since, clock))
+    if history.before is not None:
+        conditions.append(table.c.occurred_at < as_instant(history.before, clock))
+    return conditions
+
+
+def aggregate_value(function: str, history: HistoryFilter, clock: Clock) -> ColumnElement[Any]:
+    """``count``/``revenue``/``last``/``first`` of the customer's matching interactions.
+
+    A correlated subquery: it reads the customer's rows through the (customer_id,
+    occurred_at) index, so its cost is the customer's history, not the whole log.
+    """
+    table = INTERACTION_TABLE
+    measure: ColumnElement[Any] = {
+        "count": func.count(),
+        "revenue": func.coalesce(func.sum(table.c.revenue), 0),
+        "last": func.max(table.c.occurred_at),
+        "first": func.min(table.c.occurred_at),
+    }[function]
+    query = select(measure).where(
+        table.c.customer_id == CUSTOMER_TABLE.c.id, *history_conditions(history, clock)
+    )
+    return query.scalar_subquery()
+
