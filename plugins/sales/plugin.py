@@ -165,6 +165,14 @@ def customer_360_sections(uow: UnitOfWork, customer: CustomerRecord) -> Section 
     return account_section(uow, customer)
 
 
+@hookimpl(optionalhook=True)
+def marketing_lead_converted(uow: UnitOfWork, lead: dict[str, Any], customer_id: int) -> Any:
+    """A marketing lead became a customer: open an opportunity for it (see leads.py)."""
+    from guanxi_sales.leads import open_opportunity_for_lead
+
+    return open_opportunity_for_lead(uow, lead, customer_id)
+
+
 @hookimpl
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
     """Opportunities, activities, quotes and expenses for the demo customers."""
