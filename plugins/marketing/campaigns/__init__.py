@@ -1,4 +1,10 @@
-"""The campaigns area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`)."""
+"""The campaigns area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+
+Campaigns (营销活动) with budgets, cost entries, owners and target segments; members
+moving from targeted to converted; ROI and attribution of revenue from the interaction
+log; a success/failure study. The service functions are in
+:mod:`guanxi_marketing.campaigns.service`.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +13,77 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from guanxi_marketing.campaigns.models import TABLES
+from guanxi_marketing.campaigns import privacy
+from guanxi_marketing.campaigns.common import CAMPAIGN, COST, MEMBER
+from guanxi_marketing.campaigns.kinds import KINDS
+from guanxi_marketing.campaigns.models import TABLES, Campaign, CampaignCost, CampaignMember
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
 
 __all__ = ["TABLES"]
 
+# What the standard roles may do with campaign records (on top of their settings).
+WORK = {
+    "agent": ("read", "create", "update"),
+    "manager": ("*",),
+    "viewer": ("read",),
+    "privacy_officer": ("read", "export"),
+}
+
 
 def register_entities(register: Callable[..., None]) -> None:
-    """The area's records under access control, audit and erasure."""
+    """Campaigns (visible to their owner), members (visible with their customer), costs."""
+    register(CAMPAIGN, Campaign, owner_column="owner_id", grants=WORK,
+             description="a marketing campaign")
+    register(MEMBER, CampaignMember, customer_column="customer_id",
+             personal_fields=("response",), grants=WORK,
+             description="a customer targeted by a campaign, with the response")
+    # Costs are read through their campaign (get_campaign first), which decides visibility.
+    register(COST, CampaignCost, grants=WORK, description="a cost entry of a campaign")
 
 
 def register_kinds(register: Callable[..., None]) -> None:
-    """The area's ``marketing.*`` interaction kinds."""
+    """``marketing.campaign_sent`` / ``_responded`` / ``_converted``."""
+    for kind, (schema, channel, description) in KINDS.items():
+        register(kind, schema=schema, default_channel=channel, description=description)
 
 
 def register_jobs(register: Callable[..., None]) -> None:
-    """The area's scheduled jobs."""
+    """The area has no scheduled jobs (triggered campaigns are the triggers area's)."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
-    """The area's reports."""
+    """``marketing.campaign_roi``, ``marketing.attribution``, ``marketing.campaign_study``."""
+    from guanxi_marketing.campaigns import reports
+
+    reports.register_reports(register)
 
 
 def register_commands(group: click.Group) -> None:
-    """The area's commands under ``guanxi marketing``."""
+    """``guanxi marketing campaigns …``."""
+    from guanxi_marketing.campaigns import cli, cli_reports
+
+    cli_reports.register(cli.campaigns)
+    group.add_command(cli.campaigns)
 
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """The area's part of the edition's demo data."""
+    """Four campaigns with members, costs, responses and a follow-up over the demo customers."""
+    from guanxi_marketing.campaigns.demo import generate_demo
+
+    generate_demo(uow, rng, customers)
 
 
 def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """React to interactions appended to the log (points earned, responses, …)."""
+    """Nothing: attribution reads the log when asked instead of keeping copies."""
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """What the area holds about a customer, for the personal-data export."""
-    return {}
+    """The customer's campaign memberships and responses."""
+    return privacy.personal_data(uow, customer_id)
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Clear what the area holds about an erased person (aggregates stay)."""
+    """Clear the customer's free-text responses (statuses and dates stay)."""
+    privacy.erase_personal_data(uow, customer_id)

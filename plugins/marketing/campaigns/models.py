@@ -1,4 +1,4 @@
-"""The campaigns area's tables: campaigns and their members.
+"""The campaigns area's tables: campaigns, their members and their cost entries.
 
 Other areas refer to these: messages are sent to campaign members, events are
 campaigns of type ``event``, leads and responses name the campaign they came from.
@@ -69,4 +69,19 @@ class CampaignMember(SQLModel, table=True):
     response: str | None = None  # what the customer answered (free text)
 
 
-TABLES: tuple[type, ...] = (Campaign, CampaignMember)
+class CampaignCost(SQLModel, table=True):
+    """One cost entry of a campaign (printing, media, a venue…); the campaign's
+    ``actual_cost`` is the sum of its entries, kept current when one is added."""
+
+    __tablename__ = "marketing_campaign_cost"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigID)
+    campaign_id: int = Field(foreign_key="marketing_campaign.id", sa_type=BigID, index=True)
+    incurred_on: dt.date
+    amount: Decimal = Field(sa_type=Money)
+    note: str | None = None
+    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id", sa_type=BigID)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+TABLES: tuple[type, ...] = (Campaign, CampaignMember, CampaignCost)

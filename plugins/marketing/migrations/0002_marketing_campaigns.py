@@ -73,9 +73,27 @@ def upgrade() -> None:
     op.create_index(
         "ix_marketing_campaign_member_customer_id", "marketing_campaign_member", ["customer_id"]
     )
+    op.create_table(
+        "marketing_campaign_cost",
+        sa.Column("id", BigID, nullable=False),
+        sa.Column("campaign_id", BigID, nullable=False),
+        sa.Column("incurred_on", sa.Date(), nullable=False),
+        sa.Column("amount", Money(), nullable=False),
+        sa.Column("note", sa.String(), nullable=True),
+        sa.Column("recorded_by_id", BigID, nullable=True),
+        sa.Column("recorded_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["marketing_campaign.id"]),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_marketing_campaign_cost_campaign_id", "marketing_campaign_cost", ["campaign_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_marketing_campaign_cost_campaign_id", "marketing_campaign_cost")
+    op.drop_table("marketing_campaign_cost")
     op.drop_index("ix_marketing_campaign_member_customer_id", "marketing_campaign_member")
     op.drop_index("ix_marketing_campaign_member_status", "marketing_campaign_member")
     op.drop_table("marketing_campaign_member")

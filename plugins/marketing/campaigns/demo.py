@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def generate_demo(uow, rng, customers):
+    pass
