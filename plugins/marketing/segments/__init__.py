@@ -46,10 +46,19 @@ def register_entities(register: Callable[..., None]) -> None:
     hide other people's segments from agents); what it reveals, its members, is
     filtered by customer visibility.
     """
-    register("marketing.segment", Segment, grants=SEGMENT_GRANTS,
-             description="a customer segment (dynamic expression or static list)")
-    register("marketing.segment_member", SegmentMember, customer_column="customer_id",
-             grants=MEMBER_GRANTS, description="a customer on a static segment")
+    register(
+        "marketing.segment",
+        Segment,
+        grants=SEGMENT_GRANTS,
+        description="a customer segment (dynamic expression or static list)",
+    )
+    register(
+        "marketing.segment_member",
+        SegmentMember,
+        customer_column="customer_id",
+        grants=MEMBER_GRANTS,
+        description="a customer on a static segment",
+    )
 
 
 def register_kinds(register: Callable[..., None]) -> None:

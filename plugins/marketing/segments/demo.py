@@ -28,5 +28,9 @@ def add_demo_segments(uow: UnitOfWork, rng: random.Random, customers: list[Custo
         create_segment(uow, name=name, expression=expression, description=description)
     people = sorted(c.id for c in customers if c.kind == "person" and c.id is not None)
     chosen = sorted(rng.sample(people, min(STATIC_SIZE, len(people))))
-    create_segment(uow, name="展会邀请名单 (trade-show invitations)", customer_ids=chosen,
-                   description="hand-picked guests for the spring trade show")
+    create_segment(
+        uow,
+        name="展会邀请名单 (trade-show invitations)",
+        customer_ids=chosen,
+        description="hand-picked guests for the spring trade show",
+    )

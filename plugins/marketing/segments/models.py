@@ -30,9 +30,7 @@ class SegmentMember(SQLModel, table=True):
     __tablename__ = "marketing_segment_member"
 
     segment_id: int = Field(foreign_key="marketing_segment.id", primary_key=True, sa_type=BigID)
-    customer_id: int = Field(
-        foreign_key="customer.id", primary_key=True, sa_type=BigID, index=True
-    )
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True, sa_type=BigID, index=True)
     added_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 

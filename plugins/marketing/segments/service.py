@@ -30,6 +30,7 @@ from guanxi.app import UnitOfWork
 from guanxi.audit import Event, record
 from guanxi.db.bulk import BulkInserter
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Staff
 
 ENTITY = "marketing.segment"
 MEMBER_ENTITY = "marketing.segment_member"
@@ -244,8 +245,9 @@ def _insert_members(uow: UnitOfWork, segment_id: int, customer_ids: list[int]) -
     BulkInserter(connection, member, columns).insert(
         [(segment_id, cid, uow.now) for cid in customer_ids]
     )
-    record(uow, [Event("create", MEMBER_ENTITY, f"{segment_id}/{cid}", cid)
-                 for cid in customer_ids])
+    record(
+        uow, [Event("create", MEMBER_ENTITY, f"{segment_id}/{cid}", cid) for cid in customer_ids]
+    )
 
 
 def add_members(uow: UnitOfWork, ref: int | str, customer_ids: Iterable[Any]) -> int:
@@ -309,9 +311,11 @@ def delete_segment(uow: UnitOfWork, ref: int | str) -> None:
         for key in table.foreign_keys:
             if key.target_fullname != "marketing_segment.id" or table is member_table:
                 continue
-            count = uow.session.connection().execute(
-                select(func.count()).where(key.parent == segment.id)
-            ).scalar_one()
+            count = (
+                uow.session.connection()
+                .execute(select(func.count()).where(key.parent == segment.id))
+                .scalar_one()
+            )
             if count:
                 raise ValidationError(
                     "segment", f"{segment.name!r} is used by {count} row(s) of {table.name}"
@@ -329,8 +333,13 @@ class Preview:
     customers: list[dict[str, Any]]
 
 
-def preview(uow: UnitOfWork, *, segment: int | str | None = None, expression: str | None = None,
-            limit: int = 20) -> Preview:
+def preview(
+    uow: UnitOfWork,
+    *,
+    segment: int | str | None = None,
+    expression: str | None = None,
+    limit: int = 20,
+) -> Preview:
     """The count and the first ``limit`` members (id, name, stage) of a segment or expression."""
     require(uow, ENTITY, "read")
     if (segment is None) == (expression is None):
@@ -352,3 +361,39 @@ def preview(uow: UnitOfWork, *, segment: int | str | None = None, expression: st
         .limit(limit)
     )
     return Preview(total, [dict(row._mapping) for row in rows])
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """A segment as commands show it: its definition and its current member count."""
+
+    id: int
+    name: str
+    kind: str
+    expression: str | None
+    description: str | None
+    owner: str | None
+    members: int
+    created_at: Any
+    updated_at: Any
+
+
+def describe_segment(uow: UnitOfWork, ref: int | str) -> SegmentView:
+    """A segment with its owner's username and how many members it has now."""
+    segment = get_segment(uow, ref)
+    staff = Staff.__table__  # type: ignore[attr-defined]
+    owner = None
+    if segment.owner_id is not None:
+        query = select(staff.c.username).where(staff.c.id == segment.owner_id)
+        owner = uow.session.connection().execute(query).scalar_one_or_none()
+    return SegmentView(
+        id=segment.id or 0,
+        name=segment.name,
+        kind=segment.kind,
+        expression=segment.expression,
+        description=segment.description,
+        owner=owner,
+        members=count_members(uow, segment),
+        created_at=segment.created_at,
+        updated_at=segment.updated_at,
+    )

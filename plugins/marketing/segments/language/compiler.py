@@ -217,8 +217,13 @@ class _Compiler:
                 # A whole local day: "= D" is [start of D, start of D+1), "<= D" ends with D.
                 start = self.clock.start_of(day)
                 end = self.clock.start_of(day + dt.timedelta(days=1))
-                ranges = {"=": and_(column >= start, column < end), "<": column < start,
-                          "<=": column < end, ">": column >= end, ">=": column >= start}
+                ranges = {
+                    "=": and_(column >= start, column < end),
+                    "<": column < start,
+                    "<=": column < end,
+                    ">": column >= end,
+                    ">=": column >= start,
+                }
                 return ranges[op]
         return _COMPARE[op](column, self.bind(target, value))
 
@@ -271,8 +276,9 @@ class _Compiler:
             try:
                 to_minor(raw)
             except ValueError:
-                raise _error(f"{target.label} takes amounts with at most 2 decimals",
-                             value.position) from None
+                raise _error(
+                    f"{target.label} takes amounts with at most 2 decimals", value.position
+                ) from None
             return raw
         # Drivers take ints and floats, not Decimal (SQLite refuses it).
         return int(raw) if raw == raw.to_integral_value() else float(raw)

@@ -47,8 +47,9 @@ class FieldSpec:
     nullable: bool = True
 
 
-def _spec(name: str, type_: str, source: str, column: str | None, description: str,
-          nullable: bool = True) -> FieldSpec:
+def _spec(
+    name: str, type_: str, source: str, column: str | None, description: str, nullable: bool = True
+) -> FieldSpec:
     return FieldSpec(name, type_, source, column or name, description, nullable)
 
 
@@ -76,8 +77,7 @@ BUILTIN_FIELDS: Final[dict[str, FieldSpec]] = {
         _spec("tag", SET, CHILD, "customer_tag", "free tags"),
         _spec("revenue_total", MONEY, ROLLUP, "revenue", "revenue of all interactions", False),
         _spec("cost_total", MONEY, ROLLUP, "cost", "cost of all interactions", False),
-        _spec("purchase_count", NUMBER, ROLLUP, "revenue_count", "purchases (revenue > 0)",
-              False),
+        _spec("purchase_count", NUMBER, ROLLUP, "revenue_count", "purchases (revenue > 0)", False),
         _spec("interaction_count", NUMBER, ROLLUP, None, "interactions logged", False),
         _spec("first_interaction", DATETIME, ROLLUP, "first_at", "the first interaction"),
         _spec("last_interaction", DATETIME, ROLLUP, "last_at", "the latest interaction"),
@@ -88,7 +88,12 @@ BUILTIN_FIELDS: Final[dict[str, FieldSpec]] = {
 TABLE_ALIASES: Final = {"roles": "role", "tags": "tag"}
 
 _PYTHON_TYPES: Final[dict[Any, str]] = {
-    str: TEXT, int: NUMBER, float: NUMBER, Decimal: NUMBER, bool: BOOL, dt.date: DATE,
+    str: TEXT,
+    int: NUMBER,
+    float: NUMBER,
+    Decimal: NUMBER,
+    bool: BOOL,
+    dt.date: DATE,
     dt.datetime: DATETIME,
 }
 

@@ -58,8 +58,21 @@ from guanxi_marketing.segments.language.tokens import (
 
 # Words that can never name a field (they would make the grammar ambiguous).
 RESERVED = frozenset(
-    {"and", "or", "not", "in", "is", "null", "contains", "has", "had", "true", "false",
-     "today", "now"}
+    {
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "null",
+        "contains",
+        "has",
+        "had",
+        "true",
+        "false",
+        "today",
+        "now",
+    }
 )
 MAX_LENGTH = 4000  # an expression is a filter, not a program
 MAX_LIST = 1000
@@ -261,7 +274,9 @@ class _Parser:
             if token.type == STRING:
                 self.take()
                 result = replace(result, kinds=(*result.kinds, token.text))
-            elif token.is_word("kind", "channel") and self.peek(1).is_symbol("=", "in"):
+            elif token.is_word("kind", "channel") and (
+                self.peek(1).is_symbol("=") or self.peek(1).is_word("in")
+            ):
                 self.take()
                 names = self.names()
                 key = token.text.lower() + "s"

@@ -83,8 +83,7 @@ def _json_elements(spec: FieldSpec, dialect: str) -> Any:
     whole_column = spec.source == JSON_LIST
     if dialect == "postgresql":
         document = (
-            CUSTOMER_TABLE.c[spec.column] if whole_column
-            else CUSTOMER_TABLE.c.custom[spec.column]
+            CUSTOMER_TABLE.c[spec.column] if whole_column else CUSTOMER_TABLE.c.custom[spec.column]
         )
         # jsonb_array_elements_text refuses a scalar (a stored null): read arrays only.
         array = case((func.jsonb_typeof(document) == "array", document), else_=None)
@@ -160,4 +159,3 @@ def aggregate_value(function: str, history: HistoryFilter, clock: Clock) -> Colu
         table.c.customer_id == CUSTOMER_TABLE.c.id, *history_conditions(history, clock)
     )
     return query.scalar_subquery()
-
