@@ -1,0 +1,258 @@
+"""Sending a campaign: render every member's message, then send in claimed batches.
+
+Nothing leaves before every message has rendered: one failing template or member stops
+the campaign with a one-line error, so nobody gets half a batch. Members without
+consent for the channel, erased or without an address are skipped (and logged). The
+rest go out through one sender connection in batches of ``batch_size``, with the
+bookkeeping described in :mod:`guanxi_marketing.messages.ledger`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from guanxi_marketing.campaigns.models import Campaign, CampaignMember
+from guanxi_marketing.messages import ledger
+from guanxi_marketing.messages.mime import message_id_for, sender_domain
+from guanxi_marketing.messages.render import RenderedMessage, TemplateSet, address_of, assemble
+from guanxi_marketing.messages.senders import Sender, SenderStopped, load_sender
+from guanxi_marketing.messages.tokens import make_token, signing_key, unsubscribe_url
+from sqlmodel import col, select
+
+from guanxi.access.enforce import require
+from guanxi.app import App, UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi.models import Customer, Staff
+from guanxi.privacy import consents
+from guanxi.services.lookup import load_records
+
+MESSAGE = "marketing.message"
+CHUNK = 900  # ids per IN (…): under SQLite's old limit of 999 parameters
+# The channel a campaign type sends on (others send nothing unless settings say so).
+CHANNEL_OF_TYPE = {"email": "email", "sms": "sms", "direct_mail": "letter"}
+
+
+@dataclass
+class SendReport:
+    """What a run did: counts per outcome and the error that stopped it, if any."""
+
+    campaign_id: int
+    channel: str
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    pending: int = 0  # left for a rerun
+    unconfirmed: int = 0  # attempting rows: maybe delivered, never resent
+    error: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for people."""
+        line = (
+            f"campaign {self.campaign_id} ({self.channel}): {self.sent} sent, {self.failed} "
+            f"failed, {self.skipped} skipped, {self.deferred} deferred, {self.pending} pending"
+        )
+        if self.unconfirmed:
+            line += f", {self.unconfirmed} unconfirmed (see 'marketing messages resolve')"
+        return line
+
+
+@dataclass
+class Prepared:
+    """A campaign's messages rendered and its skips decided, before anything is sent."""
+
+    campaign_id: int
+    channel: str
+    template: str
+    messages: list[RenderedMessage]
+    skips: list[tuple[int, int | None, str]]
+    ledger: dict[int, ledger.LedgerRow]
+    unconfirmed: int
+    not_now: int  # left out by ``limit``
+    claimable: tuple[str, ...]  # ledger statuses this run may claim again
+
+
+def channel_of(campaign: Campaign) -> str:
+    """The channel a campaign's messages go on (``settings.channel`` overrides the type)."""
+    channel = (campaign.settings or {}).get("channel") or CHANNEL_OF_TYPE.get(campaign.type)
+    if channel not in ("email", "sms", "letter"):
+        raise ValidationError(
+            "campaign", f"campaign {campaign.id} is of type {campaign.type}: it sends no messages"
+        )
+    return str(channel)
+
+
+def campaign_context(campaign: Campaign) -> dict[str, Any]:
+    """The ``campaign`` variable of a template."""
+    return {
+        "id": campaign.id, "name": campaign.name, "type": campaign.type,
+        "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
+        "description": campaign.description,
+    }
+
+
+def owner_contexts(uow: UnitOfWork, owner_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The ``owner`` variable for each owner id (the customer's account manager)."""
+    if not owner_ids:
+        return {}
+    rows = uow.session.exec(select(Staff).where(col(Staff.id).in_(sorted(owner_ids)))).all()
+    return {
+        s.id: {"name": s.display_name, "username": s.username, "email": s.email, "phone": s.phone}
+        for s in rows if s.id is not None
+    }
+
+
+def _members(uow: UnitOfWork, campaign_id: int) -> list[CampaignMember]:
+    query = (
+        select(CampaignMember)
+        .where(CampaignMember.campaign_id == campaign_id, CampaignMember.status == "targeted")
+        .order_by(col(CampaignMember.id))
+    )
+    return list(uow.session.exec(query))
+
+
+def prepare(uow: UnitOfWork, campaign_ref: int | str, *, limit: int | None,
+            retry_failed: bool = False) -> Prepared:
+    """Render every pending member's message and decide the skips (stores nothing)."""
+    from guanxi_marketing.campaigns.service import get_campaign
+
+    require(uow, MESSAGE, "create")
+    campaign = get_campaign(uow, campaign_ref)
+    assert campaign.id is not None
+    if campaign.status in ("cancelled", "completed"):
+        raise ValidationError("campaign", f"campaign {campaign.id} is {campaign.status}")
+    if not campaign.template:
+        raise ValidationError("template", f"campaign {campaign.id} names no message template")
+    channel = channel_of(campaign)
+    settings = uow.app.settings_for("marketing").messages
+    key = signing_key(uow.app)
+    templates = TemplateSet(uow.app, channel, campaign.template, subject=campaign.subject)
+    booked = ledger.ledger_of(uow, campaign.id)
+    claimable = (*ledger.CLAIMABLE, "failed") if retry_failed else ledger.CLAIMABLE
+    members = []
+    unconfirmed = 0
+    for member in _members(uow, campaign.id):
+        row = booked.get(member.customer_id)
+        if row is None or row.status in claimable:
+            members.append(member)
+        elif row.status == "attempting":
+            unconfirmed += 1
+    base = {"campaign": campaign_context(campaign)}
+    domain = sender_domain(settings.from_address)
+    messages: list[RenderedMessage] = []
+    skips: list[tuple[int, int | None, str]] = []
+    for start in range(0, len(members), CHUNK):
+        chunk = members[start : start + CHUNK]
+        customers = uow.session.exec(
+            select(Customer).where(col(Customer.id).in_([m.customer_id for m in chunk]))
+        ).all()
+        erased = {c.id for c in customers if c.erased_at is not None}
+        records = {r.id: r for r in load_records(uow, list(customers)) if r.id not in erased}
+        agreed = consents(uow, sorted(records), purpose=settings.consent_purpose, channel=channel)
+        owners = owner_contexts(uow, {r.owner_id for r in records.values() if r.owner_id})
+        for member in chunk:
+            record = records.get(member.customer_id)
+            if record is None:
+                skips.append((member.customer_id, member.id, "erased or not visible"))
+            elif not agreed.get(member.customer_id):
+                skips.append((member.customer_id, member.id, "no consent"))
+            elif not address_of(record, channel):
+                skips.append((member.customer_id, member.id, f"no {channel} address"))
+            else:
+                token = make_token(key, member.customer_id, channel, campaign.id)
+                link = unsubscribe_url(settings.base_url, settings.unsubscribe_path, token)
+                message = assemble(templates, record, {
+                    **base, "owner": owners.get(record.owner_id or 0), "unsubscribe_url": link,
+                })
+                message.member_id = member.id
+                message.message_id = message_id_for(campaign.id, member.customer_id, domain)
+                messages.append(message)
+    not_now = 0
+    if limit is not None and len(messages) > limit:
+        not_now, messages = len(messages) - limit, messages[:limit]
+    return Prepared(campaign.id, channel, campaign.template, messages, skips, booked,
+                    unconfirmed, not_now, claimable)
+
+
+def _send_batch(
+    sender: Sender, batch: Sequence[RenderedMessage], pace: float | None
+) -> tuple[ledger.Outcomes, SenderStopped | None]:
+    """Hand a claimed batch to the sender; stop at the first broken connection.
+
+    Messages never handed over go back to pending without a reason; deferred ones carry
+    the server's reply. After an *uncertain* stop the message in hand is in no list: it
+    stays ``attempting``.
+    """
+    outcomes = ledger.Outcomes([], [], [])
+    for position, message in enumerate(batch):
+        if pace:
+            time.sleep(pace)
+        try:
+            result = sender.send(message)
+        except SenderStopped as stop:
+            rest = batch[position + 1 :] if stop.uncertain else batch[position:]
+            outcomes.pending.extend((m, None) for m in rest)
+            return outcomes, stop
+        if result.outcome == "accepted":
+            outcomes.sent.append(message)
+        elif result.outcome == "rejected":
+            outcomes.failed.append((message, result.detail))
+        else:
+            outcomes.pending.append((message, result.detail))
+    return outcomes, None
+
+
+def _count(report: SendReport, outcomes: ledger.Outcomes) -> None:
+    report.sent += len(outcomes.sent)
+    report.failed += len(outcomes.failed)
+    report.failures += [f"customer {m.customer_id}: {why}" for m, why in outcomes.failed]
+    report.deferred += sum(1 for _, why in outcomes.pending if why)
+    report.pending += sum(1 for _, why in outcomes.pending if not why)
+
+
+def send_campaign(app: App, campaign_id: int | str, *, limit: int | None = None,
+                  retry_failed: bool = False, as_user: str | None = None) -> SendReport:
+    """Send a campaign's message to every member still ``targeted``; see the module doc.
+
+    Returns the run's :class:`SendReport`; a broken connection is its ``error`` (the
+    members not reached stay pending for a rerun). Bad input — an unknown campaign, a
+    template that fails — raises before anything is sent or stored.
+    """
+    with app.transaction(as_user=as_user) as uow:
+        prepared = prepare(uow, campaign_id, limit=limit, retry_failed=retry_failed)
+        ledger.record_skips(uow, prepared.campaign_id, prepared.channel, prepared.template,
+                            prepared.skips, prepared.ledger)
+    report = SendReport(prepared.campaign_id, prepared.channel, skipped=len(prepared.skips),
+                        unconfirmed=prepared.unconfirmed, pending=prepared.not_now)
+    if not prepared.messages:
+        return report
+    settings = app.settings_for("marketing").messages
+    pace = 1 / settings.rate_limit if settings.rate_limit else None
+    sender = load_sender(app, prepared.channel)
+    try:
+        sender.open()
+    except SenderStopped as stop:
+        report.error, report.pending = stop.reason, report.pending + len(prepared.messages)
+        return report
+    try:
+        messages = prepared.messages
+        for start in range(0, len(messages), settings.batch_size):
+            batch = messages[start : start + settings.batch_size]
+            with app.transaction(as_user=as_user) as uow:
+                rows = ledger.claim(uow, batch, prepared.ledger, prepared.claimable)
+            outcomes, stop = _send_batch(sender, batch, pace)
+            with app.transaction(as_user=as_user) as uow:
+                ledger.record(uow, outcomes, rows)
+            _count(report, outcomes)
+            if stop is not None:
+                report.error = stop.reason
+                report.unconfirmed += int(stop.uncertain)
+                report.pending += len(messages) - start - len(batch)
+                break
+    finally:
+        sender.close()
+    return report
