@@ -76,7 +76,7 @@ def _month_day(uow: UnitOfWork, column: Any) -> ColumnElement[str]:
     return func.substr(column, 6, 5)  # SQLite keeps dates as YYYY-MM-DD text
 
 
-def purchase_conditions(trigger: TriggerSpec) -> list[ColumnElement[bool]]:
+def purchase_conditions(uow: UnitOfWork, trigger: TriggerSpec) -> list[ColumnElement[bool]]:
     """What makes an interaction a purchase for ``trigger``: kind, revenue, payload."""
     conditions: list[ColumnElement[bool]] = [col(Interaction.kind).in_(trigger.kinds)]
     if trigger.require_revenue:
@@ -84,7 +84,25 @@ def purchase_conditions(trigger: TriggerSpec) -> list[ColumnElement[bool]]:
     for key, values in sorted(trigger.payload_filter.items()):
         payload: Any = Interaction.payload
         conditions.append(payload[key].as_string().in_(values))
+    if trigger.products:
+        conditions.append(_has_line_with_sku(uow, trigger.products))
     return conditions
+
+
+def _has_line_with_sku(uow: UnitOfWork, skus: list[str]) -> ColumnElement[bool]:
+    """The interaction's ``payload.lines`` has a line whose ``sku`` is one of ``skus``.
+
+    Both ``sales.order`` and ``core.purchase`` keep their lines there; the array is
+    unnested by the backend's own JSON function, correlated to the outer interaction.
+    """
+    payload: Any = Interaction.payload
+    if uow.session.get_bind().dialect.name == "postgresql":
+        lines = func.jsonb_array_elements(payload["lines"]).table_valued("value")
+        sku = lines.c.value.op("->>")("sku")
+    else:
+        lines = func.json_each(payload, "$.lines").table_valued("value")
+        sku = func.json_extract(lines.c.value, "$.sku")
+    return exists(select(1).select_from(lines).where(sku.in_(skus)))
 
 
 def _living() -> ColumnElement[bool]:
@@ -168,7 +186,7 @@ def _repeat_purchases(
         select(col(Interaction.customer_id))
         .join(Customer, col(Customer.id) == Interaction.customer_id)
         .where(
-            *purchase_conditions(trigger),
+            *purchase_conditions(uow, trigger),
             or_(*inside),
             _living(),
             _not_fired(trigger, occurrence, Interaction.customer_id),
@@ -206,7 +224,7 @@ def _lapsed(
     query = (
         select(col(Interaction.customer_id), last)
         .join(Customer, col(Customer.id) == Interaction.customer_id)
-        .where(*purchase_conditions(trigger), _living(), ~recently_reminded)
+        .where(*purchase_conditions(uow, trigger), _living(), ~recently_reminded)
         .group_by(col(Interaction.customer_id))
         .having(last < cutoff)
     )

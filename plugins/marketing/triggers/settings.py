@@ -113,12 +113,16 @@ class TriggerSpec(BaseModel):
     )
     # repeat_purchase and lapsed: what counts as a purchase
     kinds: list[str] = Field(
-        default_factory=lambda: ["sales.order"], description="Interaction kinds that count"
+        default_factory=lambda: ["sales.order", "core.purchase"],
+        description="Interaction kinds that count",
     )
     require_revenue: bool = Field(True, description="Only interactions with revenue > 0 count")
     payload_filter: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Top-level payload key → accepted values (e.g. category = [gift])",
+    )
+    products: list[str] = Field(
+        default_factory=list, description="Only purchases with a line of one of these SKUs"
     )
     # repeat_purchase
     occasion: str | None = Field(None, description="A name from [marketing.triggers.occasions]")
