@@ -224,8 +224,12 @@ def rescore_leads(
 
 
 def rescore_job(uow: UnitOfWork, due_at: dt.datetime) -> str:
-    """The daily job: engagement decays, so every open lead's score is recomputed."""
-    return f"re-scored {rescore_leads(uow, now=due_at)} open leads"
+    """The daily job: engagement decays, so every open lead's score is recomputed.
+
+    Scored as of the run (``uow.now``), not the due time: a runner that was down for a
+    week must not score as if it were last week.
+    """
+    return f"re-scored {rescore_leads(uow, now=max(due_at, uow.now))} open leads"
 
 
 def rescore_for_interactions(uow: UnitOfWork, customer_ids: Iterable[int]) -> int:
