@@ -11,15 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-
-from guanxi.app import App
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Interaction
-from guanxi.privacy import erase_customer, export_personal_data
-from guanxi.services.customers import add_customer
-from guanxi.services.jobs import run_due
-from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from guanxi_marketing.events.capture import capture_contacts, read_contacts_csv
 from guanxi_marketing.events.event_report import event_report
@@ -35,6 +26,15 @@ from guanxi_marketing.events.registrations import (
     register,
 )
 from guanxi_marketing.leads.models import Lead
+from sqlalchemy import func, select
+
+from guanxi.app import App
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Interaction
+from guanxi.privacy import erase_customer, export_personal_data
+from guanxi.services.customers import add_customer
+from guanxi.services.jobs import run_due
+from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from tests.clitools import Guanxi
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
@@ -113,7 +113,8 @@ def member_status(app: App, campaign_id: int, customer_id: int) -> str | None:
 def test_create_event_makes_an_event_campaign(world: World) -> None:
     event_id = world.event(capacity=30, registration_deadline="2026-05-19 18:00")
     row = world.run(event_row, event_id)
-    assert (row.name, row.kind, row.venue, row.capacity) == ("健康讲座", "seminar", "徐州会议中心", 30)
+    assert (row.name, row.kind, row.venue, row.capacity) == (
+        "健康讲座", "seminar", "徐州会议中心", 30)
     assert row.starts_at == EVENT_DAY and row.ends_at == EVENT_DAY + dt.timedelta(hours=3)
     assert row.registration_deadline == dt.datetime(2026, 5, 19, 10, 0, tzinfo=dt.UTC)
     assert row.owner == "root"

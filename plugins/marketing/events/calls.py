@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from guanxi_marketing.campaigns.common import campaign_field, usernames
+from guanxi_marketing.campaigns.common import campaign_field, chunks, usernames
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.campaigns.service import add_members
 from guanxi_marketing.events.call_rules import may_call, phone_numbers, visible_to_agents
@@ -34,10 +34,10 @@ from guanxi_marketing.events.models import (
 )
 from sqlalchemy import func, select
 
-from guanxi.access.enforce import filter_visible, require
+from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Staff
+from guanxi.models import Customer, Staff
 
 CALLING_CAMPAIGN_TYPES = ("telemarketing", "event")  # an invitation round for an event
 MAX_NAME = 200
@@ -117,7 +117,10 @@ def _candidates(
         return list(segment_customer_ids(uow, found.id)), found.id
     if customer_ids:
         wanted = sorted({int(i) for i in customer_ids})
-        visible = filter_visible(uow, set(wanted))
+        visible: set[int] = set()
+        for chunk in chunks(wanted):  # through the ORM: existing and visible ones only
+            visible |= set(uow.session.exec(select(Customer.id).where(
+                Customer.id.in_(chunk))).scalars())
         missing = [i for i in wanted if i not in visible]
         if missing:
             raise ValidationError("customer_ids", f"no customer with id {missing[0]}")
