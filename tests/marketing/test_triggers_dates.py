@@ -85,7 +85,8 @@ def test_feb29_is_celebrated_on_feb28_in_common_years() -> None:
 
 
 def test_local_day_bounds_are_local_midnights_in_utc() -> None:
-    start, end = local_day_bounds(dt.date(2026, 5, 1), dt.date(2026, 5, 1), ZoneInfo("Asia/Shanghai"))
+    may_day = dt.date(2026, 5, 1)
+    start, end = local_day_bounds(may_day, may_day, ZoneInfo("Asia/Shanghai"))
     assert start == dt.datetime(2026, 4, 30, 16, tzinfo=dt.UTC)
     assert end == dt.datetime(2026, 5, 1, 16, tzinfo=dt.UTC)
 

@@ -96,7 +96,8 @@ def _clean_account(account: str) -> str:
 
 
 def _aware(at: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=tz)
+    """``at`` in UTC; a naive value is local time of the edition."""
+    return (at if at.tzinfo is not None else at.replace(tzinfo=tz)).astimezone(dt.UTC)
 
 
 def check_post(
