@@ -257,7 +257,8 @@ def test_export_and_erasure_cover_the_responses(marketing_app: App, world: dict)
     with marketing_app.transaction(now=T0) as uow:
         erase_customer(uow, a, reason="data subject request")
     with marketing_app.engine.connect() as connection:
-        rows = connection.execute(select(CampaignMember.__table__)).mappings().all()
+        rows = connection.execute(select(CampaignMember.__table__).order_by(
+            CampaignMember.id)).mappings().all()
         costs = connection.execute(select(func.count()).select_from(CampaignCost)).scalar_one()
         kept = connection.execute(select(Campaign.actual_cost)).scalar_one()
     assert "张三" not in json.dumps([dict(r) for r in rows], ensure_ascii=False, default=str)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, campaign_settings
+from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, campaign_settings, parse_date
 from guanxi_marketing.campaigns.models import CampaignMember
 from sqlalchemy import (
     BigInteger,
@@ -67,8 +67,6 @@ class Window:
 def window_for(uow: UnitOfWork, *, start: dt.date | str | None = None,
                end: dt.date | str | None = None, days: int | str | None = None) -> Window:
     """The window of the settings (or ``days``) and a period of local dates, both inclusive."""
-    from guanxi_marketing.campaigns.common import parse_date
-
     length = campaign_settings(uow.app).attribution_window_days if days is None else days
     try:
         length = int(length)
@@ -89,7 +87,7 @@ def window_for(uow: UnitOfWork, *, start: dt.date | str | None = None,
     return Window(length, moment(first, 0), moment(last, 1))
 
 
-def touches(uow: UnitOfWork) -> Subquery:
+def touches() -> Subquery:
     """Every touch as ``(campaign_id, customer_id, at)`` (member events and log entries)."""
     member_parts = [
         select(CampaignMember.campaign_id.label("campaign_id"),
@@ -135,7 +133,7 @@ def days_between(uow: UnitOfWork, later: Any, earlier: Any) -> ColumnElement[flo
 def credited_pairs(uow: UnitOfWork, window: Window) -> Subquery:
     """Per revenue event and campaign with a counting touch: the event's revenue, the
     campaign's first and last counting touch, and how many campaigns share the event."""
-    touched = touches(uow)
+    touched = touches()
     events = revenue_events(uow, window, touched)
     age = days_between(uow, events.c.at, touched.c.at)
     pairs = (select(events.c.event_id, events.c.revenue, touched.c.campaign_id,
@@ -190,7 +188,7 @@ def attribute(uow: UnitOfWork, model: str, window: Window) -> dict[int, tuple[De
 def touched_revenue(uow: UnitOfWork, window: Window) -> Decimal:
     """The revenue of every revenue event of touched customers in the period (credited
     or not): what the campaigns' shares are a part of."""
-    events = revenue_events(uow, window, touches(uow))
+    events = revenue_events(uow, window, touches())
     total = uow.session.exec(select(func.sum(events.c.revenue))).scalar()
     return (_hundredths(total) / 100).quantize(CENT)
 

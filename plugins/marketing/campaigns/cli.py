@@ -214,43 +214,39 @@ def sent(state: CliState, campaign: str, customers: tuple[str, ...]) -> None:
     click.echo(f"{marked} members marked sent")
 
 
-def _advance(state: CliState, campaign: str, customer: str, status: str,
-             response: str | None, as_json: bool) -> None:
-    from guanxi_marketing.campaigns.service import advance_member
+def _advance_command(name: str, status: str, doc: str) -> click.Command:
+    """A command that moves a member forward to ``status`` (respond, convert)."""
 
-    with state.transaction() as uow:
-        member = advance_member(uow, campaign, _customer_ids(uow, (customer,), "customer")[0],
-                                status, response=response)
-        data = {"campaign_id": member.campaign_id, "customer_id": member.customer_id,
-                "status": member.status, "response": member.response}
-    if as_json:
-        print_json(data)
-    else:
-        click.echo(f"customer {data['customer_id']} {status} in campaign {data['campaign_id']}")
+    @click.command(name, help=doc)
+    @click.argument("campaign")
+    @click.argument("customer")
+    @click.option("--response", default=None, help="What the customer answered.")
+    @json_option
+    @pass_state
+    def command(state: CliState, campaign: str, customer: str, response: str | None,
+                as_json: bool) -> None:
+        from guanxi_marketing.campaigns.service import advance_member
+
+        with state.transaction() as uow:
+            member = advance_member(
+                uow, campaign, _customer_ids(uow, (customer,), "customer")[0], status,
+                response=response)
+            data = {"campaign_id": member.campaign_id, "customer_id": member.customer_id,
+                    "status": member.status, "response": member.response}
+        if as_json:
+            print_json(data)
+        else:
+            click.echo(f"customer {data['customer_id']} {status} in campaign "
+                       f"{data['campaign_id']}")
+
+    return command
 
 
-@campaigns.command("respond")
-@click.argument("campaign")
-@click.argument("customer")
-@click.option("--response", default=None, help="What the customer answered.")
-@json_option
-@pass_state
-def respond(state: CliState, campaign: str, customer: str, response: str | None,
-            as_json: bool) -> None:
-    """Record that CUSTOMER responded to CAMPAIGN."""
-    _advance(state, campaign, customer, "responded", response, as_json)
-
-
-@campaigns.command("convert")
-@click.argument("campaign")
-@click.argument("customer")
-@click.option("--response", default=None, help="What the customer answered.")
-@json_option
-@pass_state
-def convert(state: CliState, campaign: str, customer: str, response: str | None,
-            as_json: bool) -> None:
-    """Record that CUSTOMER converted (bought, signed up …) through CAMPAIGN."""
-    _advance(state, campaign, customer, "converted", response, as_json)
+campaigns.add_command(_advance_command(
+    "respond", "responded", "Record that CUSTOMER responded to CAMPAIGN."))
+campaigns.add_command(_advance_command(
+    "convert", "converted", "Record that CUSTOMER converted (bought, signed up …) through "
+                            "CAMPAIGN."))
 
 
 @campaigns.command("cost")
