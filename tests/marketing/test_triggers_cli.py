@@ -100,3 +100,15 @@ def test_demo_data_feeds_the_mothers_day_reminder(make_marketing_app: Callable[.
     assert {d.customer_id for d in mothers_day.due} < buyers <= set(people)
     assert report["account"] == BRAND_ACCOUNT
     assert (report["posts"], report["commercial"], report["status"]) == (20, 1, "ideal")
+
+
+def test_migration_downgrade_drops_the_tables(marketing_app: App) -> None:
+    from sqlalchemy import inspect
+
+    from guanxi.db.migrate import check, downgrade, upgrade
+
+    downgrade(marketing_app, "marketing_0006")
+    names = set(inspect(marketing_app.engine).get_table_names())
+    assert not {"marketing_trigger_fire", "marketing_social_post"} & names
+    upgrade(marketing_app)
+    assert check(marketing_app) == []
