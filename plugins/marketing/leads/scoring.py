@@ -25,12 +25,14 @@ from guanxi_marketing.leads.common import get_lead, lead_settings
 from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
 from guanxi_marketing.leads.settings import EngagementRule, FitRule, LeadSettings
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from guanxi.app import UnitOfWork
 from guanxi.models import Interaction
 
 RESCORE_JOB = "marketing.leads_rescore"
 CHUNK = 500
+SCORE_COLUMNS = ("score", "grade", "score_components", "scored_at")
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def rescore_ids(uow: UnitOfWork, lead_ids: Sequence[int], now: dt.datetime | Non
     table = Lead.__table__  # type: ignore[attr-defined]
     connection = uow.session.connection()
     done = 0
+    fresh: dict[int, Lead] = {}
     for start in range(0, len(lead_ids), CHUNK):
         rows = connection.execute(
             select(table).where(table.c.id.in_(lead_ids[start : start + CHUNK]))
@@ -206,9 +209,14 @@ def rescore_ids(uow: UnitOfWork, lead_ids: Sequence[int], now: dt.datetime | Non
             connection.execute(table.update().where(table.c.id == lead.id).values(
                 score=lead.score, grade=lead.grade, score_components=lead.score_components,
                 scored_at=lead.scored_at))
+            fresh[lead.id] = lead  # type: ignore[index]
         done += len(leads)
-    for stale in [obj for obj in uow.session.identity_map.values() if isinstance(obj, Lead)]:
-        uow.session.expire(stale)
+    # A copy of a lead the session holds gets the new score too (not expired: the caller
+    # may still read it after the transaction ended).
+    for held in [obj for obj in uow.session.identity_map.values() if isinstance(obj, Lead)]:
+        if held.id in fresh:
+            for column in SCORE_COLUMNS:
+                set_committed_value(held, column, getattr(fresh[held.id], column))
     return done
 
 
