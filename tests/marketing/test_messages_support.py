@@ -104,11 +104,13 @@ def message_settings(port: int, **more: Any) -> dict[str, Any]:
     return {"marketing": {"messages": values}}
 
 
-def people(app: App, count: int, *, consent: bool = True, owner: str | None = None) -> list[int]:
-    """``count`` customers with Chinese names and email addresses (consenting if asked)."""
+def people(app: App, count: int, *, consent: bool = True, owner: str | None = None,
+           first: int = 0) -> list[int]:
+    """``count`` customers numbered from ``first``, with Chinese names, an email, a mobile
+    and a postal address (consenting to marketing if asked)."""
     ids = []
     with app.transaction(now=T0) as uow:
-        for n in range(count):
+        for n in range(first, first + count):
             customer = add_customer(uow, name=f"张{n}", given_name=f"小{n}", owner=owner,
                                     emails=[f"c{n}@example.cn"], phones=[f"+8613800000{n:03d}"],
                                     addresses=[f"上海市 {n} 号"])
@@ -120,23 +122,23 @@ def people(app: App, count: int, *, consent: bool = True, owner: str | None = No
 
 
 def staff(app: App) -> None:
-    """Agent wang (who sees his own customers) and manager boss."""
+    """Agent wang (who sees his own customers) and boss, an admin (who sees all)."""
     with app.transaction(now=T0) as uow:
         add_staff(uow, username="wang", display_name="王芳", phone="+86 21 5555 0001")
         grant_role(uow, staff="wang", role="agent")
         add_staff(uow, username="boss", display_name="老板")
-        grant_role(uow, staff="boss", role="manager")
+        grant_role(uow, staff="boss", role="admin")
 
 
 def campaign(app: App, customer_ids: list[int], *, type: str = "email",
              template: str = "newsletter", subject: str | None = NEWSLETTER_SUBJECT,
-             name: str = "春季促销") -> int:
+             name: str = "春季促销", owner: str | None = None) -> int:
     """A campaign of ``type`` targeting ``customer_ids``."""
     from guanxi_marketing.campaigns.service import add_members, create_campaign
 
     with app.transaction(now=T0) as uow:
         created = create_campaign(uow, name=name, type=type, template=template, subject=subject,
-                                  description="全场八折")
+                                  description="全场八折", owner=owner)
         assert created.id is not None
         add_members(uow, created.id, customer_ids)
     return created.id

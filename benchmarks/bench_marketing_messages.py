@@ -1,0 +1,209 @@
+"""Messages benchmark: render and hand a campaign to a local SMTP server, against smtplib.
+
+One command, one run, one SQLite database (schema made by our migrations), one local
+SMTP server (aiosmtpd in a child process, so it does not share our interpreter lock).
+``--messages`` customers (100,000 by default) with a Chinese name and an email address
+are targeted by one email campaign with the bundled ``newsletter`` templates (HTML and
+text part, Chinese subject). Then, against the same server:
+
+* **baseline** — plain ``smtplib.SMTP.sendmail`` of one pre-built, identical message
+  (our MIME for the first customer) ``--messages`` times over one connection: the cost
+  of SMTP itself, with no rendering and no bookkeeping;
+* **ours** — ``send_campaign(app, campaign_id)``: every member's consent checked, every
+  message rendered (three templates) and built as MIME, claimed in the ledger, sent over
+  one connection, recorded (member marked sent, ``marketing.message_sent`` logged) in
+  batches of ``batch_size``.
+
+It prints messages/s of both, the ratio ours/baseline, ours split into the render phase
+and the send phase, and checks that the server received exactly one message per member.
+Target: ours ≥ 2,000 messages/s.
+
+    python benchmarks/bench_marketing_messages.py                   # 100,000 messages
+    python benchmarks/bench_marketing_messages.py --messages 10000  # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import platform
+import shutil
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+from typing import Any
+
+from guanxi.app import App, create_app
+from guanxi.db.migrate import upgrade
+from guanxi.services.customers import add_customers
+
+SECRET = "benchmark-unsubscribe-key-0123456789"
+CUSTOMER_BATCH = 10_000
+
+
+def _serve(port: int, received: Synchronized, ready: Any) -> None:  # type: ignore[type-arg]
+    """The child process: an aiosmtpd server counting what it accepts."""
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            with received.get_lock():
+                received.value += 1
+            return "250 OK"
+
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def build_app(folder: Path, port: int, batch: int) -> App:
+    """The generic edition with marketing on a fresh SQLite database in ``folder``."""
+    settings = {
+        "core": {"database_url": f"sqlite:///{folder / 'bench.db'}"},
+        # Everyone has opted in: consent is still checked per member, but no consent
+        # events need loading.
+        "privacy": {"purposes": {"marketing": True, "service": True, "analytics": True}},
+        "marketing": {"messages": {
+            "smtp_port": port, "from_address": "news@shop.example", "from_name": "关系商城",
+            "base_url": "https://crm.example", "unsubscribe_secret": SECRET,
+            "batch_size": batch,
+        }},
+    }
+    app = create_app(folder, enable=["marketing"], settings=settings, environ={})
+    upgrade(app)
+    return app
+
+
+def load_campaign(app: App, count: int) -> int:
+    """``count`` customers and one email campaign targeting them all; the campaign id."""
+    from guanxi_marketing.campaigns.service import add_members, create_campaign
+
+    ids: list[int] = []
+    for start in range(0, count, CUSTOMER_BATCH):
+        rows = [{"name": f"客户{n:06d}", "given_name": f"小{n % 1000}",
+                 "emails": [f"c{n}@example.cn"]}
+                for n in range(start, min(count, start + CUSTOMER_BATCH))]
+        with app.transaction() as uow:
+            ids += [c.id for c in add_customers(uow, rows) if c.id is not None]
+    with app.transaction() as uow:
+        campaign = create_campaign(
+            uow, name="春季促销", type="email", template="newsletter",
+            subject="{{ customer.preferred_name }},春季新品 {{ campaign.name }}",
+            description="全场八折,欢迎选购。")
+        assert campaign.id is not None
+        add_members(uow, campaign.id, ids)
+    return campaign.id
+
+
+def baseline(app: App, campaign_id: int, port: int, count: int) -> float:
+    """Seconds plain smtplib takes to send ``count`` copies of one pre-built message."""
+    from guanxi_marketing.messages.mime import email_bytes
+    from guanxi_marketing.messages.service import preview
+
+    with app.transaction() as uow:
+        from guanxi_marketing.campaigns.models import CampaignMember
+        from sqlmodel import select
+
+        first = uow.session.exec(select(CampaignMember.customer_id).where(
+            CampaignMember.campaign_id == campaign_id).limit(1)).one()
+        message = preview(uow, campaign_id, first)
+    raw = email_bytes(message, from_address="news@shop.example", from_name="关系商城")
+    started = time.perf_counter()
+    connection = smtplib.SMTP("127.0.0.1", port)
+    connection.ehlo()
+    for _ in range(count):
+        connection.sendmail("news@shop.example", [message.address or ""], raw)
+    connection.quit()
+    return time.perf_counter() - started
+
+
+def ours(app: App, campaign_id: int) -> tuple[float, float, int]:
+    """(render seconds, total seconds, messages sent) of ``send_campaign``."""
+    from guanxi_marketing.messages import sending
+    from guanxi_marketing.messages.service import send_campaign
+
+    phases: dict[str, float] = {}
+    prepare = sending.prepare
+
+    def timed_prepare(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return prepare(*args, **kwargs)
+        finally:
+            phases["render"] = time.perf_counter() - began
+
+    sending.prepare = timed_prepare  # type: ignore[assignment]
+    try:
+        started = time.perf_counter()
+        report = send_campaign(app, campaign_id)
+        total = time.perf_counter() - started
+    finally:
+        sending.prepare = prepare  # type: ignore[assignment]
+    if report.error:
+        sys.exit(f"send_campaign stopped: {report.error}")
+    return phases["render"], total, report.sent
+
+
+def main() -> None:
+    """Parse the options, run both sides, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000, help="ledger batch size")
+    parser.add_argument("--dir", type=Path, default=None, help="where the database goes")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    options = parser.parse_args()
+    folder = options.dir or Path(tempfile.mkdtemp(prefix="bench-messages-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    received = multiprocessing.Value("l", 0)
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve, args=(port, received, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+    try:
+        print(f"python {platform.python_version()} on {platform.machine()}, "
+              f"{multiprocessing.cpu_count()} cores; {options.messages:,} messages")
+        app = build_app(folder, port, options.batch)
+        began = time.perf_counter()
+        campaign_id = load_campaign(app, options.messages)
+        print(f"setup: {options.messages:,} customers and members in "
+              f"{time.perf_counter() - began:.1f} s")
+        plain = baseline(app, campaign_id, port, options.messages)
+        before = received.value
+        render, total, sent = ours(app, campaign_id)
+        arrived = received.value - before
+        plain_rate, our_rate = options.messages / plain, sent / total
+        print(f"baseline (smtplib, pre-built message): {plain_rate:8,.0f} messages/s "
+              f"({plain:.1f} s)")
+        print(f"ours (send_campaign):                  {our_rate:8,.0f} messages/s "
+              f"({total:.1f} s: render {render:.1f} s, send and record {total - render:.1f} s)")
+        print(f"ratio ours/baseline: {our_rate / plain_rate:.2f}; target ≥ 2,000 messages/s: "
+              f"{'met' if our_rate >= 2000 else 'NOT met'}")
+        if arrived != sent or sent != options.messages:
+            sys.exit(f"the server received {arrived} messages for {sent} sent")
+        print(f"server received {arrived:,} messages: one per member")
+        app.close()
+    finally:
+        server.terminate()
+        if not options.keep and options.dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
