@@ -119,7 +119,7 @@ def _default_form_fields() -> dict[str, str]:
         "公司": "company", "email": "email", "邮箱": "email", "phone": "phone",
         "mobile": "phone", "tel": "phone", "手机": "phone", "电话": "phone",
         "interest": "interest", "product": "interest", "意向": "interest",
-        "message": "notes", "comments": "notes", "留言": "notes",
+        "message": "notes", "comments": "notes", "留言": "notes", "备注": "notes",
         "budget": "estimated_value", "campaign_id": "campaign_id",
     }
 
