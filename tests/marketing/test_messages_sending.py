@@ -314,3 +314,41 @@ def test_an_edition_template_overrides_the_plugin_one(
     with app.engine.connect() as connection:
         body = connection.execute(text("SELECT body FROM marketing_outbox")).scalar_one()
     assert body.startswith("小店:张0 回T退订 https://crm.example/marketing/unsubscribe/")
+
+
+def test_members_not_reached_are_listed_as_pending(
+    make_marketing_app: Callable[..., App],
+) -> None:
+    inbox = Inbox(refuse_after=1)
+    with smtp_server(inbox) as port:
+        app = make_marketing_app(settings=message_settings(port, batch_size=10))
+        cid = campaign(app, people(app, 3))
+        send_campaign(app, cid)
+    with app.transaction(now=T0) as uow:
+        assert len(list_messages(uow, campaign_id=cid, status="pending")) == 2
+        assert len(list_messages(uow, campaign_id=cid, status="sent")) == 1
+
+
+def test_a_login_needs_the_password_from_the_environment(
+    make_marketing_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GUANXI_SMTP_PASSWORD", raising=False)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        app = make_marketing_app(settings=message_settings(port, username="news"))
+        cid = campaign(app, people(app, 1))
+        with pytest.raises(ConfigError, match="GUANXI_SMTP_PASSWORD"):
+            send_campaign(app, cid)
+    assert inbox.messages == []
+
+
+def test_the_rate_limit_spaces_the_messages(make_marketing_app: Callable[..., App]) -> None:
+    import time
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        app = make_marketing_app(settings=message_settings(port, rate_limit=20))
+        cid = campaign(app, people(app, 4))
+        began = time.perf_counter()
+        assert send_campaign(app, cid).sent == 4
+    assert time.perf_counter() - began >= 4 / 20

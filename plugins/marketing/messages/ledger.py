@@ -94,10 +94,11 @@ def record_skips(
 ) -> None:
     """Store and log members skipped for ``reason`` (each (customer, member, reason)).
 
-    A member skipped for the same reason by an earlier run is not logged again.
+    A member an earlier run skipped already is not logged again.
     """
     fresh = [(c, m, r) for c, m, r in skips if c not in ledger]
     again = [(c, r) for c, _, r in skips if c in ledger]
+    newly = [(c, ledger[c].id, r) for c, r in again if ledger[c].status != "skipped"]
     connection = uow.session.connection()
     ids = allocate_ids(connection, TABLE, len(fresh)) if fresh else []
     BulkInserter(connection, TABLE, INSERT_COLUMNS).insert(
@@ -112,7 +113,8 @@ def record_skips(
             [{"row_id": ledger[c].id, "why": r} for c, r in again],
         )
     stub = RenderedMessage(channel, template, 0, None, "", None, "", campaign_id=campaign_id)
-    _log(uow, SKIPPED, [(stub, c, i, channel, r) for i, (c, _, r) in zip(ids, fresh, strict=True)])
+    logged = [(c, i, r) for i, (c, _, r) in zip(ids, fresh, strict=True)] + newly
+    _log(uow, SKIPPED, [(stub, c, i, channel, r) for c, i, r in logged])
 
 
 def claim(

@@ -20,7 +20,8 @@ from guanxi.db.types import BigID, UTCDateTime
 
 # attempting: claimed and (maybe) handed to the sender, outcome not yet recorded. A row
 # left in it by a crash or a dropped connection is "unconfirmed": never sent again.
-MESSAGE_STATUSES = ("attempting", "sent", "failed", "skipped")
+# pending: claimed once but not sent (deferred by the server, or the run stopped first).
+MESSAGE_STATUSES = ("attempting", "sent", "failed", "skipped", "pending")
 CHANNELS = ("email", "sms", "letter")
 
 

@@ -36,7 +36,7 @@ def message_counts(uow: UnitOfWork, *, campaign_id: int | None = None) -> list[d
     rows: dict[int, dict[str, Any]] = {}
     for cid, name, channel, status, count in uow.session.exec(query):
         row = rows.setdefault(cid, {"campaign_id": cid, "campaign": name, "channel": channel,
-                                    **dict.fromkeys(MESSAGE_STATUSES, 0), "pending": 0})
+                                    **dict.fromkeys(MESSAGE_STATUSES, 0)})
         row[status] += count
     for row in rows.values():
         row["unconfirmed"] = row.pop("attempting")
