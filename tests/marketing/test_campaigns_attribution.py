@@ -24,6 +24,7 @@ C3         80           1000+300+80 1000/3 + 300/2 + 80 = 563.33
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,7 @@ from guanxi_marketing.campaigns.service import (
 )
 from guanxi_marketing.campaigns.study import campaign_study
 
-from guanxi.app import App
+from guanxi.app import App, UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interaction
@@ -54,7 +55,7 @@ def day(n: float) -> dt.datetime:
     return T0 + dt.timedelta(days=n)
 
 
-def purchase(uow, customer_id: int, amount: str, when: dt.datetime) -> None:
+def purchase(uow: UnitOfWork, customer_id: int, amount: str, when: dt.datetime) -> None:
     log_interaction(uow, customer_id=customer_id, kind="core.purchase", revenue=Decimal(amount),
                     occurred_at=when)
 
@@ -130,7 +131,7 @@ def test_the_window_and_the_period_decide_what_counts(marketing_app: App, scenar
     assert [r.id for r in result.rows] == [c1, c2, c3]
 
 
-def test_a_settings_window_and_model_apply(make_marketing_app) -> None:
+def test_a_settings_window_and_model_apply(make_marketing_app: Callable[..., App]) -> None:
     app = make_marketing_app(settings={"marketing": {"campaigns": {
         "attribution_window_days": 5, "attribution_model": "last_touch",
         "revenue_kinds": ["sales.order"]}}})
