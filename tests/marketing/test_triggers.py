@@ -369,3 +369,68 @@ def test_personal_data_and_erasure(make_marketing_app: Callable[..., App]) -> No
     assert fire.reason == {} and fire.occurrence == f"erased:{fire.id}"
     assert fire.trigger == "birthday" and fire.fired_on == dt.date(2026, 10, 10)  # counts stay
     assert due_ids(app, "2027-10-10") == []
+
+
+# ------------------------------------------------------------------ failures and SMTP
+
+
+def test_a_broken_trigger_does_not_stop_the_others(make_marketing_app: Callable[..., App]) -> None:
+    from guanxi.services.jobs import run_due
+
+    broken = {"name": "launch", "type": "product_match", "template": "birthday",
+              "segment": "no such segment", "announcement": "x", "campaign_period": "year"}
+    app = trigger_app(make_marketing_app, broken, BIRTHDAY)
+    born = person(app, "照常", birth_date=dt.date(1988, 4, 4))
+    run_due(app, now=dt.datetime(2026, 4, 3, 23, 0, tzinfo=app.tz))
+    [outcome] = run_due(app, now=dt.datetime(2026, 4, 4, 9, 0, tzinfo=app.tz),
+                        only="marketing.triggers")
+    assert outcome.status == "ok"
+    assert outcome.detail == "launch: failed (no segment 'no such segment'), birthday: 1"
+    assert names_of(outbox(app)) == [born]
+    with app.transaction() as uow, pytest.raises(Exception, match="no segment"):
+        fire_triggers(uow, on=dt.date(2026, 4, 4), only="launch")  # asked for: it raises
+
+
+def test_product_match_by_segment(make_marketing_app: Callable[..., App]) -> None:
+    from guanxi_marketing.segments.service import create_segment
+
+    launch = {"name": "launch", "type": "product_match", "template": "birthday",
+              "segment": "老客户", "announcement": "new-2026", "campaign_period": "year"}
+    app = trigger_app(make_marketing_app, launch)
+    listed = person(app, "名单上的")
+    person(app, "不在名单")
+    with app.transaction() as uow:
+        create_segment(uow, name="老客户", customer_ids=[listed])
+    assert due_ids(app, "2026-06-01") == [listed]
+
+
+def test_smtp_failure_midway_then_rerun_sends_only_the_rest(
+    make_marketing_app: Callable[..., App],
+) -> None:
+    """A real SMTP server refuses after one message; the rerun sends only the other."""
+    from tests.marketing.test_messages_support import Inbox, message_settings, smtp_server
+
+    inbox = Inbox(refuse_after=1)
+    with smtp_server(inbox) as port:
+        settings = message_settings(port)
+        app = make_marketing_app(settings={"marketing": {
+            "messages": settings["marketing"]["messages"],
+            "triggers": {"triggers": [MOTHERS_DAY]},
+        }})
+        app.registry.template_dirs.append(TEMPLATES)
+        buyers = [person(app, name) for name in ("第一位", "第二位")]
+        for buyer in buyers:
+            buy(app, buyer, "2010-05-01")
+            buy(app, buyer, "2011-05-01")
+        _, sends = run(app, "2012-05-05")
+        [report] = sends.values()
+        assert (report.sent, report.pending) == (1, 1) and report.error
+        assert len(inbox.messages) == 1
+        inbox.refuse_after = None
+        outcomes, sends = run(app, "2012-05-05")
+        assert [len(o.due) for o in outcomes] == [0]  # nobody chosen again
+        [report] = sends.values()
+        assert report.sent == 1
+    assert len(inbox.messages) == 2 and len(set(inbox.recipients)) == 2
+    assert inbox.messages[0]["Subject"] == "母亲节快到了"
+    assert "今年我们为您准备了几份推荐" in str(inbox.messages[1].get_body(("plain",)).get_content())

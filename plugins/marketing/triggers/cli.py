@@ -135,7 +135,8 @@ def triggers_run(
         state.app, on=parse_day(on, "on"), only=only, as_user=state.as_user(), send=not no_send
     )
     summary = {
-        "fired": {o.trigger: len(o.due) for o in outcomes},
+        "fired": {o.trigger: len(o.due) for o in outcomes if o.error is None},
+        "failed": {o.trigger: o.error for o in outcomes if o.error is not None},
         "campaigns": sorted({cid for o in outcomes for cid in o.campaigns.values()}),
         "sent": {str(cid): _send_text(report) for cid, report in sends.items()},
     }
@@ -144,6 +145,8 @@ def triggers_run(
         return
     for name, count in summary["fired"].items():
         click.echo(f"{name}: {count} customer(s)")
+    for name, error in summary["failed"].items():
+        click.echo(f"{name}: failed, nothing recorded: {error}")
     for cid, text in summary["sent"].items():
         click.echo(f"campaign {cid}: {text}")
 

@@ -36,7 +36,7 @@ from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
-from guanxi.errors import NotFoundError
+from guanxi.errors import GuanxiError, NotFoundError, first_line
 from guanxi.services.interactions import log_interactions
 
 ENTITY = "marketing.trigger_fire"
@@ -53,6 +53,7 @@ class TriggerOutcome:
     # Customers already members of the period's campaign through another occurrence.
     skipped: list[Due] = field(default_factory=list)
     campaigns: dict[str, int] = field(default_factory=dict)  # period → campaign id
+    error: str | None = None  # why the trigger did not fire (its work was undone)
 
 
 def trigger_settings(app: App) -> TriggerSettings:
@@ -79,29 +80,34 @@ def _chosen(app: App, only: str | None) -> list[TriggerSpec]:
     return [t for t in trigger_settings(app).triggers if t.enabled]
 
 
+def _evaluate(
+    uow: UnitOfWork, trigger: TriggerSpec, settings: TriggerSettings, day: dt.date
+) -> TriggerOutcome:
+    """Who ``trigger`` chooses on ``day``, split by campaign period; writes nothing."""
+    outcome = TriggerOutcome(trigger.name, trigger.type)
+    due = due_customers(uow, trigger, settings, day)
+    for period, members in _by_period(due).items():
+        campaign_id = _period_campaign(uow, trigger, period)
+        already = _members(uow, campaign_id, members) if campaign_id is not None else set()
+        outcome.due += [d for d in members if d.customer_id not in already]
+        outcome.skipped += [d for d in members if d.customer_id in already]
+        if campaign_id is not None:
+            outcome.campaigns[period] = campaign_id
+    return outcome
+
+
 def preview_triggers(
     uow: UnitOfWork, *, on: dt.date | None = None, only: str | None = None
 ) -> list[TriggerOutcome]:
     """Who the triggers would choose on ``on`` (default today) and why; writes nothing.
 
     Runs under the acting principal's record policies, so it lists visible customers.
+    A trigger whose configuration fails (an unknown segment) raises.
     """
     require(uow, ENTITY, "read")
     day = on or local_today(uow)
     settings = trigger_settings(uow.app)
-    outcomes = []
-    for trigger in _chosen(uow.app, only):
-        outcome = TriggerOutcome(trigger.name, trigger.type)
-        due = due_customers(uow, trigger, settings, day)
-        for period, members in _by_period(due).items():
-            campaign_id = _period_campaign(uow, trigger, period)
-            already = _members(uow, campaign_id, members) if campaign_id is not None else set()
-            outcome.due += [d for d in members if d.customer_id not in already]
-            outcome.skipped += [d for d in members if d.customer_id in already]
-            if campaign_id is not None:
-                outcome.campaigns[period] = campaign_id
-        outcomes.append(outcome)
-    return outcomes
+    return [_evaluate(uow, trigger, settings, day) for trigger in _chosen(uow.app, only)]
 
 
 def fire_triggers(
@@ -109,20 +115,38 @@ def fire_triggers(
 ) -> list[TriggerOutcome]:
     """Record what the triggers choose on ``on``: campaigns, members, fires, log entries.
 
-    Sends nothing: see :func:`send_fired`, which the caller runs after the commit.
+    Each trigger works in a savepoint: one that fails on bad configuration (an unknown
+    segment, a campaign the campaigns area refuses) is undone and reported in its
+    outcome's ``error``, and the other triggers still fire. A trigger asked for by
+    name (``only``) raises instead. Sends nothing: see :func:`send_fired`, which the
+    caller runs after the commit.
     """
     require(uow, ENTITY, "create")
+    require(uow, ENTITY, "read")
     day = on or local_today(uow)
-    outcomes = preview_triggers(uow, on=day, only=only)
-    for outcome in outcomes:
-        trigger = get_trigger(uow.app, outcome.trigger)
-        for period, members in _by_period(outcome.due).items():
-            campaign_id = outcome.campaigns.get(period)
-            if campaign_id is None:
-                campaign_id = _create_campaign(uow, trigger, period, day)
-                outcome.campaigns[period] = campaign_id
-            _record(uow, trigger, campaign_id, members, day)
+    settings = trigger_settings(uow.app)
+    outcomes = []
+    for trigger in _chosen(uow.app, only):
+        try:
+            with uow.session.begin_nested():
+                outcome = _evaluate(uow, trigger, settings, day)
+                _fire(uow, trigger, outcome, day)
+        except GuanxiError as exc:
+            if only is not None:
+                raise
+            log.warning("trigger %s failed: %s", trigger.name, exc)
+            outcome = TriggerOutcome(trigger.name, trigger.type, error=first_line(exc))
+        outcomes.append(outcome)
     return outcomes
+
+
+def _fire(uow: UnitOfWork, trigger: TriggerSpec, outcome: TriggerOutcome, day: dt.date) -> None:
+    for period, members in _by_period(outcome.due).items():
+        campaign_id = outcome.campaigns.get(period)
+        if campaign_id is None:
+            campaign_id = _create_campaign(uow, trigger, period, day)
+            outcome.campaigns[period] = campaign_id
+        _record(uow, trigger, campaign_id, members, day)
 
 
 def campaigns_fired_on(uow: UnitOfWork, day: dt.date, only: str | None = None) -> list[int]:
@@ -175,7 +199,12 @@ def trigger_job(uow: UnitOfWork, due_at: dt.datetime) -> str:
     app = uow.app
     if campaigns:
         event.listen(uow.session, "after_commit", lambda _s: send_fired(app, campaigns), once=True)
-    return ", ".join(f"{o.trigger}: {len(o.due)}" for o in outcomes) or "no triggers"
+    return ", ".join(_said(o) for o in outcomes) or "no triggers"
+
+
+def _said(outcome: TriggerOutcome) -> str:
+    result = f"failed ({outcome.error})" if outcome.error else str(len(outcome.due))
+    return f"{outcome.trigger}: {result}"
 
 
 # ----------------------------------------------------------------------------- helpers
