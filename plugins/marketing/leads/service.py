@@ -258,24 +258,11 @@ def capture(
     return CaptureResult(lead, "created", f"customer {matched[0]} ({matched[1]})")
 
 
-def capture_lead(
-    uow: UnitOfWork,
-    *,
-    name: str,
-    source: str,
-    company: str | None = None,
-    email: str | None = None,
-    phone: str | None = None,
-    campaign_id: int | None = None,
-    interest: str | None = None,
-    notes: str | None = None,
-    **extra: Any,
-) -> Lead:
-    """Capture a lead (the areas' contract); see :func:`capture` for what it does."""
-    return capture(
-        uow, name=name, source=source, company=company, email=email, phone=phone,
-        campaign_id=campaign_id, interest=interest, notes=notes, **extra,
-    ).lead
+def capture_lead(uow: UnitOfWork, *, name: str, source: str, **fields: Any) -> Lead:
+    """Capture a lead (the areas' contract): ``company``, ``email``, ``phone``,
+    ``campaign_id``, ``interest``, ``notes`` and the extras of :func:`capture`, which does
+    the work; returns the new lead, or the open lead it was merged into."""
+    return capture(uow, name=name, source=source, **fields).lead
 
 
 def record_touch(
