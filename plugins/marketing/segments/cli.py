@@ -64,14 +64,26 @@ def segments() -> None:
 @file_option
 @json_option
 @pass_state
-def create_command(state: CliState, name: str, expression: str | None, description: str | None,
-                   customer_ids: tuple[str, ...], file: Path | None, as_json: bool) -> None:
+def create_command(
+    state: CliState,
+    name: str,
+    expression: str | None,
+    description: str | None,
+    customer_ids: tuple[str, ...],
+    file: Path | None,
+    as_json: bool,
+) -> None:
     """Create segment NAME: dynamic with --expression, else static with CUSTOMER_IDS."""
     from guanxi_marketing.segments.service import create_segment
 
     with state.transaction() as uow:
-        segment = create_segment(uow, name=name, expression=expression,
-                                 customer_ids=_ids(customer_ids, file), description=description)
+        segment = create_segment(
+            uow,
+            name=name,
+            expression=expression,
+            customer_ids=_ids(customer_ids, file),
+            description=description,
+        )
     _echo_segment(state, segment.id or 0, "created", as_json)
 
 
@@ -86,8 +98,11 @@ def list_command(state: CliState, kind: str | None, as_json: bool) -> None:
     with state.transaction() as uow:
         rows = list_segments(uow, kind=kind)
     columns: list[tuple[str, Any]] = [
-        ("id", lambda s: s.id), ("name", lambda s: s.name), ("kind", lambda s: s.kind),
-        ("expression", lambda s: s.expression), ("description", lambda s: s.description),
+        ("id", lambda s: s.id),
+        ("name", lambda s: s.name),
+        ("kind", lambda s: s.kind),
+        ("expression", lambda s: s.expression),
+        ("description", lambda s: s.description),
     ]
     emit(rows, columns, as_json=as_json)
 
@@ -107,8 +122,9 @@ def show_command(state: CliState, ref: str, as_json: bool) -> None:
 @click.option("--limit", type=int, default=20, show_default=True, help="Customers to list.")
 @json_option
 @pass_state
-def preview_command(state: CliState, ref: str | None, expression: str | None, limit: int,
-                    as_json: bool) -> None:
+def preview_command(
+    state: CliState, ref: str | None, expression: str | None, limit: int, as_json: bool
+) -> None:
     """Count the members of segment REF (or of --expression) and list the first ones."""
     from guanxi_marketing.segments.service import preview
 
@@ -118,7 +134,8 @@ def preview_command(state: CliState, ref: str | None, expression: str | None, li
         print_json(result)
         return
     columns: list[tuple[str, Any]] = [
-        ("id", lambda c: c["id"]), ("name", lambda c: c["name"]),
+        ("id", lambda c: c["id"]),
+        ("name", lambda c: c["name"]),
         ("stage", lambda c: c["lifecycle_stage"]),
     ]
     emit(result.customers, columns, as_json=False, title=f"{result.count} customer(s)")
@@ -129,8 +146,9 @@ def preview_command(state: CliState, ref: str | None, expression: str | None, li
 @ids_argument
 @file_option
 @pass_state
-def add_command(state: CliState, ref: str, customer_ids: tuple[str, ...],
-                file: Path | None) -> None:
+def add_command(
+    state: CliState, ref: str, customer_ids: tuple[str, ...], file: Path | None
+) -> None:
     """Add CUSTOMER_IDS (and the ids in --file) to the static segment REF."""
     from guanxi_marketing.segments.service import add_members
 
@@ -144,8 +162,9 @@ def add_command(state: CliState, ref: str, customer_ids: tuple[str, ...],
 @ids_argument
 @file_option
 @pass_state
-def remove_command(state: CliState, ref: str, customer_ids: tuple[str, ...],
-                   file: Path | None) -> None:
+def remove_command(
+    state: CliState, ref: str, customer_ids: tuple[str, ...], file: Path | None
+) -> None:
     """Remove CUSTOMER_IDS (and the ids in --file) from the static segment REF."""
     from guanxi_marketing.segments.service import remove_members
 
@@ -172,8 +191,9 @@ def delete_command(state: CliState, ref: str) -> None:
 @click.option("--description", default=None)
 @json_option
 @pass_state
-def snapshot_command(state: CliState, ref: str, name: str, description: str | None,
-                     as_json: bool) -> None:
+def snapshot_command(
+    state: CliState, ref: str, name: str, description: str | None, as_json: bool
+) -> None:
     """Freeze the current members of segment REF into a new static segment NAME."""
     from guanxi_marketing.segments.service import snapshot_segment
 

@@ -32,7 +32,8 @@ from guanxi_marketing.segments.language.sources import (
     aggregate_value,
     column_value,
     contains_text,
-    history_conditions,
+    history_bounds,
+    history_exists,
     set_has,
 )
 from guanxi_marketing.segments.language.syntax import (
@@ -93,7 +94,9 @@ class _Target:
     type: str
     nullable: bool
     spec: FieldSpec | None = None  # None for an aggregate
-    expression: ColumnElement[Any] | None = None  # None for a set field
+    expression: ColumnElement[Any] | None = None  # None for a set field or last/first
+    zero: bool = False  # a rollup count or amount: no rollup row means 0, not unknown
+    history: tuple[str, HistoryFilter] | None = None  # an aggregate over the log
 
 
 def _error(message: str, position: int) -> ValidationError:
@@ -123,6 +126,15 @@ def _operator(node: Condition) -> str:
     return "contains" if isinstance(node, Contains) else "is"
 
 
+def _inverted(node: Condition) -> bool:
+    """Whether the condition is the negation of its positive test (``!=``, ``not in``, …)."""
+    if isinstance(node, IsNull):
+        return not node.negated  # the positive test is "has a value"
+    if isinstance(node, Compare):
+        return node.op == "!="
+    return node.negated
+
+
 def compile_expression(node: Node, catalog: FieldCatalog, clock: Clock, dialect: str) -> Compiled:
     """The SQL condition of ``node``; unknown fields and ill-typed values raise."""
     compiler = _Compiler(catalog, clock, dialect)
@@ -130,20 +142,26 @@ def compile_expression(node: Node, catalog: FieldCatalog, clock: Clock, dialect:
 
 
 class _Compiler:
+    """Negations are pushed down to the conditions (De Morgan), so each condition is
+    compiled knowing whether it is wanted true or false. A condition's SQL may then be
+    NULL where the wanted answer is "no" (a NULL in a negation-free WHERE excludes the
+    row like false does), which keeps plain column comparisons, lets SQLite turn the
+    rollup outer join into an inner one, and evaluates each subquery once.
+    """
+
     def __init__(self, catalog: FieldCatalog, clock: Clock, dialect: str):
         self.catalog = catalog
         self.clock = clock
         self.dialect = dialect
         self.uses_rollup = False
 
-    def node(self, node: Node) -> ColumnElement[bool]:
-        if isinstance(node, And):
-            return and_(*(self.node(part) for part in node.parts))
-        if isinstance(node, Or):
-            return or_(*(self.node(part) for part in node.parts))
+    def node(self, node: Node, negated: bool = False) -> ColumnElement[bool]:
+        if isinstance(node, And | Or):
+            parts = [self.node(part, negated) for part in node.parts]
+            return and_(*parts) if isinstance(node, And) != negated else or_(*parts)
         if isinstance(node, Not):
-            return not_(self.node(node.part))
-        return self.condition(node)
+            return self.node(node.part, not negated)
+        return self.condition(node, negated)
 
     # ------------------------------------------------------------------ operands
 
@@ -158,19 +176,22 @@ class _Compiler:
         if spec.source == DERIVED:
             return self.aggregate(spec.column, HistoryFilter(purchase=True), spec.name)
         if spec.type == SET:
-            return _Target(spec.name, SET, True, spec)
+            return _Target(spec.name, SET, False, spec)
         self.uses_rollup |= spec.source == ROLLUP
         expression = column_value(spec, self.dialect)
-        return _Target(spec.name, spec.type, spec.nullable, spec, expression)
+        zero = spec.source == ROLLUP and not spec.nullable
+        return _Target(spec.name, spec.type, spec.nullable, spec, expression, zero)
 
     def aggregate(self, function: str, history: HistoryFilter, label: str) -> _Target:
-        expression = aggregate_value(function, history, self.clock)
         kind = AGGREGATE_TYPES[function]
-        return _Target(label, kind, kind == DATETIME, None, expression)
+        if kind == DATETIME:  # last/first: compiled to EXISTS tests, see history_bounds
+            return _Target(label, kind, True, history=(function, history))
+        expression = aggregate_value(function, history, self.clock)
+        return _Target(label, kind, False, None, expression, history=(function, history))
 
     # ------------------------------------------------------------------ conditions
 
-    def condition(self, node: Condition) -> ColumnElement[bool]:
+    def condition(self, node: Condition, negated: bool) -> ColumnElement[bool]:
         target = self.target(node.operand)
         operator = _operator(node)
         if operator not in OPERATORS[target.type]:
@@ -179,66 +200,124 @@ class _Compiler:
                 f"{target.label} ({target.type}) does not take '{operator}' (only {allowed})",
                 node.position,
             )
-        if isinstance(node, IsNull):
-            present = self.present(target)
-            return not_(present) if not node.negated else present
-        if target.type == SET:
-            return self.set_condition(target, node)
+        flip = _inverted(node) != negated  # the positive test is wanted false
+        test, missing = self.positive(target, node)
+        wanted = not_(test) if flip else test
+        if missing is None or missing == flip:
+            return wanted  # a row without a value gets NULL or the right answer already
         assert target.expression is not None
-        negated = getattr(node, "negated", False) or (isinstance(node, Compare) and node.op == "!=")
-        positive = self.positive(target, target.expression, node)
-        if target.nullable:
-            positive = and_(target.expression.is_not(None), positive)
-        return not_(positive) if negated else positive
+        return or_(target.expression.is_(None), wanted)
 
-    def present(self, target: _Target) -> ColumnElement[bool]:
+    def positive(self, target: _Target, node: Condition) -> tuple[Any, bool | None]:
+        """The positive test's SQL, and whether it holds for a row without a value.
+
+        None means no row lacks a value, or the SQL already answers for such rows
+        (EXISTS tests, sets).
+        """
         if target.type == SET:
             assert target.spec is not None
-            return set_has(target.spec, None, self.dialect)
+            values = None if isinstance(node, IsNull) else self.set_values(target, node)
+            return (set_has(target.spec, values, self.dialect) if values != [] else false()), None
+        if target.history is not None and target.expression is None:
+            return self.history_test(target, node), None
+        if isinstance(node, IsNull):
+            if target.zero or not target.nullable:
+                return true(), None
+            assert target.expression is not None
+            return target.expression.is_not(None), None
+        exists_form = self.count_as_exists(target, node)
+        if exists_form is not None:
+            return exists_form, None
         assert target.expression is not None
-        return target.expression.is_not(None) if target.nullable else true()
+        test = self.test(target, target.expression, node)
+        if target.zero:
+            return test, self.holds_for_zero(target, node)
+        return test, False if target.nullable else None
 
-    def positive(self, target: _Target, column: ColumnElement[Any], node: Condition) -> Any:
+    def test(self, target: _Target, column: Any, node: Condition) -> Any:
         if isinstance(node, Contains):
             return contains_text(column, self.text(target, node.value), self.dialect)
         if isinstance(node, Among):
             if not node.values:
                 return false()
             if target.type == DATETIME:
-                return or_(*(self.compare(target, column, "=", v) for v in node.values))
+                return or_(
+                    *(self.bounded(column, self.bounds(target, "=", v)) for v in node.values)
+                )
             return column.in_([self.bind(target, v) for v in node.values])
         assert isinstance(node, Compare)
-        return self.compare(target, column, "=" if node.op == "!=" else node.op, node.value)
-
-    def compare(self, target: _Target, column: Any, op: str, value: Value) -> Any:
+        op = "=" if node.op == "!=" else node.op
         if target.type == DATETIME:
-            day = self.day(target, value)
-            if day is not None:
-                # A whole local day: "= D" is [start of D, start of D+1), "<= D" ends with D.
-                start = self.clock.start_of(day)
-                end = self.clock.start_of(day + dt.timedelta(days=1))
-                ranges = {
-                    "=": and_(column >= start, column < end),
-                    "<": column < start,
-                    "<=": column < end,
-                    ">": column >= end,
-                    ">=": column >= start,
-                }
-                return ranges[op]
-        return _COMPARE[op](column, self.bind(target, value))
+            return self.bounded(column, self.bounds(target, op, node.value))
+        return _COMPARE[op](column, self.bind(target, node.value))
 
-    def set_condition(self, target: _Target, node: Condition) -> ColumnElement[bool]:
-        assert target.spec is not None
+    def holds_for_zero(self, target: _Target, node: Condition) -> bool:
+        """Whether the positive test holds for 0 (a customer without a rollup row)."""
         if isinstance(node, Among):
-            values = [self.text(target, v) for v in node.values]
-        else:
-            assert isinstance(node, Compare | Contains)
-            values = [self.text(target, node.value)]
-        has = set_has(target.spec, values, self.dialect) if values else false()
-        negated = getattr(node, "negated", False) or (isinstance(node, Compare) and node.op == "!=")
-        return not_(has) if negated else has
+            return any(self.bind(target, v) == 0 for v in node.values)
+        assert isinstance(node, Compare)
+        return bool(_COMPARE["=" if node.op == "!=" else node.op](0, self.bind(target, node.value)))
+
+    def count_as_exists(self, target: _Target, node: Condition) -> Any:
+        """``count(…) >= 1`` (``had``) as EXISTS, which stops at the first row; else None."""
+        if target.history is None or target.history[0] != "count":
+            return None
+        if not isinstance(node, Compare) or not isinstance(node.value, Literal):
+            return None
+        pair = (node.op if node.op != "!=" else "=", node.value.value)
+        if pair in ((">=", 1), (">", 0)):
+            return history_exists(target.history[1], self.clock, [])
+        if pair in (("=", 0), ("<", 1), ("<=", 0)):
+            return not_(history_exists(target.history[1], self.clock, []))
+        return None
+
+    # ------------------------------------------------------------------ date-times
+
+    def bounds(self, target: _Target, op: str, value: Value) -> list[tuple[str, dt.datetime]]:
+        """A comparison with a date-time as bounds (<, <=, >, >=) on instants."""
+        day = self.day(target, value)
+        if day is None:
+            instant = self.bind(target, value)
+            return [(">=", instant), ("<=", instant)] if op == "=" else [(op, instant)]
+        # A whole local day: "= D" is [start of D, start of D+1), "<= D" ends with D.
+        start = self.clock.start_of(day)
+        end = self.clock.start_of(day + dt.timedelta(days=1))
+        return {
+            "=": [(">=", start), ("<", end)],
+            "<": [("<", start)],
+            "<=": [("<", end)],
+            ">": [(">=", end)],
+            ">=": [(">=", start)],
+        }[op]
+
+    def bounded(self, column: Any, bounds: list[tuple[str, dt.datetime]]) -> Any:
+        return and_(*(_COMPARE[op](column, instant) for op, instant in bounds))
+
+    def history_test(self, target: _Target, node: Condition) -> Any:
+        """``last(…)``/``first(…)`` compared with instants, as EXISTS tests (no NULLs)."""
+        assert target.history is not None
+        function, history = target.history
+        if isinstance(node, IsNull):
+            return history_exists(history, self.clock, [])
+        if isinstance(node, Among):
+            return or_(
+                false(),
+                *(
+                    history_bounds(function, history, self.clock, self.bounds(target, "=", v))
+                    for v in node.values
+                ),
+            )
+        assert isinstance(node, Compare)
+        op = "=" if node.op == "!=" else node.op
+        return history_bounds(function, history, self.clock, self.bounds(target, op, node.value))
 
     # ------------------------------------------------------------------ values
+
+    def set_values(self, target: _Target, node: Condition) -> list[str]:
+        if isinstance(node, Among):
+            return [self.text(target, v) for v in node.values]
+        assert isinstance(node, Compare | Contains)
+        return [self.text(target, node.value)]
 
     def wrong(self, target: _Target, value: Value) -> ValidationError:
         wanted = "text" if target.type == SET else f"a {target.type}"
@@ -284,4 +363,4 @@ class _Compiler:
         return int(raw) if raw == raw.to_integral_value() else float(raw)
 
 
-__all__ = ["Compiled", "compile_expression", "history_conditions"]
+__all__ = ["Compiled", "compile_expression"]

@@ -143,19 +143,54 @@ def history_conditions(history: HistoryFilter, clock: Clock) -> list[ColumnEleme
 
 
 def aggregate_value(function: str, history: HistoryFilter, clock: Clock) -> ColumnElement[Any]:
-    """``count``/``revenue``/``last``/``first`` of the customer's matching interactions.
+    """``count`` or ``revenue`` of the customer's matching interactions.
 
     A correlated subquery: it reads the customer's rows through the (customer_id,
     occurred_at) index, so its cost is the customer's history, not the whole log.
     """
     table = INTERACTION_TABLE
-    measure: ColumnElement[Any] = {
-        "count": func.count(),
-        "revenue": func.coalesce(func.sum(table.c.revenue), 0),
-        "last": func.max(table.c.occurred_at),
-        "first": func.min(table.c.occurred_at),
-    }[function]
+    measure: ColumnElement[Any] = (
+        func.count() if function == "count" else func.coalesce(func.sum(table.c.revenue), 0)
+    )
     query = select(measure).where(
         table.c.customer_id == CUSTOMER_TABLE.c.id, *history_conditions(history, clock)
     )
     return query.scalar_subquery()
+
+
+def history_exists(
+    history: HistoryFilter, clock: Clock, extra: Sequence[ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """Whether the customer has an interaction matching ``history`` (and ``extra``)."""
+    table = INTERACTION_TABLE
+    query = select(literal(1)).where(
+        table.c.customer_id == CUSTOMER_TABLE.c.id, *history_conditions(history, clock), *extra
+    )
+    return exists(query)
+
+
+def history_bounds(
+    function: str, history: HistoryFilter, clock: Clock, bounds: Sequence[tuple[str, Any]]
+) -> ColumnElement[bool]:
+    """``last(…)``/``first(…)`` within ``bounds`` ((op, instant) pairs), without MAX/MIN.
+
+    "The last one is before T" is "there is one, and none at or after T"; "the last one
+    is after T" is "there is one after T". Each is an EXISTS that the (customer_id,
+    occurred_at) index answers by reading few rows, usually none, where MAX would read
+    the customer's whole history.
+    """
+    at = INTERACTION_TABLE.c.occurred_at
+    # For each bound: (a matching interaction exists in this range, or: none does).
+    some_in = {">": lambda t: at > t, ">=": lambda t: at >= t}
+    none_in = {"<": lambda t: at >= t, "<=": lambda t: at > t}
+    if function == "first":  # the mirror image
+        some_in = {"<": lambda t: at < t, "<=": lambda t: at <= t}
+        none_in = {">": lambda t: at <= t, ">=": lambda t: at < t}
+    parts: list[ColumnElement[bool]] = []
+    for op, instant in bounds:
+        if op in some_in:
+            parts.append(history_exists(history, clock, [some_in[op](instant)]))
+        else:
+            parts.append(history_exists(history, clock, []))
+            parts.append(~history_exists(history, clock, [none_in[op](instant)]))
+    return and_(*parts)
