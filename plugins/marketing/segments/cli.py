@@ -119,11 +119,11 @@ def show_command(state: CliState, ref: str, as_json: bool) -> None:
 @segments.command("preview")
 @click.argument("ref", required=False)
 @click.option("--expression", "-e", default=None, help="Preview an expression instead.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Customers to list.")
+@click.option("--limit", type=int, default=None, help="Customers to list (default: settings).")
 @json_option
 @pass_state
 def preview_command(
-    state: CliState, ref: str | None, expression: str | None, limit: int, as_json: bool
+    state: CliState, ref: str | None, expression: str | None, limit: int | None, as_json: bool
 ) -> None:
     """Count the members of segment REF (or of --expression) and list the first ones."""
     from guanxi_marketing.segments.service import preview

@@ -338,10 +338,15 @@ def preview(
     *,
     segment: int | str | None = None,
     expression: str | None = None,
-    limit: int = 20,
+    limit: int | None = None,
 ) -> Preview:
-    """The count and the first ``limit`` members (id, name, stage) of a segment or expression."""
+    """The count and the first ``limit`` members (id, name, stage) of a segment or expression.
+
+    ``limit`` defaults to the ``marketing.segments.preview_limit`` setting.
+    """
     require(uow, ENTITY, "read")
+    if limit is None:
+        limit = uow.app.settings_for("marketing").segments.preview_limit
     if (segment is None) == (expression is None):
         raise ValidationError("expression", "give a segment or an expression, not both")
     if limit < 0:
