@@ -179,7 +179,7 @@ def add_post(
         planned_at=at,
         published_at=at if published else None,
         forced=force and checked.refused,
-        override_reason=(reason or "").strip() or None if checked.refused else None,
+        override_reason=((reason or "").strip() or None) if checked.refused else None,
         violations=[v.__dict__ for v in checked.violations],
         created_by_id=uow.actor_id,
         created_at=uow.now,
