@@ -27,6 +27,7 @@ from guanxi.app import App, UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import Customer, Staff
 from guanxi.privacy import consents
+from guanxi.records import CustomerRecord
 from guanxi.services.lookup import load_records
 
 MESSAGE = "marketing.message"
@@ -115,6 +116,46 @@ def _members(uow: UnitOfWork, campaign_id: int) -> list[CampaignMember]:
     return list(uow.session.exec(query))
 
 
+def _claimable_members(
+    uow: UnitOfWork, campaign_id: int, booked: dict[int, ledger.LedgerRow],
+    claimable: tuple[str, ...],
+) -> tuple[list[CampaignMember], int]:
+    """The targeted members this run may send to, and how many are unconfirmed."""
+    members, unconfirmed = [], 0
+    for member in _members(uow, campaign_id):
+        row = booked.get(member.customer_id)
+        if row is None or row.status in claimable:
+            members.append(member)
+        elif row.status == "attempting":
+            unconfirmed += 1
+    return members, unconfirmed
+
+
+@dataclass
+class _Renderer:
+    """What rendering a campaign's messages needs besides the member."""
+
+    templates: TemplateSet
+    campaign: Campaign
+    channel: str
+    key: bytes
+    base_url: str
+    path: str
+    domain: str
+
+    def render(self, member: CampaignMember, record: CustomerRecord,
+               owner: dict[str, Any] | None) -> RenderedMessage:
+        """The member's message, with its unsubscribe link and Message-ID."""
+        token = make_token(self.key, member.customer_id, self.channel, self.campaign.id)
+        message = assemble(self.templates, record, {
+            "campaign": campaign_context(self.campaign), "owner": owner,
+            "unsubscribe_url": unsubscribe_url(self.base_url, self.path, token),
+        })
+        message.member_id = member.id
+        message.message_id = message_id_for(self.campaign.id, member.customer_id, self.domain)
+        return message
+
+
 def prepare(uow: UnitOfWork, campaign_ref: int | str, *, limit: int | None,
             retry_failed: bool = False) -> Prepared:
     """Render every pending member's message and decide the skips (stores nothing)."""
@@ -129,24 +170,18 @@ def prepare(uow: UnitOfWork, campaign_ref: int | str, *, limit: int | None,
         raise ValidationError("template", f"campaign {campaign.id} names no message template")
     channel = channel_of(campaign)
     settings = uow.app.settings_for("marketing").messages
-    key = signing_key(uow.app)
-    templates = TemplateSet(uow.app, channel, campaign.template, subject=campaign.subject)
+    renderer = _Renderer(
+        TemplateSet(uow.app, channel, campaign.template, subject=campaign.subject), campaign,
+        channel, signing_key(uow.app), settings.base_url, settings.unsubscribe_path,
+        sender_domain(settings.from_address))
     booked = ledger.ledger_of(uow, campaign.id)
     claimable = (*ledger.CLAIMABLE, "failed") if retry_failed else ledger.CLAIMABLE
-    members = []
-    unconfirmed = 0
-    for member in _members(uow, campaign.id):
-        row = booked.get(member.customer_id)
-        if row is None or row.status in claimable:
-            members.append(member)
-        elif row.status == "attempting":
-            unconfirmed += 1
-    base = {"campaign": campaign_context(campaign)}
-    domain = sender_domain(settings.from_address)
+    members, unconfirmed = _claimable_members(uow, campaign.id, booked, claimable)
     messages: list[RenderedMessage] = []
     skips: list[tuple[int, int | None, str]] = []
     for start in range(0, len(members), CHUNK):
         chunk = members[start : start + CHUNK]
+        # Members are read through the ORM, so invisible customers never get here.
         customers = uow.session.exec(
             select(Customer).where(col(Customer.id).in_([m.customer_id for m in chunk]))
         ).all()
@@ -157,20 +192,13 @@ def prepare(uow: UnitOfWork, campaign_ref: int | str, *, limit: int | None,
         for member in chunk:
             record = records.get(member.customer_id)
             if record is None:
-                skips.append((member.customer_id, member.id, "erased or not visible"))
+                skips.append((member.customer_id, member.id, "erased"))
             elif not agreed.get(member.customer_id):
                 skips.append((member.customer_id, member.id, "no consent"))
             elif not address_of(record, channel):
                 skips.append((member.customer_id, member.id, f"no {channel} address"))
             else:
-                token = make_token(key, member.customer_id, channel, campaign.id)
-                link = unsubscribe_url(settings.base_url, settings.unsubscribe_path, token)
-                message = assemble(templates, record, {
-                    **base, "owner": owners.get(record.owner_id or 0), "unsubscribe_url": link,
-                })
-                message.member_id = member.id
-                message.message_id = message_id_for(campaign.id, member.customer_id, domain)
-                messages.append(message)
+                messages.append(renderer.render(member, record, owners.get(record.owner_id or 0)))
     not_now = 0
     if limit is not None and len(messages) > limit:
         not_now, messages = len(messages) - limit, messages[:limit]
