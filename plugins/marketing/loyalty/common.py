@@ -25,6 +25,7 @@ POINTS = "marketing.points_entry"
 STORED_VALUE = "marketing.stored_value_entry"
 COUPON_DEFINITION = "marketing.coupon_definition"
 COUPON = "marketing.coupon"
+CENT = Decimal("0.01")
 LARGEST_AMOUNT = Decimal("1e12")  # far inside integer hundredths in a BIGINT
 LARGEST_POINTS = 10**9  # points are a 32-bit INTEGER column
 IN_LIST = 900  # ids per IN (…) list, safe on every SQLite build
@@ -46,7 +47,7 @@ def positive_amount(value: Decimal | int | str, field_name: str) -> Decimal:
         raise ValidationError(field_name, "must be more than zero")
     if amount >= LARGEST_AMOUNT:
         raise ValidationError(field_name, f"{amount} is too large")
-    return amount
+    return amount.quantize(CENT)
 
 
 def whole_points(value: int | str, field_name: str = "points", *, signed: bool = False) -> int:

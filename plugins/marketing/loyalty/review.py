@@ -1,11 +1,11 @@
 """The tier review (会员升级 / 降级 / 淘汰): each active member's tier from his spend and
 purchase count in the tiers' periods.
 
-One SQL query measures every member at once: the memberships joined to their purchases
-in the log (the earning kinds, in the edition's currency), with one conditional sum and
-count per distinct period — the join walks the log's (customer, time) index, so the
-cost grows with the purchases in the longest period, not with the whole log. Python
-then only compares the numbers with the thresholds and writes the changes.
+One SQL query measures every member at once: the purchases in the log (the earning
+kinds, in the edition's currency) summed and counted per customer with one conditional
+sum and count per distinct period, joined to the memberships. It reads the purchases of
+the longest period only (the log's kind-and-time index), not the whole log. Python then
+only compares the numbers with the thresholds and writes the changes.
 
 * upgrade: the highest tier whose *reach* threshold is met, if above the current one;
 * downgrade: when the current tier's *keep* threshold is no longer met (and the tier
@@ -83,23 +83,30 @@ def _measure_query(uow: UnitOfWork, windows: list[int], member_ids: list[int] | 
     measures = []
     for months, start in starts.items():
         inside = LOG.c.occurred_at >= start if start is not None else LOG.c.id.isnot(None)
-        measures.append(func.coalesce(func.sum(case((inside, LOG.c.revenue))), 0)
-                        .label(f"spend_{months}"))
+        measures.append(func.sum(case((inside, LOG.c.revenue))).label(f"spend_{months}"))
         measures.append(func.count(case((and_(inside, purchase), 1))).label(f"count_{months}"))
+    # The log is aggregated per customer first (one pass over the purchases of the
+    # longest period, on the kind-and-time index), then joined to the memberships.
+    bought = (select(LOG.c.customer_id, *measures)
+              .where(LOG.c.kind.in_(list(settings.earn_rates)),
+                     LOG.c.currency == uow.app.settings.currency, LOG.c.occurred_at <= now)
+              .group_by(LOG.c.customer_id))
     bounded = [s for s in starts.values() if s is not None]
-    join_on = [LOG.c.customer_id == MEMBERS.c.customer_id,
-               LOG.c.kind.in_(list(settings.earn_rates)),
-               LOG.c.currency == uow.app.settings.currency, LOG.c.occurred_at <= now]
     if len(bounded) == len(starts):  # no all-time window: read only the longest period
-        join_on.append(LOG.c.occurred_at >= min(bounded))
-    keys = (MEMBERS.c.id, MEMBERS.c.customer_id, MEMBERS.c.tier, MEMBERS.c.enrolled_at,
-            MEMBERS.c.tier_since)
-    query = (select(*keys, *measures).select_from(MEMBERS)
-             .outerjoin(LOG, and_(*join_on)).where(MEMBERS.c.status == "active")
-             .group_by(*keys))
+        bought = bought.where(LOG.c.occurred_at >= min(bounded))
+    chosen = MEMBERS.c.status == "active"
     if member_ids is not None:
-        query = query.where(MEMBERS.c.id.in_(member_ids))
-    return query
+        chosen = and_(chosen, MEMBERS.c.id.in_(member_ids))
+        bought = bought.where(LOG.c.customer_id.in_(
+            select(MEMBERS.c.customer_id).where(MEMBERS.c.id.in_(member_ids))))
+    totals = bought.subquery()
+    values = [func.coalesce(totals.c[name], 0).label(name)
+              for m in windows for name in (f"spend_{m}", f"count_{m}")]
+    return (select(MEMBERS.c.id, MEMBERS.c.customer_id, MEMBERS.c.tier, MEMBERS.c.enrolled_at,
+                   MEMBERS.c.tier_since, *values)
+            .select_from(MEMBERS)
+            .outerjoin(totals, totals.c.customer_id == MEMBERS.c.customer_id)
+            .where(chosen))
 
 
 def _spend(raw: Any) -> Decimal:
