@@ -45,7 +45,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect
 from sqlmodel import SQLModel, select
 
-from guanxi.app import App, UnitOfWork, create_app
+from guanxi.app import DEFAULT_EDITION, App, UnitOfWork, create_app
+from guanxi.editions import load_edition
 from guanxi.models import ContactPoint, Customer, CustomerRollup
 from guanxi.services.customers import CUSTOMER_COLUMNS, add_customers
 from guanxi.services.interactions import INTERACTION_COLUMNS, log_interactions, timeline
@@ -340,12 +341,18 @@ def interaction_batches(count: int, size: int, customers: int, now: dt.datetime)
 
 
 def open_app(path: Path) -> App:
-    """An application on the SQLite file ``path``, its schema created."""
+    """An application on the SQLite file ``path``, its schema created.
+
+    The core alone: installed plugins are ignored and the edition's are switched off,
+    so what is measured is the core's bulk paths (a plugin's batch hooks are its own
+    cost, measured by its own benchmark).
+    """
     app = create_app(
         path.parent,
         settings={"core": {"database_url": f"sqlite:///{path}"}},
         environ={},
         entry_points=False,
+        disable=tuple(load_edition(DEFAULT_EDITION).plugins),
     )
     if importlib.util.find_spec("guanxi.db.migrate") is not None:
         from guanxi.db.migrate import upgrade

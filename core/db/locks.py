@@ -1,11 +1,12 @@
 """The core's writer lock.
 
-Two things need their writers in sequence: the audit chain (each entry hashes the one
-before) and the per-customer rollups (read, merge, write back). SQLite already runs one
-writer at a time (every transaction begins IMMEDIATE). On PostgreSQL a transaction-level
-advisory lock does the same for these two paths; it is re-entrant within a transaction
-and released at commit or rollback. One lock for both keeps the lock order trivial, so
-writers cannot deadlock on it.
+The audit chain needs its writers in sequence (each entry hashes the one before).
+SQLite already runs one writer at a time (every transaction begins IMMEDIATE). On
+PostgreSQL a transaction-level advisory lock does the same; it is re-entrant within a
+transaction and released at commit or rollback. Writers of interactions take it too,
+before they upsert any rollup row: the rollups are merged in SQL and would be correct
+without it, but one lock taken first by both paths keeps the lock order trivial, so
+writers cannot deadlock between the lock and the rollup rows.
 """
 
 from __future__ import annotations

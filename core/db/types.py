@@ -76,6 +76,37 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return from_minor(value)
 
+    def bulk_bind_processor(self, dialect: Dialect) -> Any:
+        """A faster equivalent of the bind processor, for bulk inserts.
+
+        A ``Decimal`` with at most two places, or an ``int``, is scaled directly; any
+        other value takes :func:`to_minor` (which also raises the errors).
+        """
+        inner = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+        if inner is None:
+            return bulk_minor
+        return lambda value: inner(bulk_minor(value))
+
+
+# Beyond this to_minor's own arithmetic hits the decimal context's precision; leave
+# such amounts (and its errors) to it.
+_BULK_LIMIT = 10**20
+
+
+def bulk_minor(value: Any) -> int:
+    """``to_minor(value)`` with a fast path for the common exact cases."""
+    kind = type(value)
+    if kind is Decimal:
+        # Exact, without the decimal context's rounding: value = n/d in lowest terms
+        # has at most two decimals exactly when d divides 100.
+        if value.is_finite() and -_BULK_LIMIT < value < _BULK_LIMIT:
+            numerator, denominator = value.as_integer_ratio()
+            if 100 % denominator == 0:
+                return numerator * (100 // denominator)
+    elif kind is int and -_BULK_LIMIT < value < _BULK_LIMIT:
+        return value * 100
+    return to_minor(value)
+
 
 class Quantity(TypeDecorator[Decimal]):
     """A ``Decimal`` quantity or rate with four places, stored as an integer (exact)."""
@@ -117,6 +148,25 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+    def bulk_bind_processor(self, dialect: Dialect) -> Any:
+        """A faster equivalent of the bind processor, for bulk inserts (SQLite only).
+
+        SQLAlchemy's SQLite ``DATETIME`` stores ``YYYY-MM-DD HH:MM:SS.ffffff``; for a
+        datetime already in UTC that is its ``isoformat`` cut before the offset. Other
+        values go through the full processor (which converts, or refuses naive ones).
+        """
+        full = self.dialect_impl(dialect).bind_processor(dialect)
+        if dialect.name != "sqlite" or full is None:
+            return full
+        utc = dt.UTC
+
+        def process(value: Any) -> Any:
+            if type(value) is dt.datetime and value.tzinfo is utc:
+                return value.isoformat(" ", "microseconds")[:26]
+            return full(value)
+
+        return process
 
 
 # JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.

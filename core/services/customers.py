@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
-from guanxi.db.bulk import BulkInserter, allocate_ids, with_ids
+from guanxi.db.bulk import BulkInserter, allocate_ids, set_ids, with_ids
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
 from guanxi.models import (
     ContactPoint,
@@ -280,13 +280,20 @@ def _replace(record: CustomerRecord, **changes: Any) -> CustomerRecord:
 
 def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list[CustomerRecord]:
     """Store validated records in a few ``executemany`` statements; fire the batch hook."""
+    return _insert(uow, records, fresh=False)
+
+
+def _insert(
+    uow: UnitOfWork, records: Sequence[CustomerRecord], *, fresh: bool
+) -> list[CustomerRecord]:
+    """Store ``records``; ``fresh`` ones (built by this call) get their ids in place."""
     require(uow, "customer", "create")
     if not records:
         return []
     connection = uow.session.connection()
     ids = allocate_ids(connection, Customer.__table__, len(records))  # type: ignore[attr-defined]
     now = uow.now
-    stored = with_ids(records, ids)
+    stored = set_ids(records, ids) if fresh else with_ids(records, ids)
     BulkInserter(connection, Customer.__table__, CUSTOMER_COLUMNS).insert(  # type: ignore[attr-defined]
         (
             r.id,
@@ -385,7 +392,8 @@ def add_customers(
     valid, errors = validate_customers(uow, rows, first_row=first_row)
     if errors:
         raise BatchValidationError(errors)
-    return insert_customers(uow, [record for _, record in valid])
+    # The records were built by this call and are not shared yet: ids set in place.
+    return _insert(uow, [record for _, record in valid], fresh=True)
 
 
 def add_customer(uow: UnitOfWork, **fields: Any) -> CustomerRecord:

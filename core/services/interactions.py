@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,13 +19,14 @@ from sqlmodel import col, select
 
 from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
-from guanxi.db.bulk import BulkInserter, allocate_ids, with_ids
-from guanxi.db.types import to_minor
+from guanxi.db.bulk import BulkInserter, allocate_ids, bulk_bind_processor, set_ids, with_ids
+from guanxi.db.types import bulk_minor
 from guanxi.errors import BatchValidationError, ValidationError
 from guanxi.models import Customer, Interaction, Staff
 from guanxi.records import InteractionRecord
-from guanxi.services.rollups import apply_rollups
-from guanxi.services.validation import first_error, validate_model
+from guanxi.registry import InteractionKind
+from guanxi.services.rollups import merge_rollups
+from guanxi.services.validation import first_error
 
 # A touchpoint cannot lie in the future; a little slack absorbs clock skew between the
 # systems that feed an import.
@@ -71,12 +73,38 @@ def _amount(field: str, value: Decimal | None, correction: bool) -> Decimal | No
     if value is None:
         return None
     try:
-        to_minor(value)
+        bulk_minor(value)  # to_minor's checks (and errors), faster for plain amounts
     except ValueError as exc:
         raise ValidationError(field, str(exc)) from None
     if value < 0 and not correction:
         raise ValidationError(field, "must not be negative (log a correction to reverse one)")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What validating a row needs from the application, looked up once per batch."""
+
+    kinds: Mapping[str, InteractionKind]
+    channels: frozenset[str]
+    tz: dt.tzinfo
+    now: dt.datetime
+    latest: dt.datetime
+    currency: str
+
+
+def _context(uow: UnitOfWork) -> _Context:
+    app = uow.app
+    settings = app.settings
+    now = uow.now
+    return _Context(
+        kinds=app.registry.interaction_kinds,
+        channels=frozenset(settings.channels),
+        tz=app.tz,
+        now=now,
+        latest=now + FUTURE_SLACK,
+        currency=settings.currency.upper(),
+    )
 
 
 def validate_interaction(
@@ -87,43 +115,57 @@ def validate_interaction(
     A naive ``occurred_at`` is read in the edition's display time zone: that is what a
     person typing "2026-05-01 10:00" means.
     """
-    app = uow.app
+    return _validate(_context(uow), data)
+
+
+def _validate(context: _Context, data: Mapping[str, Any] | InteractionIn) -> InteractionRecord:
     try:
-        given = data if isinstance(data, InteractionIn) else InteractionIn.model_validate(data)
+        given = data if isinstance(data, InteractionIn) else _validate_input(data)
     except PydanticValidationError as exc:
         raise first_error(exc) from None
-    kind = app.registry.interaction_kinds.get(given.kind)
+    kind = context.kinds.get(given.kind)
     if kind is None:
         raise ValidationError("kind", f"unknown interaction kind {given.kind!r}")
     channel = given.channel or kind.default_channel or "other"
-    if channel not in app.settings.channels:
+    if channel not in context.channels:
         raise ValidationError("channel", f"unknown channel {channel!r}")
-    occurred = given.occurred_at or uow.now
+    occurred = given.occurred_at or context.now
     if occurred.tzinfo is None:
-        occurred = occurred.replace(tzinfo=app.tz)
-    occurred = occurred.astimezone(dt.UTC)
-    if occurred > uow.now + FUTURE_SLACK:
+        occurred = occurred.replace(tzinfo=context.tz)
+    if occurred.tzinfo is not dt.UTC:
+        occurred = occurred.astimezone(dt.UTC)
+    if occurred > context.latest:
         raise ValidationError("occurred_at", f"{occurred.isoformat()} is in the future")
     payload = given.payload
-    if kind.schema is not None:
-        payload = validate_model(kind.schema, payload, prefix="payload").model_dump(mode="json")
+    schema = kind.schema
+    if schema is not None:
+        # model_validate + model_dump(mode="json") without their Python wrappers.
+        try:
+            model = schema.__pydantic_validator__.validate_python(payload)
+        except PydanticValidationError as exc:
+            raise first_error(exc, "payload") from None
+        payload = schema.__pydantic_serializer__.to_python(model, mode="json")
     correction = given.corrects_id is not None
+    revenue, cost = given.revenue, given.cost
     return InteractionRecord(
-        id=None,
-        customer_id=given.customer_id,
-        occurred_at=occurred,
-        channel=channel,
-        kind=given.kind,
-        direction=given.direction,
-        actor_id=given.actor if isinstance(given.actor, int) else None,
-        subject=given.subject,
-        revenue=_amount("revenue", given.revenue, correction),
-        cost=_amount("cost", given.cost, correction),
-        currency=(given.currency or app.settings.currency).upper(),
-        source=given.source,
-        payload=payload,
-        corrects_id=given.corrects_id,
+        None,
+        given.customer_id,
+        occurred,
+        channel,
+        given.kind,
+        given.direction,
+        given.actor if isinstance(given.actor, int) else None,
+        given.subject,
+        None if revenue is None else _amount("revenue", revenue, correction),
+        None if cost is None else _amount("cost", cost, correction),
+        given.currency.upper() if given.currency else context.currency,
+        given.source,
+        payload,
+        given.corrects_id,
     )
+
+
+_validate_input = InteractionIn.model_validate
 
 
 def _existing(uow: UnitOfWork, column: Any, values: set[Any]) -> set[Any]:
@@ -149,9 +191,10 @@ def validate_interactions(
     require(uow, "interaction", "create")
     parsed: list[tuple[int, InteractionRecord, Any]] = []
     errors: list[ValidationError] = []
+    context = _context(uow)
     for number, row in enumerate(rows, start=first_row):
         try:
-            record = validate_interaction(uow, row)
+            record = _validate(context, row)
         except ValidationError as exc:
             errors.append(exc.at_row(number))
             continue
@@ -216,19 +259,33 @@ def insert_interactions(
     uow: UnitOfWork, records: Sequence[InteractionRecord]
 ) -> list[InteractionRecord]:
     """Append validated records, update rollups, fire ``interactions_logged`` once."""
+    return _insert(uow, records, fresh=False)
+
+
+def _insert(
+    uow: UnitOfWork, records: Sequence[InteractionRecord], *, fresh: bool
+) -> list[InteractionRecord]:
+    """Store ``records``; ``fresh`` ones (built by this call) get their ids in place."""
     require(uow, "interaction", "create")
     if not records:
         return []
     connection = uow.session.connection()
     table = Interaction.__table__  # type: ignore[attr-defined]
     ids = allocate_ids(connection, table, len(records))
-    stored = with_ids(records, ids)
+    stored = set_ids(records, ids) if fresh else with_ids(records, ids)
     now = uow.now
-    BulkInserter(connection, table, INTERACTION_COLUMNS).insert(
+    # occurred_at is converted once, for the log and for the rollups.
+    bind_at = bulk_bind_processor(table.c.occurred_at.type, connection.dialect)
+    occurred = (
+        [r.occurred_at for r in stored]
+        if bind_at is None
+        else [bind_at(r.occurred_at) for r in stored]
+    )
+    BulkInserter(connection, table, INTERACTION_COLUMNS, bound=("occurred_at",)).insert(
         (
             r.id,
             r.customer_id,
-            r.occurred_at,
+            at,
             now,
             r.channel,
             r.kind,
@@ -242,9 +299,9 @@ def insert_interactions(
             r.payload,
             r.corrects_id,
         )
-        for r in stored
+        for r, at in zip(stored, occurred, strict=True)
     )
-    apply_rollups(uow, stored)
+    merge_rollups(uow, stored, bound_times=occurred)
     uow.hook.interactions_logged(uow=uow, interactions=stored)
     return stored
 
@@ -256,7 +313,8 @@ def log_interactions(
     valid, errors = validate_interactions(uow, rows, first_row=first_row)
     if errors:
         raise BatchValidationError(errors)
-    return insert_interactions(uow, [record for _, record in valid])
+    # The records were built by this call and are not shared yet: ids set in place.
+    return _insert(uow, [record for _, record in valid], fresh=True)
 
 
 def log_interaction(uow: UnitOfWork, **fields: Any) -> InteractionRecord:

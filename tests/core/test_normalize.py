@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guanxi.normalize import normalize_contact, normalize_email, normalize_phone
+from guanxi.normalize import _is_valid, normalize_contact, normalize_email, normalize_phone
 
 # --------------------------------------------------------------------------- email
 
@@ -209,3 +209,41 @@ def test_fast_path_agrees_with_libphonenumber(value: str, region: str) -> None:
 @given(value=CN_MOBILE)
 def test_chinese_mobiles_agree_with_libphonenumber(value: str) -> None:
     assert ours(value, "CN") == reference(value, "CN")
+
+
+def _examples() -> list[phonenumbers.PhoneNumber]:
+    """libphonenumber's example number of every type of every region."""
+    found = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                found.append(example)
+    return found
+
+
+EXAMPLES = _examples()
+# Valid numbers (examples with their last digits changed) and random ones.
+NUMBERS = st.one_of(
+    st.builds(
+        lambda example, tail: phonenumbers.PhoneNumber(
+            country_code=example.country_code,
+            national_number=int(str(example.national_number)[: -len(tail)] + tail),
+        ),
+        st.sampled_from(EXAMPLES),
+        st.text("0123456789", min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda code, national: phonenumbers.PhoneNumber(
+            country_code=code, national_number=national
+        ),
+        st.sampled_from(COUNTRY_CODES),
+        st.integers(1, 10**15),
+    ),
+)
+
+
+@settings(max_examples=4000, deadline=None, database=None)
+@given(number=NUMBERS)
+def test_validity_shortcut_agrees_with_libphonenumber(number: phonenumbers.PhoneNumber) -> None:
+    assert _is_valid(number) == phonenumbers.is_valid_number(number)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.app import App
 from guanxi.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, mask_url
+from guanxi.db.types import UTCDateTime, bulk_minor, to_minor
 from guanxi.errors import DatabaseError
 from guanxi.models import CustomerRole
 from tests.conftest import POSTGRES_URL
@@ -92,3 +99,43 @@ def test_invalid_url_is_a_database_error() -> None:
 def test_mask_url_hides_only_the_password() -> None:
     assert mask_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
     assert mask_url("sqlite:///crm.db") == "sqlite:///crm.db"
+
+
+# --------------------------------------------------------------------------- bulk binds
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(
+    value=st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.decimals(places=2, min_value=-(10**22), max_value=10**22),
+        st.integers(min_value=-(10**22), max_value=10**22),
+        st.text(alphabet="0123456789.-", max_size=12),
+    )
+)
+def test_bulk_money_binds_like_to_minor(value: Any) -> None:
+    """The bulk fast path stores what the Money type stores, and refuses the same."""
+
+    def outcome(convert: Callable[[Any], int]) -> object:
+        try:
+            return convert(value)
+        except Exception as exc:
+            return type(exc)
+
+    assert outcome(bulk_minor) == outcome(to_minor)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(
+    value=st.datetimes(
+        timezones=st.sampled_from(
+            [dt.UTC, dt.timezone(dt.timedelta(hours=8)), ZoneInfo("Asia/Shanghai")]
+        )
+    )
+)
+def test_bulk_datetime_binds_like_the_column_type(value: dt.datetime) -> None:
+    dialect = sqlite.dialect()
+    fast = UTCDateTime().bulk_bind_processor(dialect)
+    full = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert fast(value) == full(value)
+    assert fast(value.astimezone(dt.UTC)) == full(value)
