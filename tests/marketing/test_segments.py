@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+from types import SimpleNamespace
 
 import pytest
+from guanxi_marketing.segments import demo_data
 from guanxi_marketing.segments.models import Segment, SegmentMember
 from guanxi_marketing.segments.service import (
     add_members,
@@ -348,3 +351,17 @@ def test_personal_data_export_and_erasure(marketing_app: App, world: dict) -> No
         assert segment_customer_ids(uow, "展会名单") == [world["wu"]]
         assert export_personal_data(uow, world["wu"])["plugins"]["marketing"]["segments"]
     assert count_rows(marketing_app, SegmentMember) == 1
+
+
+def test_demo_segments(marketing_app: App, world: dict) -> None:
+    people = [SimpleNamespace(id=world[k], kind="person") for k in ("zhang", "wu", "erased")]
+    acme = SimpleNamespace(id=world["acme"], kind="organization")
+    with marketing_app.transaction(now=NOW) as uow:
+        demo_data(uow, random.Random(7), [*people, acme])  # type: ignore[list-item]
+        segments = {s.name: s for s in list_segments(uow)}
+        assert sorted(s.kind for s in segments.values()) == ["dynamic", "dynamic", "static"]
+        lists = [s for s in segments.values() if s.kind == "static"]
+        # every person drawn (fewer than twelve); the erased one is no member
+        assert segment_customer_ids(uow, lists[0].id) == names(world, "zhang", "wu")
+        lapsed = next(s for s in segments.values() if "lapsed" in s.name)
+        assert segment_customer_ids(uow, lapsed.id) == [world["wu"]]
