@@ -70,11 +70,11 @@ def register_kinds(register: Callable[..., None]) -> None:
 def register_jobs(register: Callable[..., None]) -> None:
     """Points expiry, then the tier review, every night."""
     from guanxi_marketing.loyalty.points import expire_points
-    from guanxi_marketing.loyalty.review import REVIEW_JOB, review_tiers
+    from guanxi_marketing.loyalty.review import REVIEW_JOB, review_job
 
     register("marketing.loyalty_expire_points", expire_points, daily_at="02:15",
              description="expire loyalty points past their date (oldest first)")
-    register(REVIEW_JOB, lambda uow, due_at: str(review_tiers(uow, due_at)), daily_at="02:30",
+    register(REVIEW_JOB, review_job, daily_at="02:30",
              description="upgrade, downgrade and lapse loyalty members on their spend")
 
 

@@ -38,6 +38,7 @@ MIN_RANDOM_PLACES = 6  # at least 10^6 codes per pattern: guessing one is imprac
 # Letters that cannot be mistaken for digits when read out or typed.
 LETTERS = "".join(c for c in string.ascii_uppercase if c not in "IOQ")
 SECURE = random.SystemRandom()
+CODE_ROUNDS = 20  # draws before a nearly exhausted pattern is reported
 
 
 def _date(value: dt.date | str, field_name: str) -> dt.date:
@@ -132,7 +133,9 @@ def _codes(uow: UnitOfWork, pattern: str, count: int, rand: random.Random) -> li
     """``count`` new codes from ``pattern`` that no coupon has yet."""
     table = Coupon.__table__  # type: ignore[attr-defined]
     codes: set[str] = set()
-    while len(codes) < count:
+    for _ in range(CODE_ROUNDS):
+        if len(codes) == count:
+            return sorted(codes)
         fresh = {"".join(rand.choice(string.digits) if c == "#" else rand.choice(LETTERS)
                          if c == "@" else c for c in pattern) for _ in range(count - len(codes))}
         fresh -= codes
@@ -140,7 +143,7 @@ def _codes(uow: UnitOfWork, pattern: str, count: int, rand: random.Random) -> li
             query = select(table.c.code).where(table.c.code.in_(chunk))
             fresh -= set(uow.session.connection().execute(query).scalars())
         codes |= fresh
-    return sorted(codes)
+    raise ValidationError("code_pattern", f"{pattern!r} has too few unused codes left")
 
 
 def _issue(uow: UnitOfWork, definition: CouponDefinition, customer_ids: list[int],

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from guanxi_marketing.loyalty.common import get_membership
 from guanxi_marketing.loyalty.coupons import CouponRow, list_coupons
-from guanxi_marketing.loyalty.members import Benefits, MemberRow, benefits_of, list_members
+from guanxi_marketing.loyalty.members import Benefits, MemberRow, benefits_of, member_row
 from guanxi_marketing.loyalty.models import PointsEntry, StoredValueEntry
 from guanxi_marketing.loyalty.points import PointsLine, points_history
 from guanxi_marketing.loyalty.stored_value import StoredValueLine, stored_value_history
@@ -50,9 +50,9 @@ class MemberDetail:
 def member_detail(uow: UnitOfWork, customer_id: int, *, limit: int = 20) -> MemberDetail:
     """Everything about one member (for ``guanxi marketing loyalty show``)."""
     membership = get_membership(uow, customer_id)
-    row = list_members(uow, status=None, after_customer_id=customer_id - 1, limit=1)[0]
     return MemberDetail(
-        member=row, card_number=membership.card_number, benefits=benefits_of(uow, customer_id),
+        member=member_row(uow, customer_id), card_number=membership.card_number,
+        benefits=benefits_of(uow, customer_id),
         ledgers=ledger_balances(uow, customer_id),
         points=points_history(uow, customer_id, limit=limit),
         stored_value=stored_value_history(uow, customer_id, limit=limit),

@@ -172,11 +172,20 @@ def list_members(
     if after_customer_id is not None:
         query = query.where(Membership.customer_id > after_customer_id)
     query = query.order_by(Membership.customer_id).limit(limit)
-    return [
-        MemberRow(m.customer_id, name, m.member_number, m.card_label, m.tier, m.status,
-                  m.enrolled_at, m.tier_since, m.points_balance, m.stored_value_balance)
-        for m, name in uow.session.execute(query)
-    ]
+    return [_row(m, name) for m, name in uow.session.execute(query)]
+
+
+def _row(m: Membership, name: str | None) -> MemberRow:
+    return MemberRow(m.customer_id, name, m.member_number, m.card_label, m.tier, m.status,
+                     m.enrolled_at, m.tier_since, m.points_balance, m.stored_value_balance)
+
+
+def member_row(uow: UnitOfWork, customer_id: int) -> MemberRow:
+    """One member as listed; :class:`NotFoundError` when he is not a (visible) member."""
+    membership = get_membership(uow, customer_id)
+    name = uow.session.execute(select(Customer.name).where(
+        Customer.id == customer_id)).scalar()
+    return _row(membership, name)
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,8 @@ def _decide(uow: UnitOfWork, row: Any, upgrades_only: bool) -> TierChange | None
     held = row.tier_since <= add_months(now, -settings.tier_hold_months)
     spec = tiers[current]
     if held and not meets(spec.keep_threshold, spec.period_months):
-        kept = max(i for i, t in enumerate(tiers[:current])
-                   if meets(t.keep_threshold, t.period_months))
+        kept = max((i for i, t in enumerate(tiers[:current])
+                    if meets(t.keep_threshold, t.period_months)), default=0)
         return change("downgrade", tiers[kept].name, spec.period_months)
     return None
 
@@ -171,6 +171,11 @@ def review_tiers(
     if outcome.changes:
         _apply(uow, outcome.changes)
     return outcome
+
+
+def review_job(uow: UnitOfWork, due_at: dt.datetime) -> str:
+    """The nightly job ``marketing.loyalty_review``: review every member, say what changed."""
+    return str(review_tiers(uow, due_at))
 
 
 def _apply(uow: UnitOfWork, changes: list[TierChange]) -> None:

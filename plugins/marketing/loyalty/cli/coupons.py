@@ -79,7 +79,7 @@ def issue_command(state: CliState, name: str, reference: str | None, segment: st
         if reference is not None:
             issued = [issue_coupon(uow, name, customer_id(uow, reference))]
         else:
-            issued = issue_to_segment(uow, name, int(segment) if segment.isdigit() else segment)
+            issued = issue_to_segment(uow, name, segment)  # type: ignore[arg-type]
     emit(issued, [("code", lambda c: c.code), ("customer_id", lambda c: c.customer_id)],
          as_json=as_json, title=f"{len(issued)} coupons issued")
 
