@@ -248,8 +248,10 @@ def project(tmp_path: Path, database_url: str) -> Guanxi:
 
 def _configure(gx: Guanxi, port: int) -> App:
     with (gx.project / "guanxi.toml").open("a", encoding="utf-8") as toml:
+        # One connection, so that the server's refusal after two messages is exact.
         toml.write(f'\n[marketing.messages]\nsmtp_port = {port}\nfrom_address = "n@shop.example"\n'
-                   f'unsubscribe_secret = "{SECRET}"\nbase_url = "https://crm.example"\n')
+                   f'connections = 1\nunsubscribe_secret = "{SECRET}"\n'
+                   'base_url = "https://crm.example"\n')
     return create_app(gx.project, settings={"core": {"database_url": gx.database_url}})
 
 

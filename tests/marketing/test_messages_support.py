@@ -37,16 +37,28 @@ class Inbox:
     ``drop_after``: after that many, the connection is cut at MAIL (nothing was sent).
     ``drop_in_data``: the message after that many is *received*, then the connection is
     cut before the reply (the client cannot know it arrived). ``reject``: addresses
-    refused at RCPT with ``550``.
+    refused at RCPT with ``550``. ``pipelining``: offer PIPELINING after EHLO.
+    ``connections`` collects the client ports, one per connection that said EHLO.
     """
 
     def __init__(self, *, refuse_after: int | None = None, drop_after: int | None = None,
-                 drop_in_data: int | None = None, reject: set[str] | None = None):
+                 drop_in_data: int | None = None, reject: set[str] | None = None,
+                 pipelining: bool = False):
+        self.pipelining = pipelining
+        self.connections: set[int] = set()
         self.messages: list[EmailMessage] = []
         self.recipients: list[str] = []
         self.refuse_after, self.drop_after = refuse_after, drop_after
         self.drop_in_data = drop_in_data
         self.reject = reject or set()
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        self.connections.add(session.peer[1])
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           mail_options: list[str]) -> str:
@@ -97,10 +109,14 @@ def smtp_server(inbox: Inbox) -> Iterator[int]:
 
 
 def message_settings(port: int, **more: Any) -> dict[str, Any]:
-    """``settings=`` for an app that sends to the local server on ``port``."""
+    """``settings=`` for an app that sends to the local server on ``port``.
+
+    One connection unless ``connections`` is given, so that which members a failing
+    server reached is deterministic.
+    """
     values = {"smtp_host": "127.0.0.1", "smtp_port": port, "from_address": "news@shop.example",
               "from_name": "关系商城", "base_url": "https://crm.example", "batch_size": 3,
-              "unsubscribe_secret": SECRET, "timeout": 5, **more}
+              "connections": 1, "unsubscribe_secret": SECRET, "timeout": 5, **more}
     return {"marketing": {"messages": values}}
 
 

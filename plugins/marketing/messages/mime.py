@@ -1,41 +1,32 @@
 """Email messages as MIME bytes: UTF-8 bodies, encoded Chinese headers, unsubscribe header.
 
-Built with :class:`email.message.EmailMessage` on the ``compat32`` header policy with
-CRLF line ends: the modern policy parses and refolds every header through a parse tree
-and is several times slower, which matters at 100,000 messages. The headers are made
-safe by hand instead: subjects and display names go through :class:`email.header.Header`
-/ :func:`email.utils.formataddr` (RFC 2047 encoded words), and both bodies are base64
-UTF-8, so the message is 7-bit clean and needs no SMTPUTF8 or 8BITMIME.
+The layout of a campaign message is always the same (a handful of headers, a text and
+an HTML part), so it is written directly instead of through :mod:`email.message` and
+its generator: building and flattening an ``EmailMessage`` cost about ten times more
+than the rest of the send path per message, which matters at 100,000 messages. What
+makes the result safe is spelled out here:
+
+* non-ASCII header text (subject, display names) becomes RFC 2047 encoded words
+  (``=?utf-8?b?…?=``), each at most 75 characters and cut between characters, on folded
+  lines; ASCII text that fits on one line goes as it is;
+* both bodies are UTF-8 in base64 (76-character lines), so the message is 7-bit clean and
+  needs neither SMTPUTF8 nor 8BITMIME;
+* CR and LF never reach a header from a value (header injection): they are folded away;
+* the multipart boundary contains ``=`` and ``_``, which base64 bodies and the fixed part
+  headers never contain, so it needs no search for a free one.
 """
 
 from __future__ import annotations
 
-from email._policybase import Compat32
-from email.contentmanager import raw_data_manager
-from email.header import Header
-from email.message import EmailMessage
+import base64
 from email.utils import formataddr, formatdate
 
 from guanxi_marketing.messages.render import RenderedMessage
 
 MAX_LINE = 78
-
-
-class FastFolding(Compat32):
-    """``compat32`` that writes a short ASCII header line as it is.
-
-    That is exactly what the folding algorithm would write for it, without building a
-    :class:`~email.header.Header` per line (most of the cost of flattening a message).
-    """
-
-    def _fold(self, name: str, value: object, sanitize: bool) -> str:
-        if (isinstance(value, str) and value.isascii() and "\n" not in value
-                and "\r" not in value and len(name) + len(value) + 2 <= MAX_LINE):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)  # type: ignore[misc]
-
-
-POLICY = FastFolding(linesep="\r\n", max_line_length=MAX_LINE)
+# 42 bytes of UTF-8 make 56 base64 characters: with "=?utf-8?b?" and "?=" that is 68
+# (RFC 2047 allows 75), so even after "Subject: " the first line stays within 78.
+WORD_BYTES = 42
 
 
 def message_id_for(campaign_id: int | None, customer_id: int, domain: str) -> str:
@@ -48,27 +39,79 @@ def sender_domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+def _one_line(value: str) -> str:
+    return " ".join(value.split()) if ("\r" in value or "\n" in value) else value
+
+
+def encoded_words(text: str) -> str:
+    """``text`` as RFC 2047 base64 encoded words on folded lines (never splitting a char)."""
+    words, chunk, size = [], [], 0
+    for char in text:
+        width = len(char.encode())
+        if size + width > WORD_BYTES:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += width
+    words.append("".join(chunk))
+    return "\r\n ".join(
+        f"=?utf-8?b?{base64.b64encode(word.encode()).decode('ascii')}?=" for word in words
+    )
+
+
+def header_text(name: str, value: str) -> str:
+    """An unstructured header's value (a subject): as is when short ASCII, else encoded."""
+    value = _one_line(value)
+    if value.isascii() and len(name) + len(value) + 2 <= MAX_LINE and "=?" not in value:
+        return value
+    return encoded_words(value)
+
+
+def mailbox(name: str | None, address: str) -> str:
+    """``Name <address>`` with the name quoted (ASCII) or encoded (anything else)."""
+    address = _one_line(address)
+    if not name:
+        return address
+    name = _one_line(name)
+    if name.isascii() and "=?" not in name:
+        return formataddr((name, address))
+    return f"{encoded_words(name)} <{address}>"
+
+
+def _base64_body(text: str) -> bytes:
+    # encodebytes writes 76-character lines ending in LF; SMTP wants CRLF.
+    return base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+
+
+def _part(subtype: str, text: str) -> bytes:
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    ).encode() + _base64_body(text)
+
+
 def email_bytes(message: RenderedMessage, *, from_address: str, from_name: str | None) -> bytes:
     """The message as it goes over SMTP (CRLF line ends, 7-bit)."""
-    mail = EmailMessage(policy=POLICY)
-    mail["Subject"] = Header(message.subject or "", "utf-8")
-    mail["From"] = formataddr((from_name, from_address), "utf-8") if from_name else from_address
-    mail["To"] = formataddr((message.display_name, message.address or ""), "utf-8")
-    mail["Date"] = formatdate()
+    headers = [
+        f"Subject: {header_text('Subject', message.subject or '')}",
+        f"From: {mailbox(from_name, from_address)}",
+        f"To: {mailbox(message.display_name, message.address or '')}",
+        f"Date: {formatdate()}",
+    ]
     if message.message_id:
-        mail["Message-ID"] = message.message_id
+        headers.append(f"Message-ID: {_one_line(message.message_id)}")
     if message.unsubscribe_url:
-        mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        headers.append(f"List-Unsubscribe: <{_one_line(message.unsubscribe_url)}>")
+    headers.append("MIME-Version: 1.0")
+    head = "\r\n".join(headers).encode()
     if message.html is not None and not message.text:
-        mail.set_content(message.html, subtype="html", content_manager=raw_data_manager,
-                         cte="base64")
-        return mail.as_bytes()
-    mail.set_content(message.text, content_manager=raw_data_manager, cte="base64")
-    if message.html is not None:
-        mail.add_alternative(
-            message.html, subtype="html", content_manager=raw_data_manager, cte="base64"
-        )
-        # "_" and "." are not in the base64 alphabet and the part headers are fixed, so
-        # this boundary cannot occur in the parts: no search for a free one per message.
-        mail.set_boundary(f"=_guanxi.{message.customer_id}.alternative")
-    return mail.as_bytes()
+        return head + b"\r\n" + _part("html", message.html)
+    if message.html is None:
+        return head + b"\r\n" + _part("plain", message.text)
+    boundary = f"=_guanxi.{message.customer_id}.alternative".encode()
+    return b"".join((
+        head, b'\r\nContent-Type: multipart/alternative; boundary="', boundary, b'"\r\n\r\n',
+        b"--", boundary, b"\r\n", _part("plain", message.text),
+        b"--", boundary, b"\r\n", _part("html", message.html),
+        b"--", boundary, b"--\r\n",
+    ))

@@ -33,6 +33,8 @@ from guanxi.app import App
 from guanxi.errors import ConfigError
 
 LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+# What may go between <> in RCPT TO: printable ASCII without spaces or angle brackets.
+USABLE_ADDRESS = re.compile(r"[!-;=?-~]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,8 @@ def _reply(code: int, text: bytes | str) -> str:
 class SmtpSender:
     """Email over one SMTP connection, one transaction (MAIL, RCPT, DATA) per message.
 
-    The DATA phase is spelled out instead of calling ``smtplib.SMTP.data`` so that a
+    The commands are written directly (the envelope pipelined when the server offers
+    PIPELINING) rather than through ``smtplib.SMTP.sendmail``, so that a
     dropped connection is classified exactly: before the final dot the message cannot
     have been accepted; after it, only the lost reply says whether it was.
     """
@@ -76,11 +79,14 @@ class SmtpSender:
     def __init__(self, settings: MessageSettings):
         self.settings = settings
         self.connection: smtplib.SMTP | None = None
+        self.pipelining = False  # the server offers PIPELINING (RFC 2920)
 
     def open(self) -> None:
         """Connect, say EHLO, upgrade to TLS and log in as configured."""
         s = self.settings
         where = f"{s.smtp_host}:{s.smtp_port}"
+        if not USABLE_ADDRESS.fullmatch(s.from_address):
+            raise ConfigError(f"setting marketing.messages.from_address: {s.from_address!r}")
         try:
             if s.tls == "ssl":
                 connection: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -101,6 +107,7 @@ class SmtpSender:
                         f"in the environment variable {s.password_env}"
                     )
                 connection.login(s.username, password)
+            self.pipelining = connection.has_extn("pipelining")
         except (OSError, smtplib.SMTPException) as exc:
             raise SenderStopped(f"SMTP server {where}: {exc}") from None
         self.connection = connection
@@ -109,17 +116,25 @@ class SmtpSender:
         """MAIL, RCPT, DATA for one message; see the class for what each failure means."""
         assert self.connection is not None, "open() first"
         smtp = self.connection
+        recipient = message.address or ""
+        if not USABLE_ADDRESS.fullmatch(recipient):
+            # smtplib would refuse the command too; no SMTPUTF8 support, so ASCII only.
+            return SendResult("rejected", f"unusable address {recipient!r}")
         raw = email_bytes(
             message, from_address=self.settings.from_address, from_name=self.settings.from_name
         )
         try:
-            code, text = smtp.mail(self.settings.from_address)
+            (code, text), *replies = self._envelope(recipient)
             if code != 250:
                 raise SenderStopped(f"SMTP server refused the sender: {_reply(code, text)}")
-            code, text = smtp.rcpt(message.address or "")
+            code, text = replies[0]
             if code not in (250, 251):
+                if len(replies) > 1 and replies[1][0] == 354:
+                    # A pipelined DATA accepted after every recipient failed: end it empty.
+                    smtp.send(b".\r\n")
+                    smtp.getreply()
                 return self._refused(code, text)
-            code, text = smtp.docmd("data")
+            code, text = replies[1]
             if code != 354:
                 return self._refused(code, text)
             body = LEADING_DOT.sub(b"..", raw)
@@ -136,6 +151,28 @@ class SmtpSender:
         if code == 250:
             return SendResult("accepted", _reply(code, text))
         return self._refused(code, text, reset=False)
+
+    def _envelope(self, recipient: str) -> list[tuple[int, bytes]]:
+        """The replies to MAIL, RCPT and DATA (fewer when one fails without pipelining).
+
+        With PIPELINING (RFC 2920) the three commands go in one write and the three
+        replies are read after it: one round trip instead of three. Without it each waits
+        for its reply, and a refusal ends the envelope there.
+        """
+        smtp = self.connection
+        assert smtp is not None
+        commands = (f"MAIL FROM:<{self.settings.from_address}>\r\n".encode(),
+                    f"RCPT TO:<{recipient}>\r\n".encode(), b"DATA\r\n")
+        if self.pipelining:
+            smtp.send(b"".join(commands))
+            return [smtp.getreply() for _ in commands]
+        replies: list[tuple[int, bytes]] = []
+        for command, accepted in zip(commands, ((250,), (250, 251), (354,)), strict=True):
+            smtp.send(command)
+            replies.append(smtp.getreply())
+            if replies[-1][0] not in accepted:
+                break
+        return replies
 
     def _refused(self, code: int, text: bytes, *, reset: bool = True) -> SendResult:
         reply = _reply(code, text)

@@ -3,22 +3,22 @@
 Nothing leaves before every message has rendered: one failing template or member stops
 the campaign with a one-line error, so nobody gets half a batch. Members without
 consent for the channel, erased or without an address are skipped (and logged). The
-rest go out through one sender connection in batches of ``batch_size``, with the
-bookkeeping described in :mod:`guanxi_marketing.messages.ledger`.
+rest go out in batches of ``batch_size`` over one or several connections
+(:mod:`guanxi_marketing.messages.dispatch`), with the bookkeeping described in
+:mod:`guanxi_marketing.messages.ledger`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from guanxi_marketing.messages import ledger
+from guanxi_marketing.messages.dispatch import SenderPool
 from guanxi_marketing.messages.mime import message_id_for, sender_domain
 from guanxi_marketing.messages.render import RenderedMessage, TemplateSet, address_of, assemble
-from guanxi_marketing.messages.senders import Sender, SenderStopped, load_sender
+from guanxi_marketing.messages.senders import SenderStopped
 from guanxi_marketing.messages.tokens import make_token, signing_key, unsubscribe_url
 from sqlmodel import col, select
 
@@ -206,34 +206,6 @@ def prepare(uow: UnitOfWork, campaign_ref: int | str, *, limit: int | None,
                     unconfirmed, not_now, claimable)
 
 
-def _send_batch(
-    sender: Sender, batch: Sequence[RenderedMessage], pace: float | None
-) -> tuple[ledger.Outcomes, SenderStopped | None]:
-    """Hand a claimed batch to the sender; stop at the first broken connection.
-
-    Messages never handed over go back to pending without a reason; deferred ones carry
-    the server's reply. After an *uncertain* stop the message in hand is in no list: it
-    stays ``attempting``.
-    """
-    outcomes = ledger.Outcomes([], [], [])
-    for position, message in enumerate(batch):
-        if pace:
-            time.sleep(pace)
-        try:
-            result = sender.send(message)
-        except SenderStopped as stop:
-            rest = batch[position + 1 :] if stop.uncertain else batch[position:]
-            outcomes.pending.extend((m, None) for m in rest)
-            return outcomes, stop
-        if result.outcome == "accepted":
-            outcomes.sent.append(message)
-        elif result.outcome == "rejected":
-            outcomes.failed.append((message, result.detail))
-        else:
-            outcomes.pending.append((message, result.detail))
-    return outcomes, None
-
-
 def _count(report: SendReport, outcomes: ledger.Outcomes) -> None:
     report.sent += len(outcomes.sent)
     report.failed += len(outcomes.failed)
@@ -258,29 +230,28 @@ def send_campaign(app: App, campaign_id: int | str, *, limit: int | None = None,
                         unconfirmed=prepared.unconfirmed, pending=prepared.not_now)
     if not prepared.messages:
         return report
-    settings = app.settings_for("marketing").messages
-    pace = 1 / settings.rate_limit if settings.rate_limit else None
-    sender = load_sender(app, prepared.channel)
+    batch_size = app.settings_for("marketing").messages.batch_size
+    senders = SenderPool(app, prepared.channel)
     try:
-        sender.open()
+        senders.open()
     except SenderStopped as stop:
         report.error, report.pending = stop.reason, report.pending + len(prepared.messages)
         return report
     try:
         messages = prepared.messages
-        for start in range(0, len(messages), settings.batch_size):
-            batch = messages[start : start + settings.batch_size]
+        for start in range(0, len(messages), batch_size):
+            batch = messages[start : start + batch_size]
             with app.transaction(as_user=as_user) as uow:
                 rows = ledger.claim(uow, batch, prepared.ledger, prepared.claimable)
-            outcomes, stop = _send_batch(sender, batch, pace)
+            outcomes, stops = senders.send(batch)
             with app.transaction(as_user=as_user) as uow:
                 ledger.record(uow, outcomes, rows)
             _count(report, outcomes)
-            if stop is not None:
-                report.error = stop.reason
-                report.unconfirmed += int(stop.uncertain)
+            if stops:
+                report.error = stops[0].reason
+                report.unconfirmed += sum(stop.uncertain for stop in stops)
                 report.pending += len(messages) - start - len(batch)
                 break
     finally:
-        sender.close()
+        senders.close()
     return report

@@ -34,6 +34,10 @@ class MessageSettings(BaseModel):
     batch_size: int = Field(
         500, ge=1, le=10_000, description="Messages claimed and recorded per transaction"
     )
+    connections: int = Field(
+        4, ge=1, le=32,
+        description="SMTP connections used in parallel (one sender thread each; email only)",
+    )
     rate_limit: float | None = Field(
         None, gt=0, description="At most this many messages per second (None: as fast as possible)"
     )
