@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import guanxi_marketing.triggers as triggers_area
 import pytest
 from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from guanxi_marketing.messages.models import MarketingOutbox
@@ -30,7 +28,6 @@ from guanxi.privacy import set_consent
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interaction
 
-TEMPLATES = Path(triggers_area.__file__).parent / "templates"
 BIRTHDAY = {"name": "birthday", "type": "special_date", "template": "birthday",
             "subject": "生日快乐", "title": "生日祝福"}
 MOTHERS_DAY = {"name": "mothers_day", "type": "repeat_purchase", "template": "occasion_reminder",
@@ -47,11 +44,7 @@ def trigger_app(
         "triggers": {"triggers": list(specs), **extra},
         "messages": {"email_sender": "outbox", "unsubscribe_secret": "triggers-test-secret-key"},
     }
-    app = make_marketing_app(settings={"marketing": marketing})
-    # The area's templates (until the plugin registers the folder itself).
-    if TEMPLATES not in app.registry.template_dirs:
-        app.registry.template_dirs.append(TEMPLATES)
-    return app
+    return make_marketing_app(settings={"marketing": marketing})
 
 
 def person(
@@ -417,7 +410,6 @@ def test_smtp_failure_midway_then_rerun_sends_only_the_rest(
             "messages": settings["marketing"]["messages"],
             "triggers": {"triggers": [MOTHERS_DAY]},
         }})
-        app.registry.template_dirs.append(TEMPLATES)
         buyers = [person(app, name) for name in ("第一位", "第二位")]
         for buyer in buyers:
             buy(app, buyer, "2010-05-01")
