@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from guanxi_marketing.segments.language import parse_expression
-from guanxi_marketing.segments.language.compiler import Compiled, compile_expression
+from guanxi_marketing.segments.language.compiler import compile_expression
 from guanxi_marketing.segments.language.fields import FieldCatalog
 from guanxi_marketing.segments.language.moments import Clock
-from guanxi_marketing.segments.language.sources import CUSTOMER_TABLE, ROLLUP_TABLE
+from guanxi_marketing.segments.language.sources import CUSTOMER_TABLE
 from guanxi_marketing.segments.models import Segment, SegmentMember
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlmodel import SQLModel, col
 
-from guanxi.access.enforce import filter_visible, require, visible_customers
+from guanxi.access.enforce import customer_condition, filter_visible, require
 from guanxi.app import UnitOfWork
 from guanxi.audit import Event, record
 from guanxi.db.bulk import BulkInserter
@@ -43,7 +43,7 @@ IN_CHUNK = 900  # ids per IN list: under SQLite's bound-parameter limit on every
 # ----------------------------------------------------------------------------- expressions
 
 
-def compile_for(uow: UnitOfWork, expression: str) -> Compiled:
+def compile_for(uow: UnitOfWork, expression: str) -> ColumnElement[bool]:
     """Parse and check ``expression`` against the application's fields, as SQL."""
     node = parse_expression(expression)
     clock = Clock(uow.now, uow.app.tz)
@@ -51,21 +51,21 @@ def compile_for(uow: UnitOfWork, expression: str) -> Compiled:
     return compile_expression(node, FieldCatalog.for_app(uow.app), clock, dialect)
 
 
-def matching_query(uow: UnitOfWork, compiled: Compiled) -> Select[Any]:
-    """One SELECT of the ids of the visible, unerased customers matching ``compiled``."""
+def _visible_only(uow: UnitOfWork, query: Select[Any]) -> Select[Any]:
+    """``query`` (which reads the customer table) limited to the principal's customers.
+
+    The record-policy condition goes on the customer row itself rather than through
+    ``id IN (visible customers)``, which would read the customer table twice.
+    """
+    condition = customer_condition(uow.app, uow.principal, CUSTOMER_TABLE)
+    return query if condition is None else query.where(condition)
+
+
+def matching_query(uow: UnitOfWork, condition: ColumnElement[bool]) -> Select[Any]:
+    """One SELECT of the ids of the visible, unerased customers matching ``condition``."""
     customer = CUSTOMER_TABLE
-    source: Any = customer
-    if compiled.uses_rollup:
-        source = customer.outerjoin(ROLLUP_TABLE, ROLLUP_TABLE.c.customer_id == customer.c.id)
-    query = (
-        select(customer.c.id)
-        .select_from(source)
-        .where(compiled.condition, customer.c.erased_at.is_(None))
-    )
-    visible = visible_customers(uow)
-    if visible is not None:
-        query = query.where(customer.c.id.in_(visible))
-    return query
+    query = select(customer.c.id).where(condition, customer.c.erased_at.is_(None))
+    return _visible_only(uow, query)
 
 
 def matching_customer_ids(uow: UnitOfWork, expression: str) -> list[int]:
@@ -169,10 +169,7 @@ def static_members_query(uow: UnitOfWork, segment_id: int) -> Select[Any]:
         .join(customer, customer.c.id == member.c.customer_id)
         .where(member.c.segment_id == segment_id, customer.c.erased_at.is_(None))
     )
-    visible = visible_customers(uow)
-    if visible is not None:
-        query = query.where(member.c.customer_id.in_(visible))
-    return query
+    return _visible_only(uow, query)
 
 
 def members_query(uow: UnitOfWork, segment: Segment) -> Select[Any]:

@@ -29,11 +29,15 @@ from guanxi_marketing.segments.language.fields import (
 )
 from guanxi_marketing.segments.language.moments import Clock, as_date, as_day, as_instant
 from guanxi_marketing.segments.language.sources import (
+    Fragment,
+    RollupTest,
     aggregate_value,
     column_value,
+    conjunction,
     contains_text,
+    history_any,
     history_bounds,
-    history_exists,
+    negation,
     set_has,
 )
 from guanxi_marketing.segments.language.syntax import (
@@ -79,14 +83,6 @@ _COMPARE = {
 
 
 @dataclass(frozen=True)
-class Compiled:
-    """The SQL condition of an expression and whether it reads the rollup table."""
-
-    condition: ColumnElement[bool]
-    uses_rollup: bool
-
-
-@dataclass(frozen=True)
 class _Target:
     """What a condition tests: a label for errors, its type, how SQL reads it."""
 
@@ -95,7 +91,7 @@ class _Target:
     nullable: bool
     spec: FieldSpec | None = None  # None for an aggregate
     expression: ColumnElement[Any] | None = None  # None for a set field or last/first
-    zero: bool = False  # a rollup count or amount: no rollup row means 0, not unknown
+    rollup: bool = False  # a rollup column: tested through RollupTest
     history: tuple[str, HistoryFilter] | None = None  # an aggregate over the log
 
 
@@ -135,30 +131,35 @@ def _inverted(node: Condition) -> bool:
     return node.negated
 
 
-def compile_expression(node: Node, catalog: FieldCatalog, clock: Clock, dialect: str) -> Compiled:
-    """The SQL condition of ``node``; unknown fields and ill-typed values raise."""
-    compiler = _Compiler(catalog, clock, dialect)
-    return Compiled(compiler.node(node), compiler.uses_rollup)
+def compile_expression(
+    node: Node, catalog: FieldCatalog, clock: Clock, dialect: str
+) -> ColumnElement[bool]:
+    """The SQL condition of ``node`` on the customer table; unknown fields and ill-typed
+    values raise :class:`ValidationError` with their position."""
+    return conjunction(_Compiler(catalog, clock, dialect).node(node))
 
 
 class _Compiler:
     """Negations are pushed down to the conditions (De Morgan), so each condition is
     compiled knowing whether it is wanted true or false. A condition's SQL may then be
     NULL where the wanted answer is "no" (a NULL in a negation-free WHERE excludes the
-    row like false does), which keeps plain column comparisons, lets SQLite turn the
-    rollup outer join into an inner one, and evaluates each subquery once.
+    row like false does), which keeps plain column comparisons and evaluates each
+    subquery once. Conditions come back as conjunctions (lists of fragments), so the
+    rollup tests of an AND end up in one IN over the rollup table (see sources).
     """
 
     def __init__(self, catalog: FieldCatalog, clock: Clock, dialect: str):
         self.catalog = catalog
         self.clock = clock
         self.dialect = dialect
-        self.uses_rollup = False
 
-    def node(self, node: Node, negated: bool = False) -> ColumnElement[bool]:
+    def node(self, node: Node, negated: bool = False) -> list[Fragment]:
+        """``node`` (or its negation) as a conjunction of fragments."""
         if isinstance(node, And | Or):
             parts = [self.node(part, negated) for part in node.parts]
-            return and_(*parts) if isinstance(node, And) != negated else or_(*parts)
+            if isinstance(node, And) != negated:
+                return [fragment for part in parts for fragment in part]
+            return [or_(*(conjunction(part) for part in parts))]
         if isinstance(node, Not):
             return self.node(node.part, not negated)
         return self.condition(node, negated)
@@ -177,10 +178,9 @@ class _Compiler:
             return self.aggregate(spec.column, HistoryFilter(purchase=True), spec.name)
         if spec.type == SET:
             return _Target(spec.name, SET, False, spec)
-        self.uses_rollup |= spec.source == ROLLUP
         expression = column_value(spec, self.dialect)
-        zero = spec.source == ROLLUP and not spec.nullable
-        return _Target(spec.name, spec.type, spec.nullable, spec, expression, zero)
+        rollup = spec.source == ROLLUP
+        return _Target(spec.name, spec.type, spec.nullable, spec, expression, rollup)
 
     def aggregate(self, function: str, history: HistoryFilter, label: str) -> _Target:
         kind = AGGREGATE_TYPES[function]
@@ -191,7 +191,7 @@ class _Compiler:
 
     # ------------------------------------------------------------------ conditions
 
-    def condition(self, node: Condition, negated: bool) -> ColumnElement[bool]:
+    def condition(self, node: Condition, negated: bool) -> list[Fragment]:
         target = self.target(node.operand)
         operator = _operator(node)
         if operator not in OPERATORS[target.type]:
@@ -201,38 +201,39 @@ class _Compiler:
                 node.position,
             )
         flip = _inverted(node) != negated  # the positive test is wanted false
-        test, missing = self.positive(target, node)
-        wanted = not_(test) if flip else test
-        if missing is None or missing == flip:
-            return wanted  # a row without a value gets NULL or the right answer already
-        assert target.expression is not None
-        return or_(target.expression.is_(None), wanted)
+        conjuncts, nullable = self.positive(target, node)
+        if not flip:
+            return conjuncts  # a row without a value gets NULL: not wanted, as it should
+        if nullable:  # the opposite of the test, or no value at all
+            assert target.expression is not None and len(conjuncts) == 1
+            return [or_(target.expression.is_(None), not_(conjuncts[0]))]
+        return negation(conjuncts)
 
-    def positive(self, target: _Target, node: Condition) -> tuple[Any, bool | None]:
-        """The positive test's SQL, and whether it holds for a row without a value.
-
-        None means no row lacks a value, or the SQL already answers for such rows
-        (EXISTS tests, sets).
-        """
+    def positive(self, target: _Target, node: Condition) -> tuple[list[Fragment], bool]:
+        """The positive test as a conjunction, and whether it is one SQL test that a row
+        without a value answers with NULL (so its opposite must add "or no value")."""
         if target.type == SET:
             assert target.spec is not None
             values = None if isinstance(node, IsNull) else self.set_values(target, node)
-            return (set_has(target.spec, values, self.dialect) if values != [] else false()), None
+            return [set_has(target.spec, values, self.dialect) if values != [] else false()], False
         if target.history is not None and target.expression is None:
-            return self.history_test(target, node), None
+            return self.history_test(target, node), False
         if isinstance(node, IsNull):
-            if target.zero or not target.nullable:
-                return true(), None
-            assert target.expression is not None
-            return target.expression.is_not(None), None
+            if target.expression is None or not target.nullable:
+                return [true()], False  # rollup counts and amounts are never missing
+            if target.rollup:
+                return [RollupTest(target.expression.is_not(None), False)], False
+            return [target.expression.is_not(None)], False
         exists_form = self.count_as_exists(target, node)
         if exists_form is not None:
-            return exists_form, None
+            return exists_form, False
         assert target.expression is not None
         test = self.test(target, target.expression, node)
-        if target.zero:
-            return test, self.holds_for_zero(target, node)
-        return test, False if target.nullable else None
+        if target.rollup:
+            # No rollup row: counts and amounts are 0, first/last interaction unknown.
+            missing = not target.nullable and self.holds_for_zero(target, node)
+            return [RollupTest(test, missing)], False
+        return [test], target.nullable
 
     def test(self, target: _Target, column: Any, node: Condition) -> Any:
         if isinstance(node, Contains):
@@ -258,7 +259,7 @@ class _Compiler:
         assert isinstance(node, Compare)
         return bool(_COMPARE["=" if node.op == "!=" else node.op](0, self.bind(target, node.value)))
 
-    def count_as_exists(self, target: _Target, node: Condition) -> Any:
+    def count_as_exists(self, target: _Target, node: Condition) -> list[Fragment] | None:
         """``count(…) >= 1`` (``had``) as EXISTS, which stops at the first row; else None."""
         if target.history is None or target.history[0] != "count":
             return None
@@ -266,9 +267,9 @@ class _Compiler:
             return None
         pair = (node.op if node.op != "!=" else "=", node.value.value)
         if pair in ((">=", 1), (">", 0)):
-            return history_exists(target.history[1], self.clock, [])
+            return [history_any(target.history[1], self.clock)]
         if pair in (("=", 0), ("<", 1), ("<=", 0)):
-            return not_(history_exists(target.history[1], self.clock, []))
+            return negation([history_any(target.history[1], self.clock)])
         return None
 
     # ------------------------------------------------------------------ date-times
@@ -293,20 +294,18 @@ class _Compiler:
     def bounded(self, column: Any, bounds: list[tuple[str, dt.datetime]]) -> Any:
         return and_(*(_COMPARE[op](column, instant) for op, instant in bounds))
 
-    def history_test(self, target: _Target, node: Condition) -> Any:
+    def history_test(self, target: _Target, node: Condition) -> list[Fragment]:
         """``last(…)``/``first(…)`` compared with instants, as EXISTS tests (no NULLs)."""
         assert target.history is not None
         function, history = target.history
         if isinstance(node, IsNull):
-            return history_exists(history, self.clock, [])
+            return [history_any(history, self.clock)]
         if isinstance(node, Among):
-            return or_(
-                false(),
-                *(
-                    history_bounds(function, history, self.clock, self.bounds(target, "=", v))
-                    for v in node.values
-                ),
+            ranges = (
+                history_bounds(function, history, self.clock, self.bounds(target, "=", v))
+                for v in node.values
             )
+            return [or_(false(), *(conjunction(fragments) for fragments in ranges))]
         assert isinstance(node, Compare)
         op = "=" if node.op == "!=" else node.op
         return history_bounds(function, history, self.clock, self.bounds(target, op, node.value))
@@ -363,4 +362,4 @@ class _Compiler:
         return int(raw) if raw == raw.to_integral_value() else float(raw)
 
 
-__all__ = ["Compiled", "compile_expression"]
+__all__ = ["compile_expression"]

@@ -8,6 +8,7 @@ by dialect name, because SQLite and PostgreSQL spell them differently.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from guanxi_marketing.segments.language.fields import (
@@ -32,6 +33,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    not_,
     or_,
     select,
 )
@@ -45,17 +47,66 @@ CHILD_TABLES: dict[str, tuple[Any, str]] = {
     "customer_role": (CustomerRole.__table__, "role"),  # type: ignore[attr-defined]
     "customer_tag": (CustomerTag.__table__, "tag"),  # type: ignore[attr-defined]
 }
-# Rollup columns that mean "none yet" when a customer has no rollup row.
-ROLLUP_ZERO_COLUMNS = ("revenue", "cost", "revenue_count", "interaction_count")
+
+
+@dataclass(frozen=True)
+class RollupTest:
+    """A test on the customer's rollup row; ``missing`` is the answer without a row."""
+
+    condition: ColumnElement[bool]
+    missing: bool
+
+    def negated(self) -> RollupTest:
+        """The opposite test (with the opposite answer for a customer without a row)."""
+        return RollupTest(not_(self.condition), not self.missing)
+
+
+# A compiled condition: SQL on the customer row, or a test of its rollup row.
+Fragment = ColumnElement[bool] | RollupTest
+
+
+def rollup_membership(test: RollupTest) -> ColumnElement[bool]:
+    """A rollup test as ``customer.id [NOT] IN (SELECT customer_id FROM customer_rollup …)``.
+
+    As an IN list the rollup conditions are evaluated once, in one scan of the (narrow)
+    rollup table, and SQLite drives the query from the ids found, so a selective rollup
+    condition keeps the correlated subqueries from running for every customer.
+    """
+    table = ROLLUP_TABLE
+    if not test.missing:
+        return CUSTOMER_TABLE.c.id.in_(select(table.c.customer_id).where(test.condition))
+    # Wanted unless the row exists and fails (a NULL in the row counts as "without").
+    failing = select(table.c.customer_id).where(not_(test.condition))
+    return CUSTOMER_TABLE.c.id.not_in(failing)
+
+
+def conjunction(parts: Sequence[Fragment]) -> ColumnElement[bool]:
+    """The AND of ``parts`` as SQL; the rollup tests merged into one IN and one NOT IN."""
+    merged: list[ColumnElement[bool]] = []
+    for missing in (False, True):
+        tests = [p.condition for p in parts if isinstance(p, RollupTest) and p.missing == missing]
+        if tests:
+            # missing or (t1 and t2) == (missing or t1) and (missing or t2)
+            merged.append(rollup_membership(RollupTest(and_(*tests), missing)))
+    merged += [p for p in parts if not isinstance(p, RollupTest)]
+    return merged[0] if len(merged) == 1 else and_(*merged)
+
+
+def negation(parts: Sequence[Fragment]) -> list[Fragment]:
+    """NOT (p1 AND p2 …) as a conjunction of one fragment (De Morgan for several)."""
+    if len(parts) == 1 and isinstance(parts[0], RollupTest):
+        return [parts[0].negated()]
+    return [
+        or_(*(conjunction([p.negated()]) if isinstance(p, RollupTest) else not_(p) for p in parts))
+    ]
 
 
 def column_value(spec: FieldSpec, dialect: str) -> ColumnElement[Any]:
     """The SQL expression of a scalar (non-set) field of the customer."""
     if spec.source == CUSTOMER:
         return CUSTOMER_TABLE.c[spec.column]
-    if spec.source == ROLLUP:
-        column = ROLLUP_TABLE.c[spec.column]
-        return func.coalesce(column, 0) if spec.column in ROLLUP_ZERO_COLUMNS else column
+    if spec.source == ROLLUP:  # tested through RollupTest, see rollup_membership
+        return ROLLUP_TABLE.c[spec.column]
     if spec.source == OWNER:
         staff = Staff.__table__  # type: ignore[attr-defined]
         return (
@@ -100,7 +151,11 @@ def set_has(spec: FieldSpec, values: Sequence[str] | None, dialect: str) -> Colu
         table, column = CHILD_TABLES[spec.column]
         query = select(literal(1)).where(table.c.customer_id == CUSTOMER_TABLE.c.id)
         if values is not None:
-            query = query.where(table.c[column].in_(list(values)))
+            column_of = table.c[column]
+            # One value as "=", which reads better in a query plan than a one-item IN.
+            query = query.where(
+                column_of == values[0] if len(values) == 1 else column_of.in_(values)
+            )
         return exists(query)
     elements = _json_elements(spec, dialect)
     query = select(literal(1)).select_from(elements)
@@ -169,9 +224,22 @@ def history_exists(
     return exists(query)
 
 
+def history_any(history: HistoryFilter, clock: Clock) -> Fragment:
+    """Whether the customer has any interaction matching ``history``.
+
+    With no filter, or only "purchase", the rollup answers (interaction_count and
+    revenue_count count exactly those rows); otherwise an EXISTS on the log.
+    """
+    if history == HistoryFilter():
+        return RollupTest(ROLLUP_TABLE.c.interaction_count > 0, False)
+    if history == HistoryFilter(purchase=True):
+        return RollupTest(ROLLUP_TABLE.c.revenue_count > 0, False)
+    return history_exists(history, clock, [])
+
+
 def history_bounds(
     function: str, history: HistoryFilter, clock: Clock, bounds: Sequence[tuple[str, Any]]
-) -> ColumnElement[bool]:
+) -> list[Fragment]:
     """``last(…)``/``first(…)`` within ``bounds`` ((op, instant) pairs), without MAX/MIN.
 
     "The last one is before T" is "there is one, and none at or after T"; "the last one
@@ -186,11 +254,11 @@ def history_bounds(
     if function == "first":  # the mirror image
         some_in = {"<": lambda t: at < t, "<=": lambda t: at <= t}
         none_in = {">": lambda t: at <= t, ">=": lambda t: at < t}
-    parts: list[ColumnElement[bool]] = []
+    parts: list[Fragment] = []
     for op, instant in bounds:
         if op in some_in:
             parts.append(history_exists(history, clock, [some_in[op](instant)]))
         else:
-            parts.append(history_exists(history, clock, []))
+            parts.append(history_any(history, clock))
             parts.append(~history_exists(history, clock, [none_in[op](instant)]))
-    return and_(*parts)
+    return parts
