@@ -32,7 +32,7 @@ from guanxi.models import (
 from guanxi.models.customer import ORGANIZATION, PERSON
 from guanxi.normalize import normalize_contact
 from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, SpecialDateRecord
-from guanxi.services.validation import first_error, validate_custom
+from guanxi.services.validation import fields_validator, first_error, validate_custom
 
 CONTACT_KINDS = ("email", "phone", "fax", "address", "web", "social")
 # Values per ``IN (…)`` list: under the 999 bound parameters of older SQLite builds.
@@ -95,26 +95,26 @@ class CustomerIn(BaseModel):
     custom: dict[str, Any] = Field(default_factory=dict)
 
 
-def _contact_points(uow: UnitOfWork, given: CustomerIn) -> tuple[ContactPointRecord, ...]:
-    region = uow.app.settings.default_region
+_NONE: tuple[Any, ...] = ()
+_DEFAULT_ROLES = ("customer",)
+
+
+def _contact_points(region: str, given: Mapping[str, Any]) -> tuple[ContactPointRecord, ...]:
     # (field, index, kind, value, label, primary); the field is named only on an error.
     raw: list[tuple[str, int, str, str, str | None, bool]] = [
         (field, i, kind, value, None, False)
-        for field, kind, values in (
-            ("emails", "email", given.emails),
-            ("phones", "phone", given.phones),
-            ("addresses", "address", given.addresses),
-        )
-        for i, value in enumerate(values)
+        for field, kind in (("emails", "email"), ("phones", "phone"), ("addresses", "address"))
+        for i, value in enumerate(given.get(field) or _NONE)
     ]
+    given_points: list[ContactIn] = given.get("contact_points") or []
     raw += [
         ("contact_points", i, c.kind, c.value, c.label, c.primary)
-        for i, c in enumerate(given.contact_points)
+        for i, c in enumerate(given_points)
     ]
     points: list[ContactPointRecord] = []
     seen: set[tuple[str, str]] = set()
     kinds: set[str] = set()
-    has_primary = {c.kind for c in given.contact_points if c.primary}
+    has_primary = {c.kind for c in given_points if c.primary}
     for field, i, kind, value, label, primary in raw:
         try:
             normalized = normalize_contact(kind, value, region)
@@ -130,6 +130,10 @@ def _contact_points(uow: UnitOfWork, given: CustomerIn) -> tuple[ContactPointRec
     return tuple(points)
 
 
+# CustomerIn's checks without building the model: the given fields, validated.
+_validate_fields = fields_validator(CustomerIn)
+
+
 def validate_customer(uow: UnitOfWork, data: Mapping[str, Any] | CustomerIn) -> CustomerRecord:
     """Validate one customer; raise :class:`ValidationError` naming the field.
 
@@ -138,44 +142,56 @@ def validate_customer(uow: UnitOfWork, data: Mapping[str, Any] | CustomerIn) -> 
     """
     settings = uow.app.settings
     try:
-        given = data if isinstance(data, CustomerIn) else CustomerIn.model_validate(data)
+        # A model's __dict__ holds every field; a validated mapping only those given,
+        # so every absent one is read with CustomerIn's default below.
+        given = data.__dict__ if isinstance(data, CustomerIn) else _validate_fields(data)
     except PydanticValidationError as exc:
         raise first_error(exc) from None
-    for role in given.roles:
+    get = given.get
+    roles = get("roles", _DEFAULT_ROLES)
+    for role in roles:
         if role not in settings.roles:
             raise ValidationError("roles", f"unknown role {role!r}")
-    stage = given.lifecycle_stage or settings.default_stage
+    stage = get("lifecycle_stage") or settings.default_stage
     if stage not in settings.lifecycle_stages:
         raise ValidationError("lifecycle_stage", f"unknown lifecycle stage {stage!r}")
-    if given.preferred_channel and given.preferred_channel not in settings.channels:
-        raise ValidationError("preferred_channel", f"unknown channel {given.preferred_channel!r}")
-    if given.kind == ORGANIZATION and given.organization_id is not None:
+    preferred_channel = get("preferred_channel")
+    if preferred_channel and preferred_channel not in settings.channels:
+        raise ValidationError("preferred_channel", f"unknown channel {preferred_channel!r}")
+    kind = get("kind", PERSON)
+    organization_id = get("organization_id")
+    if kind == ORGANIZATION and organization_id is not None:
         raise ValidationError("organization_id", "an organisation cannot belong to one")
-    custom = validate_custom(uow.app, given.custom)
+    custom = get("custom")
+    custom = validate_custom(uow.app, custom) if custom else {}
+    owner = get("owner")
+    tags = get("tags")
+    identities = get("identities")
+    special_dates = get("special_dates")
     return CustomerRecord(
-        id=None,
-        kind=given.kind,
-        name=given.name,
-        lifecycle_stage=stage,
-        roles=tuple(dict.fromkeys(given.roles)),
-        family_name=given.family_name,
-        given_name=given.given_name,
-        organization_id=given.organization_id,
-        owner_id=given.owner if isinstance(given.owner, int) else None,
-        gender=given.gender,
-        birth_date=given.birth_date,
-        occupation=given.occupation,
-        preferred_channel=given.preferred_channel,
-        language=given.language,
-        interests=tuple(given.interests),
-        care_notes=given.care_notes,
-        tags=tuple(dict.fromkeys(t.strip() for t in given.tags if t.strip())),
-        contact_points=_contact_points(uow, given),
-        identities=tuple(IdentityRecord(i.source, i.external_id) for i in given.identities),
-        special_dates=tuple(
-            SpecialDateRecord(d.label, d.date, d.note) for d in given.special_dates
-        ),
-        custom=custom,
+        None,
+        kind,
+        given["name"],
+        stage,
+        tuple(dict.fromkeys(roles)),
+        get("family_name"),
+        get("given_name"),
+        organization_id,
+        owner if isinstance(owner, int) else None,
+        get("gender"),
+        get("birth_date"),
+        get("occupation"),
+        preferred_channel,
+        get("language"),
+        tuple(get("interests") or _NONE),
+        get("care_notes"),
+        tuple(dict.fromkeys(t.strip() for t in tags if t.strip())) if tags else _NONE,
+        _contact_points(settings.default_region, given),
+        tuple(IdentityRecord(i.source, i.external_id) for i in identities) if identities else _NONE,
+        tuple(SpecialDateRecord(d.label, d.date, d.note) for d in special_dates)
+        if special_dates
+        else _NONE,
+        custom,
     )
 
 

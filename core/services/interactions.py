@@ -26,7 +26,7 @@ from guanxi.models import Customer, Interaction, Staff
 from guanxi.records import InteractionRecord
 from guanxi.registry import InteractionKind
 from guanxi.services.rollups import merge_rollups
-from guanxi.services.validation import first_error
+from guanxi.services.validation import fields_validator, first_error
 
 # A touchpoint cannot lie in the future; a little slack absorbs clock skew between the
 # systems that feed an import.
@@ -120,23 +120,29 @@ def validate_interaction(
 
 def _validate(context: _Context, data: Mapping[str, Any] | InteractionIn) -> InteractionRecord:
     try:
-        given = data if isinstance(data, InteractionIn) else _validate_input(data)
+        # A model's __dict__ holds every field; a validated mapping only those given,
+        # so every absent one is read with InteractionIn's default below.
+        given = data.__dict__ if isinstance(data, InteractionIn) else _validate_fields(data)
     except PydanticValidationError as exc:
         raise first_error(exc) from None
-    kind = context.kinds.get(given.kind)
+    get = given.get
+    kind_name = given["kind"]
+    kind = context.kinds.get(kind_name)
     if kind is None:
-        raise ValidationError("kind", f"unknown interaction kind {given.kind!r}")
-    channel = given.channel or kind.default_channel or "other"
+        raise ValidationError("kind", f"unknown interaction kind {kind_name!r}")
+    channel = get("channel") or kind.default_channel or "other"
     if channel not in context.channels:
         raise ValidationError("channel", f"unknown channel {channel!r}")
-    occurred = given.occurred_at or context.now
+    occurred = get("occurred_at") or context.now
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=context.tz)
     if occurred.tzinfo is not dt.UTC:
         occurred = occurred.astimezone(dt.UTC)
     if occurred > context.latest:
         raise ValidationError("occurred_at", f"{occurred.isoformat()} is in the future")
-    payload = given.payload
+    payload = get("payload")
+    if payload is None:
+        payload = {}
     schema = kind.schema
     if schema is not None:
         # model_validate + model_dump(mode="json") without their Python wrappers.
@@ -145,27 +151,29 @@ def _validate(context: _Context, data: Mapping[str, Any] | InteractionIn) -> Int
         except PydanticValidationError as exc:
             raise first_error(exc, "payload") from None
         payload = schema.__pydantic_serializer__.to_python(model, mode="json")
-    correction = given.corrects_id is not None
-    revenue, cost = given.revenue, given.cost
+    corrects_id = get("corrects_id")
+    correction = corrects_id is not None
+    revenue, cost, actor, currency = get("revenue"), get("cost"), get("actor"), get("currency")
     return InteractionRecord(
         None,
-        given.customer_id,
+        given["customer_id"],
         occurred,
         channel,
-        given.kind,
-        given.direction,
-        given.actor if isinstance(given.actor, int) else None,
-        given.subject,
+        kind_name,
+        get("direction", "inbound"),
+        actor if isinstance(actor, int) else None,
+        get("subject"),
         None if revenue is None else _amount("revenue", revenue, correction),
         None if cost is None else _amount("cost", cost, correction),
-        given.currency.upper() if given.currency else context.currency,
-        given.source,
+        currency.upper() if currency else context.currency,
+        get("source"),
         payload,
-        given.corrects_id,
+        corrects_id,
     )
 
 
-_validate_input = InteractionIn.model_validate
+# InteractionIn's checks without building the model: the given fields, validated.
+_validate_fields = fields_validator(InteractionIn)
 
 
 def _existing(uow: UnitOfWork, column: Any, values: set[Any]) -> set[Any]:
