@@ -221,19 +221,21 @@ def test_a_follow_up_targets_the_responders_or_the_silent(marketing_app: App, wo
     assert members == {eager: [a], silent: [b]}
 
 
-def test_an_agent_sees_his_campaigns_and_the_members_he_may_see(
+def test_an_agent_sees_every_campaign_but_only_the_members_he_may_see(
     marketing_app: App, world: dict
 ) -> None:
     with marketing_app.transaction(now=T0) as uow:
         mine = create_campaign(uow, name="mine", type="email", owner="wang").id
         theirs = create_campaign(uow, name="theirs", type="email", owner="li").id
         add_members(uow, mine, world.values())
+        add_members(uow, theirs, [world["王五"]])
     with marketing_app.transaction(as_user="wang") as uow:
-        assert [r.name for r in list_campaigns(uow)] == ["mine"]
-        assert list_campaigns(uow)[0].members == 2  # 王五 is li's customer
+        # Campaigns are shared work; their members are customer data.
+        listed = {r.name: r.members for r in list_campaigns(uow)}
+        assert listed == {"mine": 2, "theirs": 0}  # 王五 is li's customer
         assert [m.customer for m in list_members(uow, mine)] == ["张三", "李四"]
-        with pytest.raises(NotFoundError):
-            get_campaign(uow, theirs)
+        assert get_campaign(uow, theirs).owner_id != uow.actor_id
+        assert list_members(uow, theirs) == []
         with pytest.raises(NotFoundError):
             advance_member(uow, mine, world["王五"], "responded")
         with pytest.raises(ValidationError):

@@ -217,6 +217,12 @@ def test_an_agent_is_credited_only_with_what_he_may_see(
     assert result.touched_revenue == Decimal("2050.00")
     assert roi == {"春季邮件": 2, "短信提醒": 1, "新品发布会": 1}
     with marketing_app.transaction(now=NOW, as_user="li") as uow:
-        assert campaign_roi(uow) == []  # he owns no campaign
-        assert attribution(uow).rows == []  # C's 80.00 went to a campaign he cannot see
-        assert attribution(uow).touched_revenue == Decimal("80.00")
+        # He sees every campaign, but of the members only C (targeted by 短信提醒, never
+        # sent); C's 80.00 goes to 新品发布会, whose log entry touched C on day 4.
+        roi = {p.name: (p.members, p.attributed_revenue) for p in campaign_roi(uow)}
+        linear = attribute(uow, "linear", window_for(uow))
+        result = attribution(uow)
+    assert roi == {"春季邮件": (0, Decimal("0.00")), "短信提醒": (1, Decimal("0.00")),
+                   "新品发布会": (0, Decimal("80.00"))}
+    assert linear == {scenario["c3"]: (Decimal("80.00"), 1)}
+    assert result.touched_revenue == Decimal("80.00")

@@ -280,12 +280,17 @@ def test_the_job_is_registered_and_runs(world: World) -> None:
     assert statuses(world, event_id) == {world.ids["张三"]: "no_show"}
 
 
-def test_agents_see_registrations_of_their_customers_only(world: World) -> None:
+def test_agents_see_registrations_of_their_customers_only_and_work_any_event(world: World) -> None:
     event_id = world.event()
     for name in ("张三", "王五", "赵六"):
         world.run(register, event_id, world.ids[name])
-    # wang registers a customer he sees; the campaign is root's and stays untouched by him.
-    world.run(register, event_id, world.ids["李四"], as_user="wang")
+    # wang works at root's event: campaigns are shared work, so his check-in moves the
+    # campaign member forward like anybody's.
+    li_si = world.ids["李四"]
+    world.run(register, event_id, li_si, as_user="wang")
+    world.run(check_in, event_id, li_si, as_user="wang", now=EVENT_DAY)
+    campaign_id = world.run(event_row, event_id).campaign_id
+    assert member_status(world.app, campaign_id, li_si) == "responded"
     seen = {r.customer_id for r in world.run(list_registrations, event_id, as_user="wang")}
     assert seen == {world.ids[n] for n in ("张三", "李四", "赵六")}
     assert world.run(event_report, event_id, as_user="zhao").registrations == 2  # 王五, 赵六

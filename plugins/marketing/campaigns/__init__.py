@@ -33,9 +33,11 @@ WORK = {
 
 
 def register_entities(register: Callable[..., None]) -> None:
-    """Campaigns (visible to their owner), members (visible with their customer), costs."""
-    register(CAMPAIGN, Campaign, owner_column="owner_id", grants=WORK,
-             description="a marketing campaign")
+    """Campaigns (shared work: visible to every role that may read them), members (visible
+    with their customer), costs."""
+    # A campaign is not customer data: the event desk, the call agents and the analysts
+    # all work on campaigns someone else owns. Its members are what needs protecting.
+    register(CAMPAIGN, Campaign, grants=WORK, description="a marketing campaign")
     register(MEMBER, CampaignMember, customer_column="customer_id",
              personal_fields=("response",), grants=WORK,
              description="a customer targeted by a campaign, with the response")

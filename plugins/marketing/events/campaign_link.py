@@ -6,17 +6,11 @@ Through the campaigns area's contract only (``add_members``, ``mark_sent``,
 
 from __future__ import annotations
 
-from guanxi_marketing.campaigns.models import MEMBER_STATUSES, Campaign, CampaignMember
+from guanxi_marketing.campaigns.models import MEMBER_STATUSES, CampaignMember
 from guanxi_marketing.campaigns.service import add_members, advance_member, mark_sent
 from sqlalchemy import select
 
 from guanxi.app import UnitOfWork
-
-
-def _visible(uow: UnitOfWork, campaign_id: int) -> bool:
-    # Through the ORM: the campaigns' record policies decide (owner or unrestricted).
-    query = select(Campaign.id).where(Campaign.id == campaign_id)
-    return uow.session.exec(query).first() is not None
 
 
 def touch_member(
@@ -28,13 +22,7 @@ def touch_member(
     ``sent`` is recorded without a log entry of its own (the call or registration that
     reached the customer is logged by this area); ``responded`` and ``converted`` are
     logged by the campaigns area. A member already further along stays where he is.
-
-    Skipped when the principal may not see the campaign (campaigns are visible to their
-    owner): the contract refuses then, and the registration or call must not fail for
-    it. Its own log entry names the campaign, so attribution still counts the touch.
     """
-    if not _visible(uow, campaign_id):
-        return
     add_members(uow, campaign_id, [customer_id])
     if status == "targeted":
         return
