@@ -88,7 +88,7 @@ def register_reports(register: Callable[..., None]) -> None:
 
 def register_commands(group: click.Group) -> None:
     """``guanxi marketing loyalty …``."""
-    from guanxi_marketing.loyalty.cli import loyalty
+    from guanxi_marketing.loyalty.commands import loyalty
 
     group.add_command(loyalty)
 

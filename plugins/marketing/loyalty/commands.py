@@ -1,7 +1,7 @@
 """``guanxi marketing loyalty …``: the loyalty programme's commands.
 
-Members in this module; points and stored value in :mod:`.ledgers`; coupons in
-:mod:`.coupons`; the review, expiry and report in :mod:`.programme`.
+Members in this module; points and stored value in :mod:`.ledger_commands`; coupons in
+:mod:`.coupon_commands`; the review, expiry and report in :mod:`.programme_commands`.
 """
 
 from __future__ import annotations
@@ -151,9 +151,9 @@ def benefits_command(state: CliState, reference: str, as_json: bool) -> None:
 
 
 def _register_more() -> None:
-    from guanxi_marketing.loyalty.cli import coupons, ledgers, programme
+    from guanxi_marketing.loyalty import coupon_commands, ledger_commands, programme_commands
 
-    for module in (ledgers, coupons, programme):
+    for module in (ledger_commands, coupon_commands, programme_commands):
         module.register(loyalty)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from guanxi_marketing.loyalty.cli import customer_id
+from guanxi_marketing.loyalty.commands import customer_id
 
 from guanxi.cli import CliState, pass_state
 
@@ -53,35 +53,32 @@ def adjust_command(state: CliState, reference: str, points: str, reason: str) ->
     click.echo(f"adjusted by {entry.points:+d} points (entry {entry.id})")
 
 
-@click.command("topup")
-@click.argument("reference")
-@click.argument("amount")
-@click.option("--reference", "till_reference", default=None, help="Receipt or till number.")
-@pass_state
-def topup_command(state: CliState, reference: str, amount: str,
-                  till_reference: str | None) -> None:
-    """Add AMOUNT to the stored value (储值) of REFERENCE."""
-    from guanxi_marketing.loyalty.stored_value import top_up
+def _stored_value_command(name: str, service: str, verb: str, summary: str) -> click.Command:
+    """``topup`` and ``spend``: the same arguments, a different ledger movement."""
 
-    with state.transaction() as uow:
-        entry = top_up(uow, customer_id(uow, reference), amount, reference=till_reference)
-    click.echo(f"topped up {entry.amount}: balance {entry.balance_after} (entry {entry.id})")
+    @click.command(name, help=summary)
+    @click.argument("reference")
+    @click.argument("amount")
+    @click.option("--reference", "till_reference", default=None, help="Receipt or till number.")
+    @pass_state
+    def command(state: CliState, reference: str, amount: str,
+                till_reference: str | None) -> None:
+        from guanxi_marketing.loyalty import stored_value
+
+        with state.transaction() as uow:
+            entry = getattr(stored_value, service)(uow, customer_id(uow, reference), amount,
+                                                   reference=till_reference)
+        click.echo(f"{verb} {abs(entry.amount)}: balance {entry.balance_after} "
+                   f"(entry {entry.id})")
+
+    return command
 
 
-@click.command("spend")
-@click.argument("reference")
-@click.argument("amount")
-@click.option("--reference", "till_reference", default=None, help="Receipt or till number.")
-@pass_state
-def spend_command(state: CliState, reference: str, amount: str,
-                  till_reference: str | None) -> None:
-    """Pay AMOUNT from the stored value of REFERENCE (not more than the balance)."""
-    from guanxi_marketing.loyalty.stored_value import spend_stored_value
-
-    with state.transaction() as uow:
-        entry = spend_stored_value(uow, customer_id(uow, reference), amount,
-                                   reference=till_reference)
-    click.echo(f"spent {-entry.amount}: balance {entry.balance_after} (entry {entry.id})")
+topup_command = _stored_value_command(
+    "topup", "top_up", "topped up", "Add AMOUNT to the stored value (储值) of REFERENCE.")
+spend_command = _stored_value_command(
+    "spend", "spend_stored_value", "spent",
+    "Pay AMOUNT from the stored value of REFERENCE (not more than the balance).")
 
 
 @click.command("refund")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from guanxi_marketing.loyalty.cli import customer_id
+from guanxi_marketing.loyalty.commands import customer_id
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local
