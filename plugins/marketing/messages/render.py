@@ -85,8 +85,10 @@ class TemplateSet:
 
     def __init__(self, app: App, channel: str, name: str, *, subject: str | None = None):
         self.channel, self.name = channel, name
-        self.globals = {"edition": app.edition, "term": app.edition.term}
         env = app.templates
+        # The environment's globals (range, dict, …) and ours, merged once: parts are
+        # rendered with shared contexts, which do not add the globals themselves.
+        self.globals = {**env.globals, "edition": app.edition, "term": app.edition.term}
         self.parts: dict[str, jinja2.Template] = {}
         paths = template_paths(channel, name)
         for part, path in paths.items():
@@ -119,12 +121,19 @@ class TemplateSet:
             ) from None
 
     def render(self, context: Mapping[str, Any], *, who: str) -> dict[str, str]:
-        """Each part rendered with ``context``; an error names the template and ``who``."""
+        """Each part rendered with ``context``; an error names the template and ``who``.
+
+        The parts share one variables dict (the globals merged in once per message) and
+        get a context that does not copy it (``shared=True``): the same output as
+        ``Template.render``, without copying the environment's globals per part.
+        """
         values = {**self.globals, **context}
         rendered: dict[str, str] = {}
         for part, template in self.parts.items():
             try:
-                rendered[part] = template.render(values)
+                rendered[part] = template.environment.concat(  # type: ignore[attr-defined]
+                    template.root_render_func(template.new_context(values, shared=True))
+                )
             except Exception as exc:
                 raise ValidationError(
                     "template", f"{self.labels[part]} failed for {who}: {exc}"

@@ -13,25 +13,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from guanxi_marketing.campaigns.models import Campaign, CampaignMember
+from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.messages import ledger
+from guanxi_marketing.messages.audience import (
+    Member,
+    audience_chunks,
+    targeted_members,
+)
 from guanxi_marketing.messages.dispatch import SenderPool
 from guanxi_marketing.messages.mime import message_id_for, sender_domain
 from guanxi_marketing.messages.render import RenderedMessage, TemplateSet, address_of, assemble
 from guanxi_marketing.messages.senders import SenderStopped
-from guanxi_marketing.messages.tokens import make_token, signing_key, unsubscribe_url
-from sqlmodel import col, select
+from guanxi_marketing.messages.tokens import TokenSigner, signing_key, unsubscribe_url
 
 from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
 from guanxi.errors import ValidationError
-from guanxi.models import Customer, Staff
-from guanxi.privacy import consents
 from guanxi.records import CustomerRecord
-from guanxi.services.lookup import load_records
 
 MESSAGE = "marketing.message"
-CHUNK = 900  # ids per IN (…): under SQLite's old limit of 999 parameters
 # The channel a campaign type sends on (others send nothing unless settings say so).
 CHANNEL_OF_TYPE = {"email": "email", "sms": "sms", "direct_mail": "letter"}
 
@@ -96,33 +96,13 @@ def campaign_context(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def owner_contexts(uow: UnitOfWork, owner_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """The ``owner`` variable for each owner id (the customer's account manager)."""
-    if not owner_ids:
-        return {}
-    rows = uow.session.exec(select(Staff).where(col(Staff.id).in_(sorted(owner_ids)))).all()
-    return {
-        s.id: {"name": s.display_name, "username": s.username, "email": s.email, "phone": s.phone}
-        for s in rows if s.id is not None
-    }
-
-
-def _members(uow: UnitOfWork, campaign_id: int) -> list[CampaignMember]:
-    query = (
-        select(CampaignMember)
-        .where(CampaignMember.campaign_id == campaign_id, CampaignMember.status == "targeted")
-        .order_by(col(CampaignMember.id))
-    )
-    return list(uow.session.exec(query))
-
-
 def _claimable_members(
     uow: UnitOfWork, campaign_id: int, booked: dict[int, ledger.LedgerRow],
     claimable: tuple[str, ...],
-) -> tuple[list[CampaignMember], int]:
+) -> tuple[list[Member], int]:
     """The targeted members this run may send to, and how many are unconfirmed."""
     members, unconfirmed = [], 0
-    for member in _members(uow, campaign_id):
+    for member in targeted_members(uow, campaign_id):
         row = booked.get(member.customer_id)
         if row is None or row.status in claimable:
             members.append(member)
@@ -131,28 +111,27 @@ def _claimable_members(
     return members, unconfirmed
 
 
-@dataclass
 class _Renderer:
-    """What rendering a campaign's messages needs besides the member."""
+    """Renders a campaign's messages: the templates, the signer and the fixed context."""
 
-    templates: TemplateSet
-    campaign: Campaign
-    channel: str
-    key: bytes
-    base_url: str
-    path: str
-    domain: str
+    def __init__(self, templates: TemplateSet, campaign: Campaign, channel: str,
+                 signer: TokenSigner, base_url: str, path: str, domain: str):
+        assert campaign.id is not None
+        self.templates, self.channel, self.signer = templates, channel, signer
+        self.campaign_id, self.domain = campaign.id, domain
+        self.campaign = campaign_context(campaign)  # the same for every member
+        self.link_prefix = unsubscribe_url(base_url, path, "")
 
-    def render(self, member: CampaignMember, record: CustomerRecord,
+    def render(self, member: Member, record: CustomerRecord,
                owner: dict[str, Any] | None) -> RenderedMessage:
         """The member's message, with its unsubscribe link and Message-ID."""
-        token = make_token(self.key, member.customer_id, self.channel, self.campaign.id)
+        token = self.signer.token(member.customer_id, self.channel, self.campaign_id)
         message = assemble(self.templates, record, {
-            "campaign": campaign_context(self.campaign), "owner": owner,
-            "unsubscribe_url": unsubscribe_url(self.base_url, self.path, token),
+            "campaign": self.campaign, "owner": owner,
+            "unsubscribe_url": self.link_prefix + token,
         })
         message.member_id = member.id
-        message.message_id = message_id_for(self.campaign.id, member.customer_id, self.domain)
+        message.message_id = message_id_for(self.campaign_id, member.customer_id, self.domain)
         return message
 
 
@@ -172,33 +151,26 @@ def prepare(uow: UnitOfWork, campaign_ref: int | str, *, limit: int | None,
     settings = uow.app.settings_for("marketing").messages
     renderer = _Renderer(
         TemplateSet(uow.app, channel, campaign.template, subject=campaign.subject), campaign,
-        channel, signing_key(uow.app), settings.base_url, settings.unsubscribe_path,
-        sender_domain(settings.from_address))
+        channel, TokenSigner(signing_key(uow.app)), settings.base_url,
+        settings.unsubscribe_path, sender_domain(settings.from_address))
     booked = ledger.ledger_of(uow, campaign.id)
     claimable = (*ledger.CLAIMABLE, "failed") if retry_failed else ledger.CLAIMABLE
     members, unconfirmed = _claimable_members(uow, campaign.id, booked, claimable)
     messages: list[RenderedMessage] = []
     skips: list[tuple[int, int | None, str]] = []
-    for start in range(0, len(members), CHUNK):
-        chunk = members[start : start + CHUNK]
-        # Members are read through the ORM, so invisible customers never get here.
-        customers = uow.session.exec(
-            select(Customer).where(col(Customer.id).in_([m.customer_id for m in chunk]))
-        ).all()
-        erased = {c.id for c in customers if c.erased_at is not None}
-        records = {r.id: r for r in load_records(uow, list(customers)) if r.id not in erased}
-        agreed = consents(uow, sorted(records), purpose=settings.consent_purpose, channel=channel)
-        owners = owner_contexts(uow, {r.owner_id for r in records.values() if r.owner_id})
-        for member in chunk:
-            record = records.get(member.customer_id)
+    for audience in audience_chunks(uow, members, purpose=settings.consent_purpose,
+                                    channel=channel):
+        for member in audience.members:
+            record = audience.records.get(member.customer_id)
             if record is None:
                 skips.append((member.customer_id, member.id, "erased"))
-            elif not agreed.get(member.customer_id):
+            elif not audience.agreed.get(member.customer_id):
                 skips.append((member.customer_id, member.id, "no consent"))
             elif not address_of(record, channel):
                 skips.append((member.customer_id, member.id, f"no {channel} address"))
             else:
-                messages.append(renderer.render(member, record, owners.get(record.owner_id or 0)))
+                owner = audience.owners.get(record.owner_id or 0)
+                messages.append(renderer.render(member, record, owner))
     not_now = 0
     if limit is not None and len(messages) > limit:
         not_now, messages = len(messages) - limit, messages[:limit]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guanxi_marketing.messages import ledger
+from guanxi_marketing.messages.audience import owner_contexts
 from guanxi_marketing.messages.kinds import UNSUBSCRIBED
 from guanxi_marketing.messages.models import MESSAGE_STATUSES, MarketingMessage
 from guanxi_marketing.messages.render import RenderedMessage, TemplateSet, assemble
@@ -23,7 +24,6 @@ from guanxi_marketing.messages.sending import (
     SendReport,
     campaign_context,
     channel_of,
-    owner_contexts,
     send_campaign,
 )
 from guanxi_marketing.messages.tokens import (
