@@ -18,6 +18,7 @@ from typing import Any
 import click
 from guanxi_marketing.segments.models import TABLES, Segment, SegmentMember
 from sqlalchemy import select
+from sqlmodel import col
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
@@ -94,10 +95,10 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
     """The static segments the customer is on (name and when added)."""
     query = (
-        select(Segment.name, SegmentMember.added_at)
-        .join(SegmentMember, SegmentMember.segment_id == Segment.id)  # type: ignore[arg-type]
-        .where(SegmentMember.customer_id == customer_id)
-        .order_by(Segment.name)
+        select(col(Segment.name), col(SegmentMember.added_at))
+        .join(SegmentMember, col(SegmentMember.segment_id) == col(Segment.id))
+        .where(col(SegmentMember.customer_id) == customer_id)
+        .order_by(col(Segment.name))
     )
     rows = uow.session.execute(query).all()
     if not rows:

@@ -15,7 +15,7 @@ REF_HELP = "A segment id or name."
 FILE_HELP = "A file of customer ids, one per line (or separated by commas/spaces)."
 
 
-def _ids(given: tuple[str, ...], file: Path | None) -> list[str]:
+def _ids(given: tuple[str, ...], file: Path | None) -> list[Any]:
     """Customer ids from arguments (``1 2``, ``1,2``) and from a file."""
     text = " ".join(given)
     if file is not None:

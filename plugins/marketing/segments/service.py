@@ -95,7 +95,7 @@ def _clean_name(name: str) -> str:
 
 def _unique_name(uow: UnitOfWork, name: str) -> str:
     cleaned = _clean_name(name)
-    taken = uow.session.execute(select(Segment.id).where(col(Segment.name) == cleaned)).first()
+    taken = uow.session.execute(select(col(Segment.id)).where(col(Segment.name) == cleaned)).first()
     if taken is not None:
         raise ValidationError("name", f"a segment called {cleaned!r} already exists")
     return cleaned
@@ -106,7 +106,7 @@ def create_segment(
     *,
     name: str,
     expression: str | None = None,
-    customer_ids: Iterable[int] = (),
+    customer_ids: Iterable[int | str] = (),
     description: str | None = None,
 ) -> Segment:
     """A dynamic segment (``expression`` given, checked now) or a static one with members."""
@@ -130,6 +130,7 @@ def create_segment(
     uow.session.add(segment)
     uow.session.flush()
     if members:
+        assert segment.id is not None  # given by the flush
         add_members(uow, segment.id, members)
     return segment
 

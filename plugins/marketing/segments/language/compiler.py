@@ -205,8 +205,9 @@ class _Compiler:
         if not flip:
             return conjuncts  # a row without a value gets NULL: not wanted, as it should
         if nullable:  # the opposite of the test, or no value at all
-            assert target.expression is not None and len(conjuncts) == 1
-            return [or_(target.expression.is_(None), not_(conjuncts[0]))]
+            test = conjuncts[0]
+            assert target.expression is not None and not isinstance(test, RollupTest)
+            return [or_(target.expression.is_(None), not_(test))]
         return negation(conjuncts)
 
     def positive(self, target: _Target, node: Condition) -> tuple[list[Fragment], bool]:

@@ -279,8 +279,10 @@ class _Parser:
             ):
                 self.take()
                 names = self.names()
-                key = token.text.lower() + "s"
-                result = replace(result, **{key: (*getattr(result, key), *names)})
+                if token.is_word("kind"):
+                    result = replace(result, kinds=(*result.kinds, *names))
+                else:
+                    result = replace(result, channels=(*result.channels, *names))
             elif token.is_word("via"):
                 self.take()
                 result = replace(result, channels=(*result.channels, self.name()))
@@ -311,7 +313,7 @@ class _Parser:
     def bound(self, result: HistoryFilter, side: str, value: Value, token: Token) -> HistoryFilter:
         if getattr(result, side) is not None:
             raise syntax_error(f"a second '{side}' bound", token.position)
-        return replace(result, **{side: value})
+        return replace(result, since=value) if side == "since" else replace(result, before=value)
 
     def name(self) -> str:
         token = self.peek()
