@@ -15,15 +15,15 @@ from guanxi_marketing.segments.service import (
     count_matching,
     create_segment,
     delete_segment,
-    describe_segment,
     get_segment,
     list_segments,
     matching_customer_ids,
-    preview,
     remove_members,
     segment_customer_ids,
     snapshot_segment,
+    update_segment,
 )
+from guanxi_marketing.segments.views import describe_segment, preview
 from sqlalchemy import func, select
 
 from guanxi.app import App
@@ -365,3 +365,24 @@ def test_demo_segments(marketing_app: App, world: dict) -> None:
         assert segment_customer_ids(uow, lists[0].id) == names(world, "zhang", "wu")
         lapsed = next(s for s in segments.values() if "lapsed" in s.name)
         assert segment_customer_ids(uow, lapsed.id) == [world["wu"]]
+
+
+def test_a_segment_is_edited(marketing_app: App, world: dict) -> None:
+    with marketing_app.transaction(now=NOW) as uow:
+        create_segment(uow, name="buyers", expression="had purchase")
+        create_segment(uow, name="list", customer_ids=[world["wu"]])
+    with marketing_app.transaction(now=NOW) as uow:
+        edited = update_segment(uow, "buyers", name="dealers", expression=' role = "dealer" ',
+                                description="the dealers")
+        assert (edited.name, edited.expression, edited.description) == (
+            "dealers", 'role = "dealer"', "the dealers")
+        assert segment_customer_ids(uow, "dealers") == [world["acme"]]
+        assert update_segment(uow, "dealers", description="").description is None
+    for ref, changes, field in (("dealers", {"expression": "role ="}, "expression"),
+                                ("list", {"expression": "id > 0"}, "expression"),
+                                ("dealers", {"name": "list"}, "name")):
+        with pytest.raises(ValidationError) as error, marketing_app.transaction() as uow:
+            update_segment(uow, ref, **changes)
+        assert error.value.field == field
+    with marketing_app.transaction(now=NOW) as uow:
+        assert get_segment(uow, "dealers").expression == 'role = "dealer"'

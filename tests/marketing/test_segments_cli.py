@@ -56,6 +56,8 @@ def test_segment_commands_end_to_end(gx: Guanxi, tmp_path: Path) -> None:
     assert "3 customer(s)" in table and "张三" in table and "李四" not in table
     assert "removed 2" in gx("marketing", "segments", "remove", "名单", "1,2").stdout
     assert "added 1" in gx("marketing", "segments", "add", "名单", "1", "3").stdout
+    edited = gx.json("marketing", "segments", "edit", "名单", "--description", "展会")
+    assert (edited["name"], edited["description"]) == ("名单", "展会")
     frozen = gx.json("marketing", "segments", "snapshot", "买家", "冻结")
     assert (frozen["kind"], frozen["members"]) == ("static", 3)
     gx("marketing", "segments", "delete", "冻结")

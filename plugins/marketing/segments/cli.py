@@ -27,7 +27,7 @@ def _ids(given: tuple[str, ...], file: Path | None) -> list[Any]:
 
 
 def _echo_segment(state: CliState, ref: int | str, verb: str | None, as_json: bool) -> None:
-    from guanxi_marketing.segments.service import describe_segment
+    from guanxi_marketing.segments.views import describe_segment
 
     with state.transaction() as uow:
         view = describe_segment(uow, ref)
@@ -126,7 +126,7 @@ def preview_command(
     state: CliState, ref: str | None, expression: str | None, limit: int | None, as_json: bool
 ) -> None:
     """Count the members of segment REF (or of --expression) and list the first ones."""
-    from guanxi_marketing.segments.service import preview
+    from guanxi_marketing.segments.views import preview
 
     with state.transaction() as uow:
         result = preview(uow, segment=ref, expression=expression, limit=limit)
@@ -171,6 +171,31 @@ def remove_command(
     with state.transaction() as uow:
         removed = remove_members(uow, ref, _ids(customer_ids, file))
     click.echo(f"removed {removed} customer(s) from {ref}")
+
+
+@segments.command("edit")
+@click.argument("ref")
+@click.option("--name", default=None, help="A new name.")
+@click.option("--expression", "-e", default=None, help="A new expression (dynamic only).")
+@click.option("--description", default=None, help="A new description ('' clears it).")
+@json_option
+@pass_state
+def edit_command(
+    state: CliState,
+    ref: str,
+    name: str | None,
+    expression: str | None,
+    description: str | None,
+    as_json: bool,
+) -> None:
+    """Rename segment REF, or change its description or expression."""
+    from guanxi_marketing.segments.service import update_segment
+
+    with state.transaction() as uow:
+        segment = update_segment(
+            uow, ref, name=name, expression=expression, description=description
+        )
+    _echo_segment(state, segment.id or 0, "updated", as_json)
 
 
 @segments.command("delete")

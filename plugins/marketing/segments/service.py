@@ -13,24 +13,26 @@ erased person is not marketed to). Reads and writes check the principal's permis
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from guanxi_marketing.segments.evaluate import (
+    compile_for,
+    count_matching,
+    matching_customer_ids,
+    matching_query,
+    visible_only,
+)
 from guanxi_marketing.segments.language import parse_expression
-from guanxi_marketing.segments.language.compiler import compile_expression
-from guanxi_marketing.segments.language.fields import FieldCatalog
-from guanxi_marketing.segments.language.moments import Clock
 from guanxi_marketing.segments.language.sources import CUSTOMER_TABLE
 from guanxi_marketing.segments.models import Segment, SegmentMember
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlmodel import SQLModel, col
 
-from guanxi.access.enforce import customer_condition, filter_visible, require
+from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
 from guanxi.audit import Event, record
 from guanxi.db.bulk import BulkInserter
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Staff
 
 ENTITY = "marketing.segment"
 MEMBER_ENTITY = "marketing.segment_member"
@@ -39,46 +41,21 @@ STATIC = "static"
 MAX_NAME = 120
 IN_CHUNK = 900  # ids per IN list: under SQLite's bound-parameter limit on every version
 
-
-# ----------------------------------------------------------------------------- expressions
-
-
-def compile_for(uow: UnitOfWork, expression: str) -> ColumnElement[bool]:
-    """Parse and check ``expression`` against the application's fields, as SQL."""
-    node = parse_expression(expression)
-    clock = Clock(uow.now, uow.app.tz)
-    dialect = uow.session.get_bind().dialect.name
-    return compile_expression(node, FieldCatalog.for_app(uow.app), clock, dialect)
-
-
-def _visible_only(uow: UnitOfWork, query: Select[Any]) -> Select[Any]:
-    """``query`` (which reads the customer table) limited to the principal's customers.
-
-    The record-policy condition goes on the customer row itself rather than through
-    ``id IN (visible customers)``, which would read the customer table twice.
-    """
-    condition = customer_condition(uow.app, uow.principal, CUSTOMER_TABLE)
-    return query if condition is None else query.where(condition)
-
-
-def matching_query(uow: UnitOfWork, condition: ColumnElement[bool]) -> Select[Any]:
-    """One SELECT of the ids of the visible, unerased customers matching ``condition``."""
-    customer = CUSTOMER_TABLE
-    query = select(customer.c.id).where(condition, customer.c.erased_at.is_(None))
-    return _visible_only(uow, query)
-
-
-def matching_customer_ids(uow: UnitOfWork, expression: str) -> list[int]:
-    """The ids of the visible customers matching ``expression``, sorted."""
-    compiled = compile_for(uow, expression)
-    query = matching_query(uow, compiled).order_by(CUSTOMER_TABLE.c.id)
-    return list(uow.session.connection().execute(query).scalars())
-
-
-def count_matching(uow: UnitOfWork, expression: str) -> int:
-    """How many visible customers match ``expression``."""
-    inner = matching_query(uow, compile_for(uow, expression)).subquery()
-    return uow.session.connection().execute(select(func.count()).select_from(inner)).scalar_one()
+# The contract other areas import from here (evaluation lives in .evaluate).
+__all__ = [
+    "add_members",
+    "count_matching",
+    "create_segment",
+    "delete_segment",
+    "get_segment",
+    "list_segments",
+    "matching_customer_ids",
+    "parse_expression",
+    "remove_members",
+    "segment_customer_ids",
+    "snapshot_segment",
+    "update_segment",
+]
 
 
 # ----------------------------------------------------------------------------- segments
@@ -101,6 +78,14 @@ def _unique_name(uow: UnitOfWork, name: str) -> str:
     return cleaned
 
 
+def _checked_expression(uow: UnitOfWork, expression: str) -> str:
+    """``expression`` trimmed, after checking that it compiles (else ValidationError)."""
+    if not expression.strip():
+        raise ValidationError("expression", "is empty")
+    compile_for(uow, expression)
+    return expression.strip()
+
+
 def create_segment(
     uow: UnitOfWork,
     *,
@@ -115,13 +100,11 @@ def create_segment(
     if expression is not None:
         if members:
             raise ValidationError("customer_ids", "a dynamic segment has no member list")
-        if not expression.strip():
-            raise ValidationError("expression", "is empty")
-        compile_for(uow, expression)
+        expression = _checked_expression(uow, expression)
     segment = Segment(
         name=_unique_name(uow, name),
         kind=DYNAMIC if expression is not None else STATIC,
-        expression=expression.strip() if expression is not None else None,
+        expression=expression,
         description=(description or "").strip() or None,
         owner_id=uow.actor_id,
         created_at=uow.now,
@@ -150,6 +133,30 @@ def get_segment(uow: UnitOfWork, ref: int | str) -> Segment:
     return segment
 
 
+def update_segment(
+    uow: UnitOfWork,
+    ref: int | str,
+    *,
+    name: str | None = None,
+    expression: str | None = None,
+    description: str | None = None,
+) -> Segment:
+    """Rename a segment, change its description or (dynamic only) its expression."""
+    require(uow, ENTITY, "update")
+    segment = get_segment(uow, ref)
+    if name is not None and name.strip() != segment.name:
+        segment.name = _unique_name(uow, name)
+    if expression is not None:
+        if segment.kind != DYNAMIC:
+            raise ValidationError("expression", f"{segment.name!r} is a static list")
+        segment.expression = _checked_expression(uow, expression)
+    if description is not None:
+        segment.description = description.strip() or None
+    segment.updated_at = uow.now
+    uow.session.flush()
+    return segment
+
+
 def list_segments(uow: UnitOfWork, *, kind: str | None = None) -> list[Segment]:
     """Every segment (of ``kind`` when given), by name."""
     require(uow, ENTITY, "read")
@@ -170,7 +177,7 @@ def static_members_query(uow: UnitOfWork, segment_id: int) -> Select[Any]:
         .join(customer, customer.c.id == member.c.customer_id)
         .where(member.c.segment_id == segment_id, customer.c.erased_at.is_(None))
     )
-    return _visible_only(uow, query)
+    return visible_only(uow, query)
 
 
 def members_query(uow: UnitOfWork, segment: Segment) -> Select[Any]:
@@ -321,82 +328,3 @@ def delete_segment(uow: UnitOfWork, ref: int | str) -> None:
     _delete_members(uow, segment.id, sorted(_member_ids(uow, segment.id or 0)))
     uow.session.delete(segment)
     uow.session.flush()
-
-
-@dataclass(frozen=True)
-class Preview:
-    """How many customers a segment or expression has, and the first few of them."""
-
-    count: int
-    customers: list[dict[str, Any]]
-
-
-def preview(
-    uow: UnitOfWork,
-    *,
-    segment: int | str | None = None,
-    expression: str | None = None,
-    limit: int | None = None,
-) -> Preview:
-    """The count and the first ``limit`` members (id, name, stage) of a segment or expression.
-
-    ``limit`` defaults to the ``marketing.segments.preview_limit`` setting.
-    """
-    require(uow, ENTITY, "read")
-    if limit is None:
-        limit = uow.app.settings_for("marketing").segments.preview_limit
-    if (segment is None) == (expression is None):
-        raise ValidationError("expression", "give a segment or an expression, not both")
-    if limit < 0:
-        raise ValidationError("limit", "must not be negative")
-    if expression is not None:
-        query = matching_query(uow, compile_for(uow, expression))
-    else:
-        query = members_query(uow, get_segment(uow, segment or ""))
-    connection = uow.session.connection()
-    inner = query.subquery()
-    total = connection.execute(select(func.count()).select_from(inner)).scalar_one()
-    customer = CUSTOMER_TABLE
-    rows = connection.execute(
-        select(customer.c.id, customer.c.name, customer.c.lifecycle_stage)
-        .where(customer.c.id.in_(select(inner.c.id if "id" in inner.c else inner.c.customer_id)))
-        .order_by(customer.c.id)
-        .limit(limit)
-    )
-    return Preview(total, [dict(row._mapping) for row in rows])
-
-
-@dataclass(frozen=True)
-class SegmentView:
-    """A segment as commands show it: its definition and its current member count."""
-
-    id: int
-    name: str
-    kind: str
-    expression: str | None
-    description: str | None
-    owner: str | None
-    members: int
-    created_at: Any
-    updated_at: Any
-
-
-def describe_segment(uow: UnitOfWork, ref: int | str) -> SegmentView:
-    """A segment with its owner's username and how many members it has now."""
-    segment = get_segment(uow, ref)
-    staff = Staff.__table__  # type: ignore[attr-defined]
-    owner = None
-    if segment.owner_id is not None:
-        query = select(staff.c.username).where(staff.c.id == segment.owner_id)
-        owner = uow.session.connection().execute(query).scalar_one_or_none()
-    return SegmentView(
-        id=segment.id or 0,
-        name=segment.name,
-        kind=segment.kind,
-        expression=segment.expression,
-        description=segment.description,
-        owner=owner,
-        members=count_members(uow, segment),
-        created_at=segment.created_at,
-        updated_at=segment.updated_at,
-    )
