@@ -69,14 +69,17 @@ LogEntry = tuple[RenderedMessage | None, int, int, str, str | None]
 def _log(uow: UnitOfWork, kind: str, entries: Sequence[LogEntry]) -> None:
     """Log one interaction per (message, customer, row id, channel, reason)."""
     records = []
+    # A batch's payloads differ only by row id: each distinct rest is validated once.
+    validated: dict[tuple[int, str | None, str | None], dict[str, object]] = {}
     for message, customer_id, row_id, channel, reason in entries:
-        campaign_id = message.campaign_id if message else None
-        payload = MessagePayload(
-            campaign_id=campaign_id or 0,
-            message_id=row_id,
-            template=(message.template or None) if message else None,
-            reason=reason,
-        ).model_dump()
+        campaign_id = (message.campaign_id if message else None) or 0
+        template = (message.template or None) if message else None
+        common = validated.get((campaign_id, template, reason))
+        if common is None:
+            common = validated[(campaign_id, template, reason)] = MessagePayload(
+                campaign_id=campaign_id, template=template, reason=reason
+            ).model_dump()
+        payload = {**common, "message_id": row_id}
         records.append(
             InteractionRecord(
                 id=None, customer_id=customer_id, occurred_at=uow.now, channel=channel,

@@ -10,6 +10,7 @@ rest go out in batches of ``batch_size`` over one or several connections
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +203,6 @@ def send_campaign(app: App, campaign_id: int | str, *, limit: int | None = None,
                         unconfirmed=prepared.unconfirmed, pending=prepared.not_now)
     if not prepared.messages:
         return report
-    batch_size = app.settings_for("marketing").messages.batch_size
     senders = SenderPool(app, prepared.channel)
     try:
         senders.open()
@@ -210,20 +210,61 @@ def send_campaign(app: App, campaign_id: int | str, *, limit: int | None = None,
         report.error, report.pending = stop.reason, report.pending + len(prepared.messages)
         return report
     try:
-        messages = prepared.messages
-        for start in range(0, len(messages), batch_size):
-            batch = messages[start : start + batch_size]
-            with app.transaction(as_user=as_user) as uow:
-                rows = ledger.claim(uow, batch, prepared.ledger, prepared.claimable)
-            outcomes, stops = senders.send(batch)
-            with app.transaction(as_user=as_user) as uow:
-                ledger.record(uow, outcomes, rows)
-            _count(report, outcomes)
-            if stops:
-                report.error = stops[0].reason
-                report.unconfirmed += sum(stop.uncertain for stop in stops)
-                report.pending += len(messages) - start - len(batch)
-                break
+        _send_batches(app, prepared, senders, report, as_user)
     finally:
         senders.close()
     return report
+
+
+def _send_batches(app: App, prepared: Prepared, senders: SenderPool, report: SendReport,
+                  as_user: str | None) -> None:
+    """Claim, send and record ``prepared.messages`` batch by batch, into ``report``.
+
+    A batch's outcomes are recorded in a thread of their own while the next batch is
+    sent (the SMTP threads mostly wait for replies meanwhile), in the same order as
+    before for each batch: claimed and committed, then sent, then recorded. The next
+    batch is claimed before the previous one's recording starts, so at most one of
+    them writes at a time, and recording is awaited before the next claim: a crash
+    leaves at most two batches with rows still ``attempting`` (unconfirmed, never
+    resent), as the ledger requires.
+    """
+    batch_size = app.settings_for("marketing").messages.batch_size
+    messages = prepared.messages
+
+    def claim(batch: list[RenderedMessage]) -> dict[int, int]:
+        with app.transaction(as_user=as_user) as uow:
+            return ledger.claim(uow, batch, prepared.ledger, prepared.claimable)
+
+    def record(outcomes: ledger.Outcomes, rows: dict[int, int]) -> None:
+        with app.transaction(as_user=as_user) as uow:
+            ledger.record(uow, outcomes, rows)
+
+    recording: Future[None] | None = None
+    with ThreadPoolExecutor(1, "guanxi-ledger") as bookkeeper:
+        try:
+            batch = messages[:batch_size]
+            rows = claim(batch)
+            for start in range(0, len(messages), batch_size):
+                outcomes, stops = senders.send(batch)
+                _count(report, outcomes)
+                if recording is not None:
+                    recording.result()
+                    recording = None
+                if stops:
+                    record(outcomes, rows)
+                    report.error = stops[0].reason
+                    report.unconfirmed += sum(stop.uncertain for stop in stops)
+                    report.pending += len(messages) - start - len(batch)
+                    return
+                done, sent_rows = outcomes, rows
+                batch = messages[start + batch_size : start + 2 * batch_size]
+                if batch:
+                    try:
+                        rows = claim(batch)
+                    except BaseException:  # e.g. another run claimed first: keep what we know
+                        record(done, sent_rows)
+                        raise
+                recording = bookkeeper.submit(record, done, sent_rows)
+        finally:
+            if recording is not None:
+                recording.result()
