@@ -8,15 +8,17 @@ are targeted by one email campaign with the bundled ``newsletter`` templates (HT
 text part, Chinese subject). Then, against the same server:
 
 * **baseline** — plain ``smtplib.SMTP.sendmail`` of one pre-built, identical message
-  (our MIME for the first customer) ``--messages`` times over one connection: the cost
-  of SMTP itself, with no rendering and no bookkeeping;
+  (our MIME for the first customer) ``--messages`` times over ``--connections``
+  connections (one thread each): the cost of SMTP itself, with no rendering and no
+  bookkeeping;
 * **ours** — ``send_campaign(app, campaign_id)``: every member's consent checked, every
   message rendered (three templates) and built as MIME, claimed in the ledger, sent over
-  one connection, recorded (member marked sent, ``marketing.message_sent`` logged) in
-  batches of ``batch_size``.
+  the same number of connections, recorded (member marked sent,
+  ``marketing.message_sent`` logged) in batches of ``batch_size``.
 
 It prints messages/s of both, the ratio ours/baseline, ours split into the render phase
-and the send phase, and checks that the server received exactly one message per member.
+and the send phase, the CPU each side (sender, server) spent per message, and checks
+that the server received exactly one message per member.
 Target: ours ≥ 2,000 messages/s.
 
     python benchmarks/bench_marketing_messages.py                   # 100,000 messages
@@ -192,6 +194,34 @@ def _serve(port: int, tally: Tally, ready: Any) -> None:
     loop.run_forever()
 
 
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU seconds (user + system) used so far by this process or by ``pid`` (Linux)."""
+    if pid is None:
+        used = os.times()
+        return used.user + used.system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU milliseconds per message of the sender (this process) and of the server."""
+
+    def __init__(self, server_pid: int | None):
+        self.server_pid = server_pid
+        self.started = (cpu_seconds(), cpu_seconds(server_pid))
+
+    def line(self, label: str, messages: int) -> str:
+        """``label``: CPU ms per message on each side since this meter was made."""
+        ours, server = cpu_seconds(), cpu_seconds(self.server_pid)
+        client_ms = 1000 * (ours - self.started[0]) / messages  # type: ignore[operator]
+        server_ms = ("n/a" if server is None or self.started[1] is None
+                     else f"{1000 * (server - self.started[1]) / messages:.3f}")
+        return f"  CPU per message, {label}: sender {client_ms:.3f} ms, server {server_ms} ms"
+
+
 def free_port() -> int:
     """A local TCP port nobody listens on."""
     with socket.socket() as probe:
@@ -326,9 +356,13 @@ def main() -> None:
         campaign_id = load_campaign(app, options.messages)
         print(f"setup: {options.messages:,} customers and members in "
               f"{time.perf_counter() - began:.1f} s")
+        meter = CpuMeter(server.pid)
         plain = baseline(app, campaign_id, port, options.messages, connections)
+        baseline_cpu = meter.line("baseline", options.messages)
+        meter = CpuMeter(server.pid)
         before = tally.received.value
         render, total, sent = ours(app, campaign_id)
+        our_cpu = meter.line("ours", max(sent, 1))
         arrived = tally.received.value - before
         plain_rate, our_rate = options.messages / plain, sent / total
         print(f"baseline (smtplib.sendmail, pre-built message, {connections} connection(s)): "
@@ -336,6 +370,7 @@ def main() -> None:
         print(f"ours (send_campaign, {connections} connection(s)):"
               f"{' ' * 27}{our_rate:8,.0f} messages/s "
               f"({total:.1f} s: render {render:.1f} s, send and record {total - render:.1f} s)")
+        print(f"{baseline_cpu}\n{our_cpu}")
         print(f"ratio ours/baseline: {our_rate / plain_rate:.2f}; target ≥ 2,000 messages/s: "
               f"{'met' if our_rate >= 2000 else 'NOT met'}; load average now "
               f"{os.getloadavg()[0]:.1f}")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from jinja2.runtime import new_context
 
 from guanxi.app import App
 from guanxi.errors import ValidationError
@@ -124,15 +125,19 @@ class TemplateSet:
         """Each part rendered with ``context``; an error names the template and ``who``.
 
         The parts share one variables dict (the globals merged in once per message) and
-        get a context that does not copy it (``shared=True``): the same output as
-        ``Template.render``, without copying the environment's globals per part.
+        get a context that does not copy it (``shared=True``) nor list the globals (Jinja
+        uses that list only to hand extra globals to imported templates; there are none
+        here): the same output as ``Template.render``, without copying the globals per part.
         """
         values = {**self.globals, **context}
         rendered: dict[str, str] = {}
         for part, template in self.parts.items():
             try:
+                context_of_part = new_context(
+                    template.environment, template.name, template.blocks, values, shared=True
+                )
                 rendered[part] = template.environment.concat(  # type: ignore[attr-defined]
-                    template.root_render_func(template.new_context(values, shared=True))
+                    template.root_render_func(context_of_part)
                 )
             except Exception as exc:
                 raise ValidationError(
