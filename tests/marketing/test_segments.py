@@ -190,6 +190,7 @@ def test_each_operator_and_field_family(
         ("created_at > 1.5 days ago", "expected a whole number of units at position 14"),
         ("role is 'x'", "expected 'null', not \"x\" at position 9"),
         ("", "expected a field, not the end at position 1"),
+        ("id > 99999999999999999999", "99999999999999999999 is too large for id at position 6"),
     ],
 )
 def test_bad_expressions_say_what_and_where(

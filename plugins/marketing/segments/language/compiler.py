@@ -1,8 +1,10 @@
-"""Compiling a checked syntax tree into one SQLAlchemy condition over the customer table.
+"""Compiling a syntax tree into one SQLAlchemy condition over the customer table.
 
-Every condition compiles to a two-valued SQL expression (true or false, never NULL), so
-``not`` is an exact complement: a customer without a value for a field fails ``=``,
-``<``, ``in`` and ``contains`` and passes ``!=``, ``not in`` and ``not contains``.
+Fields are looked up and values type-checked here (errors name the position). The
+semantics every backend must agree on: a customer without a value for a field fails
+``=``, ``<``, ``in`` and ``contains`` and passes ``!=``, ``not in`` and ``not contains``,
+and ``not`` is an exact complement (tests/marketing/test_segments_property.py checks the
+SQL against a plain-Python oracle).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     BOOL: ("=", "!=", "is"),
     SET: ("=", "!=", "in", "contains", "is"),
 }
+MAX_NUMBER = Decimal("1e15")
 AGGREGATE_TYPES = {"count": NUMBER, "revenue": MONEY, "last": DATETIME, "first": DATETIME}
 _COMPARE = {
     "=": lambda a, b: a == b,
@@ -351,6 +354,8 @@ class _Compiler:
         raise self.wrong(target, value)
 
     def number(self, target: _Target, raw: Decimal, value: Value) -> Any:
+        if abs(raw) >= MAX_NUMBER:  # beyond what a 64-bit column (or a money one) holds
+            raise _error(f"{raw} is too large for {target.label}", value.position)
         if target.type == MONEY:
             try:
                 to_minor(raw)
