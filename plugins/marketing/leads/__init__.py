@@ -88,9 +88,12 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
     from guanxi_marketing.leads.scoring import kind_matches, rescore_for_interactions
 
     rules = lead_settings(uow.app).engagement_rules
-    engaged = {i.customer_id for i in interactions
-               if any(kind_matches(rule, i.kind) for rule in rules)}
-    rescore_for_interactions(uow, engaged)
+    # Kinds first: an import hands over thousands of interactions of a handful of kinds.
+    engaging = {kind for kind in {i.kind for i in interactions}
+                if any(kind_matches(rule, kind) for rule in rules)}
+    if engaging:
+        rescore_for_interactions(
+            uow, {i.customer_id for i in interactions if i.kind in engaging})
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:

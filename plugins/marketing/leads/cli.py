@@ -128,11 +128,12 @@ def import_command(ctx: click.Context, file: Path, source: str, maps: tuple[str,
     if as_json:
         print_json(report)
     else:
-        verb = "dry run: would capture" if dry_run or (all_or_nothing and report.rejected) \
-            else "captured"
-        line = f"{verb} {report.stored} leads ({report.merged} merged), rejected {report.rejected}"
         if all_or_nothing and report.rejected:
             line = f"nothing stored (--all-or-nothing): {report.rejected} rows rejected"
+        else:
+            verb = "dry run: would capture" if dry_run else "captured"
+            line = f"{verb} {report.stored} leads ({report.merged} merged), "
+            line += f"rejected {report.rejected}"
         click.echo(line + (f" (see {report.rejects_path})" if report.rejects_path else ""))
     ctx.exit(report.exit_status)
 

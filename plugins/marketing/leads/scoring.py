@@ -246,12 +246,15 @@ def rescore_for_interactions(uow: UnitOfWork, customer_ids: Iterable[int]) -> in
     if not wanted:
         return 0
     table = Lead.__table__  # type: ignore[attr-defined]
-    query = select(table.c.id).where(
-        table.c.status.in_(OPEN_STATUSES),
-        table.c.customer_id.in_(wanted) | table.c.matched_customer_id.in_(wanted),
-    )
-    lead_ids = list(uow.session.connection().execute(query).scalars())
-    return rescore_ids(uow, lead_ids, None) if lead_ids else 0
+    lead_ids: list[int] = []
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        query = select(table.c.id).where(
+            table.c.status.in_(OPEN_STATUSES),
+            table.c.customer_id.in_(chunk) | table.c.matched_customer_id.in_(chunk),
+        )
+        lead_ids += uow.session.connection().execute(query).scalars()
+    return rescore_ids(uow, sorted(set(lead_ids)), None) if lead_ids else 0
 
 
 @dataclass(frozen=True)
