@@ -227,11 +227,12 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
     """Anonymise what the plugin holds about a customer who is being erased.
 
-    Fires inside the erasure's unit of work, after the core anonymised its own rows and
-    before the person's audit entries are blanked and the erasure itself is audited (so
-    what a plugin changes through the ORM is blanked too). Clear or replace personal
-    values; keep amounts, counts and dates so aggregates stay intact. An exception
-    aborts the whole erasure. Returns nothing.
+    Fires inside the erasure's unit of work, before the core anonymises its own rows (so
+    the record and its contact points can still be read, to find rows that match the
+    person's email or phone) and before the person's audit entries are blanked and the
+    erasure itself is audited (so what a plugin changes through the ORM is blanked too).
+    Clear or replace personal values; keep amounts, counts and dates so aggregates stay
+    intact. An exception aborts the whole erasure. Returns nothing.
     """
 
 

@@ -273,6 +273,10 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
     def run(label: str, statement: Any) -> None:
         counts[label] = connection.execute(statement).rowcount
 
+    # The plugins first, while the record and its contact points can still be read: a
+    # plugin may hold rows that match the person's email or phone but no customer id.
+    uow.hook.erase_personal_data(uow=uow, customer_id=customer_id)
+    uow.session.flush()
     t = Customer.__table__  # type: ignore[attr-defined]
     run(
         "customer",
@@ -314,9 +318,7 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
     )
     c = ConsentEvent.__table__  # type: ignore[attr-defined]
     run("consents", update(c).where(c.c.customer_id == customer_id).values(source=ERASED_NAME))
-    uow.hook.erase_personal_data(uow=uow, customer_id=customer_id)
-    # Last: the plugins' ORM writes just above are audited with their old values too.
-    uow.session.flush()
+    # Last: the plugins' ORM writes above are audited with their old values too.
     a = AuditEntry.__table__  # type: ignore[attr-defined]
     run(
         "audit_entries",

@@ -86,16 +86,47 @@ def filter_visible(uow: UnitOfWork, customer_ids: set[int]) -> set[int]:
     return seen
 
 
+def _owned_by_team(teams: frozenset[int], owner: Any) -> ColumnElement[bool]:
+    from guanxi.models import TeamMember
+
+    return owner.in_(select(col(TeamMember.staff_id)).where(col(TeamMember.team_id).in_(teams)))
+
+
+def owner_condition(principal: Principal, owner: Any) -> ColumnElement[bool] | None:
+    """Which owners of a plugin row ``principal`` sees through (None: nobody's).
+
+    His own rows always. A team lead with the ``team`` policy also sees the rows owned by
+    the members of the teams he leads, and with ``department`` those of every team below
+    them: he oversees their opportunities, leads, tasks and claims, which team-mates do
+    not see of each other. ``unowned`` does not apply: a row without an owner is seen
+    through its customer only, so it cannot reveal a customer he may not see.
+    """
+    parts = []
+    if principal.staff_id is not None:
+        parts.append(owner == principal.staff_id)
+    if "department" in principal.policies and principal.led_department_team_ids:
+        parts.append(_owned_by_team(principal.led_department_team_ids, owner))
+    elif "team" in principal.policies and principal.led_team_ids:
+        parts.append(_owned_by_team(principal.led_team_ids, owner))
+    return or_(*parts) if parts else None
+
+
 def entity_condition(uow: UnitOfWork, entity: Entity, visible: Select[Any] | None) -> Any:
-    """The criteria for one entity's rows, or None when the principal sees them all."""
+    """The criteria for one entity's rows, or None when the principal sees them all.
+
+    A row is seen when its customer is visible or when its owner is one the principal sees
+    through (:func:`owner_condition`).
+    """
     if visible is None or (entity.customer_column is None and entity.owner_column is None):
         return None
     model = entity.model
     parts = []
     if entity.customer_column is not None:
         parts.append(getattr(model, entity.customer_column).in_(visible))
-    if entity.owner_column is not None and uow.principal.staff_id is not None:
-        parts.append(getattr(model, entity.owner_column) == uow.principal.staff_id)
+    if entity.owner_column is not None:
+        owned = owner_condition(uow.principal, getattr(model, entity.owner_column))
+        if owned is not None:
+            parts.append(owned)
     return or_(*parts) if parts else false()
 
 

@@ -99,6 +99,9 @@ class Principal:
     sensitive: bool = False
     team_ids: frozenset[int] = frozenset()
     department_team_ids: frozenset[int] = frozenset()
+    # The teams he leads, and every team below them: whose work items he oversees.
+    led_team_ids: frozenset[int] = frozenset()
+    led_department_team_ids: frozenset[int] = frozenset()
     is_system: bool = False
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
@@ -164,7 +167,11 @@ def load_principal(app: App, session: Session, username: str) -> Principal:
             grants.update(f"{entity.name}:{action}" for action in entity.grants.get(role, ()))
         policies.update(spec.records)
         sensitive = sensitive or spec.sensitive
-    teams = set(session.exec(select(TeamMember.team_id).where(TeamMember.staff_id == staff.id)))
+    memberships = session.exec(
+        select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == staff.id)
+    ).all()
+    teams = {team_id for team_id, _ in memberships}
+    led = {team_id for team_id, is_lead in memberships if is_lead}
     return Principal(
         username=username,
         staff_id=staff.id,
@@ -174,4 +181,6 @@ def load_principal(app: App, session: Session, username: str) -> Principal:
         sensitive=sensitive,
         team_ids=frozenset(teams),
         department_team_ids=frozenset(_team_tree(session, teams)),
+        led_team_ids=frozenset(led),
+        led_department_team_ids=frozenset(_team_tree(session, led)),
     )

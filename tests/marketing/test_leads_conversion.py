@@ -248,3 +248,21 @@ def test_the_lead_capture_contract(app: App) -> None:
     with app.transaction() as uow:
         lead = capture_lead(uow, name="合同", source="event", email="c@x.cn", interest="展会")
     assert isinstance(lead, Lead) and lead.id and lead.source == "event"
+
+
+def test_erasure_finds_unlinked_leads_by_email_and_phone(app: App) -> None:
+    by_email = new_lead(app, name="王先生", email="Wang@Example.cn", notes="早先的咨询")
+    by_phone = new_lead(app, name="王总", phone="139 0000 2222")
+    stranger = new_lead(app, name="陌生人", email="other@example.cn", notes="无关")
+    with app.transaction() as uow:  # he becomes a customer later, never linked to them
+        customer_id = add_customer(uow, name="王五", emails=["wang@example.cn"],
+                                   phones=["13900002222"]).id
+    assert by_email.matched_customer_id is None and by_phone.matched_customer_id is None
+    with app.transaction() as uow:
+        erase_customer(uow, customer_id, reason="request")  # type: ignore[arg-type]
+    with app.transaction() as uow:
+        names = {lead.id: (lead.name, lead.email, lead.phone, lead.notes)
+                 for lead in uow.session.exec(select(Lead)).scalars()}
+    assert names[by_email.id] == (ERASED_NAME, None, None, None)
+    assert names[by_phone.id] == (ERASED_NAME, None, None, None)
+    assert names[stranger.id] == ("陌生人", "other@example.cn", None, "无关")

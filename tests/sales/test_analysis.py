@@ -256,15 +256,19 @@ def test_the_reports_are_registered_and_on_the_command_line(
 # ----------------------------------------------------------------------------- demo data
 
 
-def visible_to(app: App, username: str) -> tuple[int, set[int]]:
-    """The staff id of an agent and the customers he may see, from the raw tables."""
+def visible_to(app: App, username: str) -> tuple[set[int], set[int]]:
+    """The staff ids whose opportunities an agent sees through their owner (his own, and
+    his people's in the teams he leads) and the customers he may see, from the raw tables."""
     with app.engine.connect() as c:
         staff_id = c.execute(select(Staff.id).where(Staff.username == username)).scalar_one()
         owners = dict(c.execute(select(Customer.id, Customer.owner_id)).all())
-        memberships = c.execute(select(TeamMember.team_id, TeamMember.staff_id)).all()
-    teams = {t for t, s in memberships if s == staff_id}
-    team_members = {s for t, s in memberships if t in teams}
-    return staff_id, {cid for cid, owner in owners.items()
+        memberships = c.execute(
+            select(TeamMember.team_id, TeamMember.staff_id, TeamMember.is_lead)).all()
+    teams = {t for t, s, _ in memberships if s == staff_id}
+    led = {t for t, s, lead in memberships if s == staff_id and lead}
+    team_members = {s for t, s, _ in memberships if t in teams}
+    overseen = {s for t, s, _ in memberships if t in led} | {staff_id}
+    return overseen, {cid for cid, owner in owners.items()
                       if owner is None or owner == staff_id or owner in team_members}
 
 
@@ -276,11 +280,11 @@ def test_demo_opportunities_follow_their_customers_visibility(
     with app.transaction() as uow:
         agents = uow.session.exec(select(Staff.username).order_by(Staff.id)).scalars().all()
     username = agents[4]  # an agent of the generic edition's demo (chen.5)
-    staff_id, visible = visible_to(app, username)
+    colleagues, visible = visible_to(app, username)
     with app.engine.connect() as c:
         every = c.execute(select(Opportunity.id, Opportunity.customer_id, Opportunity.owner_id,
                                  Opportunity.status, Opportunity.amount)).all()
-    expected = {o.id for o in every if o.customer_id in visible or o.owner_id == staff_id}
+    expected = {o.id for o in every if o.customer_id in visible or o.owner_id in colleagues}
     assert len(every) > 50 and 0 < len(expected) < len(every)
     assert {o.status for o in every} == {"open", "won", "lost"}
     with app.transaction(as_user=username) as uow:

@@ -1,7 +1,8 @@
 """The leads of a customer in the personal-data export, and their erasure.
 
 A lead concerns a customer once it was converted to him (``customer_id``) or matched
-his email or phone when captured (``matched_customer_id``). Erasure clears the lead's
+his email or phone when captured (``matched_customer_id``); erasure also finds the leads
+that carry his email or phone without being linked. Erasure clears the lead's
 name, contact details and free texts; its source, status, score and value stay, so the
 funnel and conversion figures do not change.
 """
@@ -14,9 +15,10 @@ from typing import Any
 
 from guanxi_marketing.leads.models import Lead
 from guanxi_marketing.leads.service import leads_of_customer
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from guanxi.app import UnitOfWork
+from guanxi.models import ContactPoint
 from guanxi.privacy import ERASED_NAME
 
 EXPORTED = (
@@ -46,11 +48,18 @@ def _plain(value: Any) -> Any:
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Clear the name, contact details, notes and touches of the customer's leads."""
+    """Clear the name, contact details, notes and touches of the customer's leads: those
+    converted to or matched with him, and any other lead with his email or phone (the
+    core calls this before it deletes his contact points)."""
     table = Lead.__table__  # type: ignore[attr-defined]
+    points = ContactPoint.__table__  # type: ignore[attr-defined]
+    his = select(points.c.normalized).where(points.c.customer_id == customer_id)
     uow.session.connection().execute(
         update(table)
-        .where(or_(table.c.customer_id == customer_id, table.c.matched_customer_id == customer_id))
+        .where(or_(table.c.customer_id == customer_id,
+                   table.c.matched_customer_id == customer_id,
+                   table.c.email.in_(his.where(points.c.kind == "email")),
+                   table.c.phone.in_(his.where(points.c.kind == "phone"))))
         .values(name=ERASED_NAME, company=None, email=None, phone=None, interest=None,
                 notes=None, touches=[], updated_at=uow.now)
     )

@@ -40,6 +40,8 @@ def generate_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
         if membership.status == "active" and membership.points_balance >= 100:
             redeem_points(uow, customer_id, membership.points_balance // 5, reason="积分兑换礼品")
     for customer_id in chosen[1::7]:
+        if get_membership(uow, customer_id).status != "active":
+            continue  # a lapsed card cannot be topped up
         top_up(uow, customer_id, rng.choice(["500", "1000", "2000"]), reference="储值卡充值")
         spend_stored_value(uow, customer_id, rng.choice(["88.00", "168.50", "299.00"]),
                            reference="门店消费")
