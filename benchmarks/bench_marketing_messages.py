@@ -273,10 +273,11 @@ def baseline(app: App, campaign_id: int, port: int, count: int, connections: int
 
     Over ``connections`` connections at once (one thread each), like ours.
     """
+    from sqlmodel import select
+
     from guanxi_marketing.campaigns.models import CampaignMember
     from guanxi_marketing.messages.mime import email_bytes
     from guanxi_marketing.messages.service import preview
-    from sqlmodel import select
 
     with app.transaction() as uow:
         first = uow.session.exec(select(CampaignMember.customer_id).where(

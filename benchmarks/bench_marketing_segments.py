@@ -45,10 +45,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from guanxi_marketing.segments.service import matching_customer_ids
-
 from guanxi.app import App, create_app
 from guanxi.db.migrate import upgrade
+from guanxi_marketing.segments.service import matching_customer_ids
 
 SEED = 20261124
 NOW = dt.datetime(2026, 10, 31, 4, 0, tzinfo=dt.UTC)

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from guanxi_marketing import __version__, hookspecs
-from guanxi_marketing.areas import areas
-from guanxi_marketing.settings import MarketingSettings
 
 from guanxi import Plugin, hookimpl
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing import __version__, hookspecs
+from guanxi_marketing.areas import areas
+from guanxi_marketing.settings import MarketingSettings
 
 plugin = Plugin(
     name="marketing",

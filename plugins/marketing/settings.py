@@ -7,6 +7,8 @@ messages area and nothing else.
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from guanxi_marketing.campaigns.settings import CampaignSettings
 from guanxi_marketing.events.settings import EventSettings
 from guanxi_marketing.leads.settings import LeadSettings
@@ -14,7 +16,6 @@ from guanxi_marketing.loyalty.settings import LoyaltySettings
 from guanxi_marketing.messages.settings import MessageSettings
 from guanxi_marketing.segments.settings import SegmentSettings
 from guanxi_marketing.triggers.settings import TriggerSettings
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class MarketingSettings(BaseModel):

@@ -9,13 +9,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from guanxi_marketing.campaigns.models import CampaignMember
-from guanxi_marketing.campaigns.service import create_campaign
-from guanxi_marketing.events.call_outcomes import get_entry, log_call, next_call
-from guanxi_marketing.events.call_report import call_list_report
-from guanxi_marketing.events.calls import call_list_detail, create_call_list, list_call_lists
-from guanxi_marketing.events.models import CallAttempt, CallEntry
-from guanxi_marketing.segments.service import create_segment
 from sqlalchemy import select
 
 from guanxi.app import App
@@ -23,6 +16,13 @@ from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Interaction, Task
 from guanxi.privacy import consents, erase_customer, export_personal_data, set_consent
 from guanxi.services.customers import add_customer
+from guanxi_marketing.campaigns.models import CampaignMember
+from guanxi_marketing.campaigns.service import create_campaign
+from guanxi_marketing.events.call_outcomes import get_entry, log_call, next_call
+from guanxi_marketing.events.call_report import call_list_report
+from guanxi_marketing.events.calls import call_list_detail, create_call_list, list_call_lists
+from guanxi_marketing.events.models import CallAttempt, CallEntry
+from guanxi_marketing.segments.service import create_segment
 from tests.clitools import Guanxi
 from tests.marketing.test_events import NOW, World
 

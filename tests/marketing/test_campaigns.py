@@ -11,6 +11,14 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select, text
+
+from guanxi.app import App
+from guanxi.errors import AccessDenied, NotFoundError, ValidationError
+from guanxi.models import Interaction
+from guanxi.privacy import erase_customer, export_personal_data
+from guanxi.services.customers import add_customer
+from guanxi.services.staff import add_staff, grant_role
 from guanxi_marketing.campaigns.models import Campaign, CampaignCost, CampaignMember
 from guanxi_marketing.campaigns.service import (
     add_cost,
@@ -27,14 +35,6 @@ from guanxi_marketing.campaigns.service import (
     set_status,
     target_parent_members,
 )
-from sqlalchemy import func, select, text
-
-from guanxi.app import App
-from guanxi.errors import AccessDenied, NotFoundError, ValidationError
-from guanxi.models import Interaction
-from guanxi.privacy import erase_customer, export_personal_data
-from guanxi.services.customers import add_customer
-from guanxi.services.staff import add_staff, grant_role
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
 

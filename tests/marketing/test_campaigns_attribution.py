@@ -28,6 +28,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+
+from guanxi.app import App, UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import log_interaction
+from guanxi.services.staff import add_staff, grant_role
 from guanxi_marketing.campaigns.attribution import attribute, window_for
 from guanxi_marketing.campaigns.reports import attribution_report, roi_report
 from guanxi_marketing.campaigns.roi import attribution, campaign_roi
@@ -39,12 +45,6 @@ from guanxi_marketing.campaigns.service import (
     record_sent,
 )
 from guanxi_marketing.campaigns.study import campaign_study
-
-from guanxi.app import App, UnitOfWork
-from guanxi.errors import ValidationError
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import log_interaction
-from guanxi.services.staff import add_staff, grant_role
 
 T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
 NOW = T0 + dt.timedelta(days=300)

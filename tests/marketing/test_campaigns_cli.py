@@ -7,6 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from guanxi.app import App
+from guanxi.errors import ValidationError
+from guanxi.services.customers import add_customer
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.roi import attribution, campaign_roi
 from guanxi_marketing.campaigns.service import (
@@ -17,11 +22,6 @@ from guanxi_marketing.campaigns.service import (
     target_segment,
 )
 from guanxi_marketing.segments.service import create_segment
-from sqlalchemy import text
-
-from guanxi.app import App
-from guanxi.errors import ValidationError
-from guanxi.services.customers import add_customer
 from tests.clitools import Guanxi
 
 

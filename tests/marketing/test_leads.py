@@ -9,6 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
+
+from guanxi.app import App
+from guanxi.errors import AccessDenied, NotFoundError, ValidationError
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import timeline
+from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from guanxi_marketing.leads.assignment import assign_by_rule, assign_lead
 from guanxi_marketing.leads.common import get_lead
 from guanxi_marketing.leads.models import Lead
@@ -22,13 +29,6 @@ from guanxi_marketing.leads.service import (
     record_touch,
     start_working,
 )
-from sqlalchemy import select, text
-
-from guanxi.app import App
-from guanxi.errors import AccessDenied, NotFoundError, ValidationError
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import timeline
-from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 
 T0 = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.UTC)
 

@@ -8,6 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
+
+import guanxi
+from guanxi.app import App
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.privacy import ERASED_NAME, erase_customer, export_personal_data
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import timeline
+from guanxi.services.lookup import get_customer, list_customers
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.leads.common import get_lead
 from guanxi_marketing.leads.conversion import convert_lead
@@ -20,15 +29,6 @@ from guanxi_marketing.leads.reports import (
     lead_funnel,
 )
 from guanxi_marketing.leads.service import capture_lead, qualify_lead
-from sqlalchemy import select, text
-
-import guanxi
-from guanxi.app import App
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.privacy import ERASED_NAME, erase_customer, export_personal_data
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import timeline
-from guanxi.services.lookup import get_customer, list_customers
 from tests.marketing.test_leads import T0, add_user, lead_count, new_lead
 
 

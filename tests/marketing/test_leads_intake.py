@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from guanxi_marketing.leads.intake import capture_form, import_leads, parse_form_body
-from guanxi_marketing.leads.models import Lead
 from sqlalchemy import select
 
 from guanxi.app import App
 from guanxi.errors import ValidationError
 from guanxi.importing import ImportFileError, MappingError
+from guanxi_marketing.leads.intake import capture_form, import_leads, parse_form_body
+from guanxi_marketing.leads.models import Lead
 from tests.marketing.test_leads import lead_count
 
 GOOD_AND_BAD = """姓名,公司,email,手机,意向,budget,备注

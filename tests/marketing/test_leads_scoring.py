@@ -9,6 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from guanxi.app import App
+from guanxi.errors import ConfigError, NotFoundError
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import log_interaction
+from guanxi.services.jobs import run_due
 from guanxi_marketing.leads.models import Lead
 from guanxi_marketing.leads.scoring import (
     RESCORE_JOB,
@@ -21,12 +27,6 @@ from guanxi_marketing.leads.scoring import (
     rescore_leads,
 )
 from guanxi_marketing.leads.settings import FitRule, LeadSettings
-
-from guanxi.app import App
-from guanxi.errors import ConfigError, NotFoundError
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import log_interaction
-from guanxi.services.jobs import run_due
 from tests.marketing.test_leads import T0, add_user, new_lead
 
 NOTE_RULES = {"marketing": {"leads": {

@@ -14,6 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+
+from guanxi.app import App
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Interaction, Task
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import log_interaction
+from guanxi.services.jobs import run_due
+from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from guanxi_marketing.loyalty.common import add_months, get_membership
 from guanxi_marketing.loyalty.detail import ledger_balances
 from guanxi_marketing.loyalty.earning import credit_history
@@ -27,15 +36,6 @@ from guanxi_marketing.loyalty.points import (
     redeem_points,
 )
 from guanxi_marketing.loyalty.review import review_tiers
-from sqlalchemy import func, select
-
-from guanxi.app import App
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Interaction, Task
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import log_interaction
-from guanxi.services.jobs import run_due
-from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 
 T0 = dt.datetime(2025, 1, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 on 10 January in Shanghai
 D = Decimal

@@ -10,6 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from guanxi.app import App
+from guanxi.db.migrate import check
+from guanxi.errors import AccessDenied, NotFoundError, ValidationError
+from guanxi.privacy import erase_customer, export_personal_data
 from guanxi_marketing.loyalty.coupons import define_coupon, issue_coupon
 from guanxi_marketing.loyalty.detail import ledger_balances, member_detail
 from guanxi_marketing.loyalty.members import list_members
@@ -18,11 +23,6 @@ from guanxi_marketing.loyalty.points import adjust_points, redeem_points
 from guanxi_marketing.loyalty.report import loyalty_report, loyalty_report_dict
 from guanxi_marketing.loyalty.review import review_tiers
 from guanxi_marketing.loyalty.stored_value import spend_stored_value, top_up
-
-from guanxi.app import App
-from guanxi.db.migrate import check
-from guanxi.errors import AccessDenied, NotFoundError, ValidationError
-from guanxi.privacy import erase_customer, export_personal_data
 from tests.clitools import Guanxi
 from tests.marketing.test_loyalty import T0, World, months
 

@@ -13,6 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+
+from guanxi.app import App
+from guanxi.errors import NotFoundError, ValidationError
 from guanxi_marketing.loyalty.coupons import (
     define_coupon,
     issue_coupon,
@@ -30,10 +34,6 @@ from guanxi_marketing.loyalty.stored_value import (
     top_up,
 )
 from guanxi_marketing.segments.service import create_segment
-from sqlalchemy import func, select
-
-from guanxi.app import App
-from guanxi.errors import NotFoundError, ValidationError
 from tests.marketing.test_loyalty import T0, World, months
 
 D = Decimal

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 import pytest
-from guanxi_marketing.messages.sending import prepare
-from guanxi_marketing.messages.service import preview, send_campaign
 
 from guanxi.app import App
 from guanxi.errors import ValidationError
 from guanxi.services.customers import add_customer
+from guanxi_marketing.messages.sending import prepare
+from guanxi_marketing.messages.service import preview, send_campaign
 from tests.marketing.test_messages_support import (
     T0,
     Inbox,

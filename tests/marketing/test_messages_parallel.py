@@ -11,12 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 from email import policy
 
+from guanxi.app import App
 from guanxi_marketing.messages.mime import email_bytes
 from guanxi_marketing.messages.render import RenderedMessage
 from guanxi_marketing.messages.senders import SmtpSender
 from guanxi_marketing.messages.service import send_campaign
-
-from guanxi.app import App
 from tests.marketing.test_messages_support import (
     Inbox,
     campaign,

@@ -10,17 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from guanxi.app import App
+from guanxi.errors import ConfigError, ValidationError
+from guanxi.privacy import set_consent
 from guanxi_marketing.messages.service import (
     list_messages,
     resolve_message,
     send_campaign,
     unsubscribe,
 )
-from sqlalchemy import text
-
-from guanxi.app import App
-from guanxi.errors import ConfigError, ValidationError
-from guanxi.privacy import set_consent
 from tests.marketing.test_messages_support import (
     SECRET,
     T0,

@@ -8,6 +8,15 @@ import random
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
+
+from guanxi.app import App
+from guanxi.errors import AccessDenied, NotFoundError, ValidationError
+from guanxi.models import AuditEntry
+from guanxi.privacy import erase_customer, export_personal_data
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import log_interaction
+from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 from guanxi_marketing.segments import demo_data
 from guanxi_marketing.segments.models import Segment, SegmentMember
 from guanxi_marketing.segments.service import (
@@ -24,15 +33,6 @@ from guanxi_marketing.segments.service import (
     update_segment,
 )
 from guanxi_marketing.segments.views import describe_segment, preview
-from sqlalchemy import func, select
-
-from guanxi.app import App
-from guanxi.errors import AccessDenied, NotFoundError, ValidationError
-from guanxi.models import AuditEntry
-from guanxi.privacy import erase_customer, export_personal_data
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import log_interaction
-from guanxi.services.staff import add_member, add_staff, add_team, grant_role
 
 NOW = dt.datetime(2026, 6, 15, 4, 0, tzinfo=dt.UTC)  # 12:00 in Asia/Shanghai
 

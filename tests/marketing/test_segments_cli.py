@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from guanxi_marketing.segments.models import Segment, SegmentMember
 from sqlalchemy import create_engine, func, select
 
+from guanxi_marketing.segments.models import Segment, SegmentMember
 from tests.clitools import Guanxi
 
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from guanxi_marketing.segments.service import matching_customer_ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from guanxi.app import App
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interaction
 from guanxi.services.staff import add_staff
+from guanxi_marketing.segments.service import matching_customer_ids
 
 NOW = dt.datetime(2026, 6, 15, 4, 0, tzinfo=dt.UTC)
 KINDS = ("core.purchase", "core.contact", "core.note")

@@ -12,6 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
+
+from guanxi.app import App
+from guanxi.models import Interaction
+from guanxi.privacy import set_consent
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import log_interaction
 from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from guanxi_marketing.messages.models import MarketingOutbox
 from guanxi_marketing.triggers.models import TriggerFire
@@ -20,13 +27,6 @@ from guanxi_marketing.triggers.service import (
     preview_triggers,
     run_triggers,
 )
-from sqlmodel import col, select
-
-from guanxi.app import App
-from guanxi.models import Interaction
-from guanxi.privacy import set_consent
-from guanxi.services.customers import add_customer
-from guanxi.services.interactions import log_interaction
 
 BIRTHDAY = {"name": "birthday", "type": "special_date", "template": "birthday",
             "subject": "生日快乐", "title": "生日祝福"}

@@ -6,6 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError as PydanticError
+
 from guanxi_marketing.triggers.occasions import (
     celebrated_on,
     local_day_bounds,
@@ -22,7 +24,6 @@ from guanxi_marketing.triggers.settings import (
     TriggerSpec,
     default_occasions,
 )
-from pydantic import ValidationError as PydanticError
 
 MOTHERS_DAY = OccasionSpec(month=5, weekday="sun", nth=2)
 

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+
+from guanxi.app import UnitOfWork
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.campaigns import privacy
 from guanxi_marketing.campaigns.common import CAMPAIGN, COST, MEMBER
 from guanxi_marketing.campaigns.kinds import KINDS
 from guanxi_marketing.campaigns.models import TABLES, Campaign, CampaignCost, CampaignMember
-
-from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 
 __all__ = ["TABLES"]
 

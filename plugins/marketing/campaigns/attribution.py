@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, campaign_settings, parse_date
-from guanxi_marketing.campaigns.models import CampaignMember
 from sqlalchemy import (
     BigInteger,
     Float,
@@ -48,6 +46,8 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import Interaction
+from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, campaign_settings, parse_date
+from guanxi_marketing.campaigns.models import CampaignMember
 
 MODELS = ("first_touch", "last_touch", "linear")
 CENT = Decimal("0.01")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from guanxi_marketing.campaigns.models import CAMPAIGN_STATUSES, CAMPAIGN_TYPES, MEMBER_STATUSES
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local, print_json
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi_marketing.campaigns.models import CAMPAIGN_STATUSES, CAMPAIGN_TYPES, MEMBER_STATUSES
 
 
 @click.group()

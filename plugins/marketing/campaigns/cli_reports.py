@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from guanxi_marketing.campaigns.attribution import MODELS
-from guanxi_marketing.campaigns.study import DIMENSIONS
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, print_json
+from guanxi_marketing.campaigns.attribution import MODELS
+from guanxi_marketing.campaigns.study import DIMENSIONS
 
 period = [
     click.option("--start", default=None, help="First day of revenue counted (YYYY-MM-DD)."),

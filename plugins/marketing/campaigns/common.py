@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from guanxi_marketing.campaigns.models import Campaign
-from guanxi_marketing.campaigns.settings import CampaignSettings
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
@@ -20,6 +18,8 @@ from guanxi.app import App, UnitOfWork
 from guanxi.db.types import to_minor
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Staff
+from guanxi_marketing.campaigns.models import Campaign
+from guanxi_marketing.campaigns.settings import CampaignSettings
 
 CAMPAIGN = "marketing.campaign"
 MEMBER = "marketing.campaign_member"

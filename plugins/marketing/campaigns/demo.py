@@ -15,6 +15,12 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from guanxi.app import UnitOfWork
+from guanxi.models import Staff
+from guanxi.records import CustomerRecord
+from guanxi.services.interactions import log_interactions
 from guanxi_marketing.campaigns.common import local_today
 from guanxi_marketing.campaigns.service import (
     add_cost,
@@ -26,12 +32,6 @@ from guanxi_marketing.campaigns.service import (
     set_status,
     target_parent_members,
 )
-from sqlalchemy import select
-
-from guanxi.app import UnitOfWork
-from guanxi.models import Staff
-from guanxi.records import CustomerRecord
-from guanxi.services.interactions import log_interactions
 
 RESPONSES = ("想了解价格", "请寄资料", "下个月再联系", "已转告家人", "对新品感兴趣", "请电话联系")
 

@@ -15,6 +15,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import insert, select, update
+
+from guanxi.access.enforce import filter_visible, require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Customer
+from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi_marketing.campaigns.common import (
     MEMBER,
     chunks,
@@ -23,13 +30,6 @@ from guanxi_marketing.campaigns.common import (
 )
 from guanxi_marketing.campaigns.kinds import CHANNEL_BY_TYPE
 from guanxi_marketing.campaigns.models import MEMBER_STATUSES, Campaign, CampaignMember
-from sqlalchemy import insert, select, update
-
-from guanxi.access.enforce import filter_visible, require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Customer
-from guanxi.services.interactions import insert_interactions, validate_interaction
 
 MAX_RESPONSE = 4000
 # The timestamp column each status sets, and the interaction kind it is logged as.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from sqlalchemy import select, update
 
 from guanxi.app import UnitOfWork
+from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:

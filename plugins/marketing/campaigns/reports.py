@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from guanxi_marketing.campaigns.roi import attribution, campaign_roi
-from guanxi_marketing.campaigns.study import campaign_study
-
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
+from guanxi_marketing.campaigns.roi import attribution, campaign_roi
+from guanxi_marketing.campaigns.study import campaign_study
 
 
 def roi_report(uow: UnitOfWork, **options: Any) -> dict[str, Any]:

@@ -16,6 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from sqlalchemy import select
+
+from guanxi.app import UnitOfWork
 from guanxi_marketing.campaigns.attribution import (
     MODELS,
     attribution_table,
@@ -25,9 +28,6 @@ from guanxi_marketing.campaigns.attribution import (
 from guanxi_marketing.campaigns.common import campaign_settings, get_campaign, parse_choice
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.service import CampaignRow, campaign_rows, list_campaigns
-from sqlalchemy import select
-
-from guanxi.app import UnitOfWork
 
 CENT = Decimal("0.01")
 

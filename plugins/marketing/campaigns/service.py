@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.services.staff import get_staff
 from guanxi_marketing.campaigns.common import (
     CAMPAIGN,
     COST,
@@ -47,12 +53,6 @@ from guanxi_marketing.campaigns.models import (
     CampaignCost,
     CampaignMember,
 )
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.staff import get_staff
 
 __all__ = [
     "add_cost",

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, get_campaign, parse_choice
-from guanxi_marketing.campaigns.models import Campaign, CampaignMember
-from guanxi_marketing.segments.models import Segment
 from sqlalchemy import case, func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.models import Customer
+from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, get_campaign, parse_choice
+from guanxi_marketing.campaigns.models import Campaign, CampaignMember
+from guanxi_marketing.segments.models import Segment
 
 # Dimension → the column grouped by.
 DIMENSIONS: dict[str, Any] = {

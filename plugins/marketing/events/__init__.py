@@ -12,6 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+
+from guanxi.app import UnitOfWork
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.events import privacy
 from guanxi_marketing.events.common import (
     CALL_ATTEMPT,
@@ -33,9 +36,6 @@ from guanxi_marketing.events.models import (
     EventRegistration,
     MarketingEvent,
 )
-
-from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 
 __all__ = ["TABLES"]
 

@@ -18,6 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import case, or_, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Task
+from guanxi.privacy import set_consent
+from guanxi.services.tasks import complete_task, create_task
 from guanxi_marketing.campaigns.common import parse_choice
 from guanxi_marketing.events.call_rules import (
     CHANNEL,
@@ -45,14 +53,6 @@ from guanxi_marketing.events.models import (
     CallEntry,
     CallList,
 )
-from sqlalchemy import case, or_, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Task
-from guanxi.privacy import set_consent
-from guanxi.services.tasks import complete_task, create_task
 
 RETRY_OUTCOMES = ("no_answer", "busy")
 FINAL_OUTCOMES = ("interested", "not_interested", "wrong_number", "do_not_call")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from guanxi_marketing.campaigns.common import chunks
-from guanxi_marketing.events.common import CALL_ENTRY, event_settings
 from sqlalchemy import select
 
 from guanxi.access.enforce import customer_condition
@@ -24,6 +22,8 @@ from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import ConsentEvent, ContactPoint, Customer, Staff
 from guanxi.privacy import ANY_CHANNEL, consents
+from guanxi_marketing.campaigns.common import chunks
+from guanxi_marketing.events.common import CALL_ENTRY, event_settings
 
 PURPOSE = "marketing"
 CHANNEL = "phone"

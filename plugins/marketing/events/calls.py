@@ -14,6 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Customer, Staff
 from guanxi_marketing.campaigns.common import campaign_field, chunks, usernames
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.campaigns.service import add_members
@@ -32,12 +38,6 @@ from guanxi_marketing.events.models import (
     CallList,
     CallListAgent,
 )
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Customer, Staff
 
 CALLING_CAMPAIGN_TYPES = ("telemarketing", "event")  # an invitation round for an event
 MAX_NAME = 200

@@ -6,11 +6,11 @@ Through the campaigns area's contract only (``add_members``, ``mark_sent``,
 
 from __future__ import annotations
 
-from guanxi_marketing.campaigns.models import MEMBER_STATUSES, CampaignMember
-from guanxi_marketing.campaigns.service import add_members, advance_member, mark_sent
 from sqlalchemy import select
 
 from guanxi.app import UnitOfWork
+from guanxi_marketing.campaigns.models import MEMBER_STATUSES, CampaignMember
+from guanxi_marketing.campaigns.service import add_members, advance_member, mark_sent
 
 
 def touch_member(

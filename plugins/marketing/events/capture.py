@@ -12,14 +12,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from guanxi_marketing.events.common import EVENT_LEAD
-from guanxi_marketing.events.events import event_with_campaign
-from guanxi_marketing.events.models import EventLead
-
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.importing.csvfile import codec_name, open_text, read_records
+from guanxi_marketing.events.common import EVENT_LEAD
+from guanxi_marketing.events.events import event_with_campaign
+from guanxi_marketing.events.models import EventLead
 
 CONTACT_COLUMNS = ("name", "company", "email", "phone", "interest", "notes")
 LEAD_SOURCE = "event"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from guanxi_marketing.events.cli_events import customer_ref, print_ready
-from guanxi_marketing.events.models import CALL_OUTCOMES
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local, print_json
+from guanxi_marketing.events.cli_events import customer_ref, print_ready
+from guanxi_marketing.events.models import CALL_OUTCOMES
 
 
 @click.group()

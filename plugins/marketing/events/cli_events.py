@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from guanxi_marketing.events.models import EVENT_KINDS
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local, print_json
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi_marketing.events.models import EVENT_KINDS
 
 
 @click.group()

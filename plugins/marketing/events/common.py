@@ -10,8 +10,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from guanxi_marketing.campaigns.common import chunks
-from guanxi_marketing.events.settings import EventSettings
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
@@ -20,6 +18,8 @@ from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Customer, Staff
 from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import get_staff
+from guanxi_marketing.campaigns.common import chunks
+from guanxi_marketing.events.settings import EventSettings
 
 EVENT = "marketing.event"
 REGISTRATION = "marketing.event_registration"

@@ -7,6 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from sqlalchemy import select
+
+from guanxi.app import UnitOfWork
+from guanxi.models import Staff, StaffRole
+from guanxi.records import CustomerRecord
 from guanxi_marketing.campaigns.service import add_cost, create_campaign
 from guanxi_marketing.events.call_outcomes import log_call
 from guanxi_marketing.events.calls import create_call_list
@@ -14,11 +19,6 @@ from guanxi_marketing.events.capture import capture_contacts
 from guanxi_marketing.events.events import create_event
 from guanxi_marketing.events.models import CallEntry
 from guanxi_marketing.events.registrations import check_in, close_event, confirm, register
-from sqlalchemy import select
-
-from guanxi.app import UnitOfWork
-from guanxi.models import Staff, StaffRole
-from guanxi.records import CustomerRecord
 
 DEMO_OUTCOMES = ("no_answer", "busy", "interested", "not_interested", "callback", "no_answer")
 DEMO_CONTACTS = (

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from guanxi_marketing.events.common import EVENT_LEAD, REGISTRATION, report_id_option
-from guanxi_marketing.events.events import event_with_campaign
-from guanxi_marketing.events.models import EventLead, EventRegistration
 from sqlalchemy import func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
+from guanxi_marketing.events.common import EVENT_LEAD, REGISTRATION, report_id_option
+from guanxi_marketing.events.events import event_with_campaign
+from guanxi_marketing.events.models import EventLead, EventRegistration
 
 CENT = Decimal("0.01")
 

@@ -12,6 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
 from guanxi_marketing.campaigns.common import campaign_field, chunks, parse_choice, usernames
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.service import create_campaign
@@ -22,11 +27,6 @@ from guanxi_marketing.events.models import (
     EventRegistration,
     MarketingEvent,
 )
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
 
 MAX_VENUE = 200
 

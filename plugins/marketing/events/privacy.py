@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi_marketing.events.models import CallAttempt, CallEntry, EventRegistration
 from sqlalchemy import select, update
 
 from guanxi.app import UnitOfWork
+from guanxi_marketing.events.models import CallAttempt, CallEntry, EventRegistration
 
 REGISTRATION_FIELDS = ("id", "event_id", "status", "walk_in", "registered_at", "confirmed_at",
                        "checked_in_at", "cancelled_at", "no_show_at", "notes")

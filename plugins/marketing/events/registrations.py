@@ -13,6 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.services.customers import require_customer
 from guanxi_marketing.campaigns.common import parse_choice
 from guanxi_marketing.events.campaign_link import touch_member
 from guanxi_marketing.events.common import (
@@ -29,12 +35,6 @@ from guanxi_marketing.events.models import (
     EventRegistration,
     MarketingEvent,
 )
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.customers import require_customer
 
 # The status a registration may be in for each step, and the interaction kind it logs.
 CONFIRMABLE = ("registered",)

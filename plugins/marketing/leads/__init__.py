@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from guanxi_marketing.leads.models import TABLES, Lead
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.leads.models import TABLES, Lead
 
 __all__ = ["TABLES"]
 

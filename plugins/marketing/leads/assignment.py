@@ -12,6 +12,11 @@ expects to replace (``expected_owner``) is refused if someone else changed it me
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.services.staff import get_staff, team_members
 from guanxi_marketing.leads.common import (
     active_staff,
     get_lead,
@@ -21,11 +26,6 @@ from guanxi_marketing.leads.common import (
     username,
 )
 from guanxi_marketing.leads.models import Lead
-from sqlalchemy import select
-
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.staff import get_staff, team_members
 
 UNCHANGED = object()  # "no expectation" for assign_lead's expected_owner
 

@@ -109,9 +109,8 @@ def import_command(ctx: click.Context, file: Path, source: str, maps: tuple[str,
 
     Exit status 0: every row stored; 1: some rows rejected; 2: nothing started.
     """
-    from guanxi_marketing.leads.intake import import_leads
-
     from guanxi.importing import EXIT_NOT_STARTED
+    from guanxi_marketing.leads.intake import import_leads
 
     state = ctx.find_object(CliState)
     assert state is not None
@@ -276,9 +275,8 @@ def assign(state: CliState, lead_id: int, owner: str | None, by_rule: bool,
 @pass_state
 def convert(state: CliState, lead_id: int, reference: str | None, as_json: bool) -> None:
     """Convert a qualified lead to a customer (new, or the one matching its details)."""
-    from guanxi_marketing.leads.conversion import convert_lead
-
     from guanxi.services.lookup import resolve_customer
+    from guanxi_marketing.leads.conversion import convert_lead
 
     with state.transaction() as uow:
         customer_id = resolve_customer(uow, reference) if reference else None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
-from guanxi_marketing.leads.settings import LeadSettings
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
@@ -18,6 +16,8 @@ from guanxi.app import App, UnitOfWork
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import Staff
 from guanxi.services.staff import get_staff
+from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
+from guanxi_marketing.leads.settings import LeadSettings
 
 ENTITY = "marketing.lead"
 

@@ -13,6 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Customer
+from guanxi.models.customer import ORGANIZATION, PERSON
+from guanxi.services.customers import add_customer, require_customer
+from guanxi.services.interactions import log_interaction
 from guanxi_marketing.leads.common import (
     get_lead,
     lead_fields,
@@ -22,14 +30,6 @@ from guanxi_marketing.leads.common import (
 )
 from guanxi_marketing.leads.models import Lead
 from guanxi_marketing.leads.service import customer_match
-from sqlalchemy import select
-
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Customer
-from guanxi.models.customer import ORGANIZATION, PERSON
-from guanxi.services.customers import add_customer, require_customer
-from guanxi.services.interactions import log_interaction
 
 
 def _visible(uow: UnitOfWork, customer_id: int, why: str) -> int:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from guanxi_marketing.campaigns.models import Campaign
-from guanxi_marketing.leads.conversion import convert_lead
-from guanxi_marketing.leads.models import Lead
-from guanxi_marketing.leads.scoring import score_leads
-from guanxi_marketing.leads.service import capture, disqualify_lead, qualify_lead, touch
 from sqlalchemy import select
 
 from guanxi.app import UnitOfWork
 from guanxi.models import Staff
 from guanxi.records import CustomerRecord
+from guanxi_marketing.campaigns.models import Campaign
+from guanxi_marketing.leads.conversion import convert_lead
+from guanxi_marketing.leads.models import Lead
+from guanxi_marketing.leads.scoring import score_leads
+from guanxi_marketing.leads.service import capture, disqualify_lead, qualify_lead, touch
 
 LEADS = 40
 FAMILY = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林"

@@ -25,10 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from guanxi_marketing.leads.common import lead_settings
-from guanxi_marketing.leads.service import CaptureResult, capture
-from guanxi_marketing.leads.settings import LEAD_FIELDS
-
 from guanxi.app import App, UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.importing import (  # the core's reject-file writer
@@ -39,6 +35,9 @@ from guanxi.importing import (  # the core's reject-file writer
     _RejectFile,
 )
 from guanxi.importing.csvfile import codec_name, open_text, read_records
+from guanxi_marketing.leads.common import lead_settings
+from guanxi_marketing.leads.service import CaptureResult, capture
+from guanxi_marketing.leads.settings import LEAD_FIELDS
 
 LEADS = "leads"
 # Columns an import may fill besides the lead fields.

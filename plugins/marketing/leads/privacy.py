@@ -13,13 +13,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from guanxi_marketing.leads.models import Lead
-from guanxi_marketing.leads.service import leads_of_customer
 from sqlalchemy import or_, select, update
 
 from guanxi.app import UnitOfWork
 from guanxi.models import ContactPoint
 from guanxi.privacy import ERASED_NAME
+from guanxi_marketing.leads.models import Lead
+from guanxi_marketing.leads.service import leads_of_customer
 
 EXPORTED = (
     "id", "name", "company", "email", "phone", "source", "campaign_id", "interest",

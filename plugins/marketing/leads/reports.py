@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from guanxi_marketing.campaigns.models import Campaign
-from guanxi_marketing.leads.common import ENTITY
-from guanxi_marketing.leads.models import LEAD_STATUSES, Lead
 from sqlalchemy import case, func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi_marketing.campaigns.models import Campaign
+from guanxi_marketing.leads.common import ENTITY
+from guanxi_marketing.leads.models import LEAD_STATUSES, Lead
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from guanxi_marketing.leads.common import get_lead, lead_settings
-from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
-from guanxi_marketing.leads.settings import EngagementRule, FitRule, LeadSettings
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from guanxi.app import UnitOfWork
 from guanxi.models import Interaction
+from guanxi_marketing.leads.common import get_lead, lead_settings
+from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
+from guanxi_marketing.leads.settings import EngagementRule, FitRule, LeadSettings
 
 RESCORE_JOB = "marketing.leads_rescore"
 CHUNK = 500

@@ -17,6 +17,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import or_, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.db.types import to_minor
+from guanxi.errors import ValidationError
+from guanxi.models import ContactPoint
+from guanxi.normalize import normalize_email, normalize_phone
+from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.leads.assignment import initial_owner
 from guanxi_marketing.leads.common import (
@@ -28,15 +37,6 @@ from guanxi_marketing.leads.common import (
 )
 from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
 from guanxi_marketing.leads.scoring import rescore_ids, score_leads
-from sqlalchemy import or_, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.db.types import to_minor
-from guanxi.errors import ValidationError
-from guanxi.models import ContactPoint
-from guanxi.normalize import normalize_email, normalize_phone
-from guanxi.services.interactions import insert_interactions, validate_interaction
 
 MAX_VALUE = Decimal("1e13")
 MAX_TOUCHES = 100  # the newest are kept; engagement older than a year counts nothing anyway

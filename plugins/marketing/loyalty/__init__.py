@@ -13,6 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+
+from guanxi.app import UnitOfWork
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.loyalty.models import (
     TABLES,
     Coupon,
@@ -21,9 +24,6 @@ from guanxi_marketing.loyalty.models import (
     PointsEntry,
     StoredValueEntry,
 )
-
-from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 
 __all__ = ["TABLES"]
 

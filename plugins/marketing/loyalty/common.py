@@ -9,8 +9,6 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from guanxi_marketing.loyalty.models import Membership
-from guanxi_marketing.loyalty.settings import LoyaltySettings
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
@@ -19,6 +17,8 @@ from guanxi.db.types import to_minor
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.records import InteractionRecord
 from guanxi.services.interactions import insert_interactions, validate_interaction
+from guanxi_marketing.loyalty.models import Membership
+from guanxi_marketing.loyalty.settings import LoyaltySettings
 
 MEMBERSHIP = "marketing.membership"
 POINTS = "marketing.points_entry"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from guanxi_marketing.loyalty.commands import customer_id
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local
 from guanxi.errors import ValidationError
+from guanxi_marketing.loyalty.commands import customer_id
 
 
 @click.group("coupons")

@@ -16,6 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.services.customers import require_customer
 from guanxi_marketing.loyalty.common import (
     COUPON,
     COUPON_DEFINITION,
@@ -25,12 +31,6 @@ from guanxi_marketing.loyalty.common import (
     slices,
 )
 from guanxi_marketing.loyalty.models import Coupon, CouponDefinition
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.customers import require_customer
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{2,40}$")
 CODE_PATTERN = re.compile(r"^[A-Z0-9#@-]{6,40}$")

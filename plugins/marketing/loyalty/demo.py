@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from guanxi.app import UnitOfWork
+from guanxi.records import CustomerRecord
 from guanxi_marketing.loyalty.common import add_months, get_membership
 from guanxi_marketing.loyalty.coupons import define_coupon, issue_to_customers, redeem_coupon
 from guanxi_marketing.loyalty.earning import credit_history
@@ -12,9 +14,6 @@ from guanxi_marketing.loyalty.members import enrol
 from guanxi_marketing.loyalty.points import redeem_points
 from guanxi_marketing.loyalty.review import review_tiers
 from guanxi_marketing.loyalty.stored_value import spend_stored_value, top_up
-
-from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord
 
 MEMBERS = 60
 CO_BRANDED = "工商银行联名卡"

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
+from guanxi.app import UnitOfWork
 from guanxi_marketing.loyalty.common import get_membership
 from guanxi_marketing.loyalty.coupons import CouponRow, list_coupons
 from guanxi_marketing.loyalty.members import Benefits, MemberRow, benefits_of, member_row
 from guanxi_marketing.loyalty.models import PointsEntry, StoredValueEntry
 from guanxi_marketing.loyalty.points import PointsLine, points_history
 from guanxi_marketing.loyalty.stored_value import StoredValueLine, stored_value_history
-from sqlalchemy import func, select
-
-from guanxi.app import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import Connection, func, select, update
+from sqlmodel import col
+
+from guanxi.app import UnitOfWork
+from guanxi.models import Interaction
+from guanxi.records import InteractionRecord
+from guanxi.services.interactions import record_from_row
 from guanxi_marketing.loyalty.common import get_membership, loyalty_settings, slices
 from guanxi_marketing.loyalty.members import tier_spec
 from guanxi_marketing.loyalty.points import (
@@ -31,13 +38,6 @@ from guanxi_marketing.loyalty.points import (
     lot_size,
     points_for,
 )
-from sqlalchemy import Connection, func, select, update
-from sqlmodel import col
-
-from guanxi.app import UnitOfWork
-from guanxi.models import Interaction
-from guanxi.records import InteractionRecord
-from guanxi.services.interactions import record_from_row
 
 LOG = Interaction.__table__  # type: ignore[attr-defined]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from guanxi_marketing.loyalty.commands import customer_id
 
 from guanxi.cli import CliState, pass_state
+from guanxi_marketing.loyalty.commands import customer_id
 
 
 @click.command("earn")

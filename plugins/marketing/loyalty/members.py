@@ -11,6 +11,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.models import Customer
+from guanxi.services.customers import require_customer
 from guanxi_marketing.loyalty.common import (
     MEMBERSHIP,
     find_membership,
@@ -22,13 +29,6 @@ from guanxi_marketing.loyalty.common import (
 )
 from guanxi_marketing.loyalty.models import MEMBER_STATUSES, Membership
 from guanxi_marketing.loyalty.settings import TierSpec
-from sqlalchemy import select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Customer
-from guanxi.services.customers import require_customer
 
 # Member and card numbers are printed on cards and typed at tills: letters, digits, dashes.
 NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9-]{4,40}$")

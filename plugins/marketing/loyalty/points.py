@@ -19,6 +19,11 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from sqlalchemy import Connection, case, select, update
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
 from guanxi_marketing.loyalty.common import (
     POINTS,
     add_months,
@@ -34,11 +39,6 @@ from guanxi_marketing.loyalty.common import (
 )
 from guanxi_marketing.loyalty.members import tier_spec
 from guanxi_marketing.loyalty.models import Membership, PointsEntry
-from sqlalchemy import Connection, case, select, update
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import ValidationError
 
 ENTRIES = PointsEntry.__table__  # type: ignore[attr-defined]
 MEMBERS = Membership.__table__  # type: ignore[attr-defined]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi_marketing.loyalty.models import Coupon, Membership, PointsEntry, StoredValueEntry
 from sqlalchemy import select, update
 
 from guanxi.app import UnitOfWork
+from guanxi_marketing.loyalty.models import Coupon, Membership, PointsEntry, StoredValueEntry
 
 ERASED = "erased"
 

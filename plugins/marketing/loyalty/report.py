@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from guanxi_marketing.loyalty.common import MEMBERSHIP, add_months, loyalty_settings
-from guanxi_marketing.loyalty.models import Membership, PointsEntry
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -23,6 +21,8 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import Interaction
+from guanxi_marketing.loyalty.common import MEMBERSHIP, add_months, loyalty_settings
+from guanxi_marketing.loyalty.models import Membership, PointsEntry
 
 CENT = Decimal("0.01")
 

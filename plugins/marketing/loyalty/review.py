@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from guanxi_marketing.loyalty.common import add_months, log_events, loyalty_settings, slices
-from guanxi_marketing.loyalty.points import MEMBERS, expire_cached_members
-from guanxi_marketing.loyalty.settings import LoyaltySettings, Threshold
 from sqlalchemy import and_, bindparam, case, func, select, update
 
 from guanxi.app import UnitOfWork
 from guanxi.models import Customer, Interaction
 from guanxi.services.tasks import create_task
+from guanxi_marketing.loyalty.common import add_months, log_events, loyalty_settings, slices
+from guanxi_marketing.loyalty.points import MEMBERS, expire_cached_members
+from guanxi_marketing.loyalty.settings import LoyaltySettings, Threshold
 
 LOG = Interaction.__table__  # type: ignore[attr-defined]
 REVIEW_JOB = "marketing.loyalty_review"

@@ -13,6 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
 from guanxi_marketing.loyalty.common import (
     STORED_VALUE,
     get_membership,
@@ -22,11 +27,6 @@ from guanxi_marketing.loyalty.common import (
     short_text,
 )
 from guanxi_marketing.loyalty.models import Membership, StoredValueEntry
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import ValidationError
 
 
 def _record(uow: UnitOfWork, membership: Membership, kind: str, amount: Decimal,

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from guanxi_marketing.messages.kinds import KINDS
-from guanxi_marketing.messages.models import TABLES, MarketingMessage, MarketingOutbox
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.messages.kinds import KINDS
+from guanxi_marketing.messages.models import TABLES, MarketingMessage, MarketingOutbox
 
 __all__ = ["TABLES"]
 

@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from guanxi_marketing.campaigns.models import CampaignMember
 from sqlalchemy import select
 
 from guanxi.access.enforce import filter_visible
@@ -27,6 +26,7 @@ from guanxi.app import UnitOfWork
 from guanxi.models import ContactPoint, Customer, CustomerTag, SpecialDate, Staff
 from guanxi.privacy import consents
 from guanxi.records import ContactPointRecord, CustomerRecord, SpecialDateRecord
+from guanxi_marketing.campaigns.models import CampaignMember
 
 CHUNK = 900  # ids per IN (…): under SQLite's old limit of 999 parameters
 MEMBERS = CampaignMember.__table__  # type: ignore[attr-defined]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from guanxi_marketing.messages.models import MESSAGE_STATUSES
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, local, print_json
 from guanxi.errors import GuanxiError
+from guanxi_marketing.messages.models import MESSAGE_STATUSES
 
 
 class SendStopped(GuanxiError):

@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from guanxi.app import App
 from guanxi_marketing.messages.ledger import Outcomes
 from guanxi_marketing.messages.render import RenderedMessage
 from guanxi_marketing.messages.senders import Sender, SenderStopped, load_sender
-
-from guanxi.app import App
 
 
 def _next_from(messages: Iterator[RenderedMessage]) -> Callable[[], RenderedMessage | None]:

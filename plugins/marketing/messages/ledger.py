@@ -22,9 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from guanxi_marketing.messages.kinds import FAILED, SENT, SKIPPED, MessagePayload
-from guanxi_marketing.messages.models import MarketingMessage
-from guanxi_marketing.messages.render import RenderedMessage
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +30,9 @@ from guanxi.db.bulk import BulkInserter, allocate_ids
 from guanxi.errors import ValidationError
 from guanxi.records import InteractionRecord
 from guanxi.services.interactions import insert_interactions
+from guanxi_marketing.messages.kinds import FAILED, SENT, SKIPPED, MessagePayload
+from guanxi_marketing.messages.models import MarketingMessage
+from guanxi_marketing.messages.render import RenderedMessage
 
 TABLE = MarketingMessage.__table__  # type: ignore[attr-defined]
 # Rows a run may (re)claim: never tried, deferred, skipped before (consent may have come).

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from guanxi_marketing.campaigns.models import Campaign
-from guanxi_marketing.messages.models import MESSAGE_STATUSES, MarketingMessage
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi_marketing.campaigns.models import Campaign
+from guanxi_marketing.messages.models import MESSAGE_STATUSES, MarketingMessage
 
 REPORT = "marketing.messages"
 

@@ -23,14 +23,14 @@ import ssl
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from guanxi_marketing.messages.mime import email_bytes
-from guanxi_marketing.messages.models import MarketingOutbox
-from guanxi_marketing.messages.render import RenderedMessage
-from guanxi_marketing.messages.settings import MessageSettings
 from sqlalchemy import insert
 
 from guanxi.app import App
 from guanxi.errors import ConfigError
+from guanxi_marketing.messages.mime import email_bytes
+from guanxi_marketing.messages.models import MarketingOutbox
+from guanxi_marketing.messages.render import RenderedMessage
+from guanxi_marketing.messages.settings import MessageSettings
 
 LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 # What may go between <> in RCPT TO: printable ASCII without spaces or angle brackets.

@@ -14,6 +14,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from guanxi.access.enforce import require
+from guanxi.app import App, UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi.records import CustomerRecord
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.messages import ledger
 from guanxi_marketing.messages.audience import (
@@ -26,11 +30,6 @@ from guanxi_marketing.messages.mime import message_id_for, sender_domain
 from guanxi_marketing.messages.render import RenderedMessage, TemplateSet, address_of, assemble
 from guanxi_marketing.messages.senders import SenderStopped
 from guanxi_marketing.messages.tokens import TokenSigner, signing_key, unsubscribe_url
-
-from guanxi.access.enforce import require
-from guanxi.app import App, UnitOfWork
-from guanxi.errors import ValidationError
-from guanxi.records import CustomerRecord
 
 MESSAGE = "marketing.message"
 # The channel a campaign type sends on (others send nothing unless settings say so).

@@ -14,6 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlmodel import col, select
+
+from guanxi.access.enforce import require
+from guanxi.app import App, UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi.privacy import consents, set_consent
+from guanxi.records import CustomerRecord
+from guanxi.services.interactions import log_interaction
+from guanxi.services.lookup import get_customer
 from guanxi_marketing.messages import ledger
 from guanxi_marketing.messages.audience import owner_contexts
 from guanxi_marketing.messages.kinds import UNSUBSCRIBED
@@ -32,15 +41,6 @@ from guanxi_marketing.messages.tokens import (
     signing_key,
     unsubscribe_url,
 )
-from sqlmodel import col, select
-
-from guanxi.access.enforce import require
-from guanxi.app import App, UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.privacy import consents, set_consent
-from guanxi.records import CustomerRecord
-from guanxi.services.interactions import log_interaction
-from guanxi.services.lookup import get_customer
 
 __all__ = [
     "SendReport",

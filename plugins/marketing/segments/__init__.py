@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from guanxi_marketing.segments.models import TABLES, Segment, SegmentMember
 from sqlalchemy import select
 from sqlmodel import col
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.segments.models import TABLES, Segment, SegmentMember
 
 __all__ = ["TABLES"]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import random
 
-from guanxi_marketing.segments.service import create_segment
-
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord
+from guanxi_marketing.segments.service import create_segment
 
 DEMO_DYNAMIC = {
     "高价值客户 (high value)": (

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, Select, func, select
+
+from guanxi.access.enforce import customer_condition
+from guanxi.app import UnitOfWork
 from guanxi_marketing.segments.language import parse_expression
 from guanxi_marketing.segments.language.compiler import compile_expression
 from guanxi_marketing.segments.language.fields import FieldCatalog
 from guanxi_marketing.segments.language.moments import Clock
 from guanxi_marketing.segments.language.sources import CUSTOMER_TABLE
-from sqlalchemy import ColumnElement, Select, func, select
-
-from guanxi.access.enforce import customer_condition
-from guanxi.app import UnitOfWork
 
 
 def compile_for(uow: UnitOfWork, expression: str) -> ColumnElement[bool]:

@@ -15,6 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Select, delete, func, select
+from sqlmodel import SQLModel, col
+
+from guanxi.access.enforce import filter_visible, require
+from guanxi.app import UnitOfWork
+from guanxi.audit import Event, record
+from guanxi.db.bulk import BulkInserter
+from guanxi.errors import NotFoundError, ValidationError
 from guanxi_marketing.segments.evaluate import (
     compile_for,
     count_matching,
@@ -25,14 +33,6 @@ from guanxi_marketing.segments.evaluate import (
 from guanxi_marketing.segments.language import parse_expression
 from guanxi_marketing.segments.language.sources import CUSTOMER_TABLE
 from guanxi_marketing.segments.models import Segment, SegmentMember
-from sqlalchemy import Select, delete, func, select
-from sqlmodel import SQLModel, col
-
-from guanxi.access.enforce import filter_visible, require
-from guanxi.app import UnitOfWork
-from guanxi.audit import Event, record
-from guanxi.db.bulk import BulkInserter
-from guanxi.errors import NotFoundError, ValidationError
 
 ENTITY = "marketing.segment"
 MEMBER_ENTITY = "marketing.segment_member"

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi.models import Staff
 from guanxi_marketing.segments.evaluate import compile_for, matching_query
 from guanxi_marketing.segments.language.sources import CUSTOMER_TABLE
 from guanxi_marketing.segments.service import (
@@ -13,12 +19,6 @@ from guanxi_marketing.segments.service import (
     get_segment,
     members_query,
 )
-from sqlalchemy import func, select
-
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import ValidationError
-from guanxi.models import Staff
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from guanxi_marketing.triggers.models import TABLES, SocialPost, TriggerFire
 from sqlalchemy import String, cast, literal, update
 from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.triggers.models import TABLES, SocialPost, TriggerFire
 
 __all__ = ["TABLES"]
 

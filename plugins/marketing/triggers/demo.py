@@ -13,13 +13,12 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from guanxi_marketing.triggers.occasions import occasion_date
-from guanxi_marketing.triggers.posts import add_post
-from guanxi_marketing.triggers.service import trigger_settings
-
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord
 from guanxi.services.interactions import log_interactions
+from guanxi_marketing.triggers.occasions import occasion_date
+from guanxi_marketing.triggers.posts import add_post
+from guanxi_marketing.triggers.service import trigger_settings
 
 PURCHASE_KIND = "sales.order"
 REPEAT_BUYERS = 4

@@ -12,6 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import ColumnElement, Integer, cast, func
+from sqlmodel import col, select
+
+from guanxi import audit
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
 from guanxi_marketing.triggers.content import (
     Violation,
     commercial_keywords,
@@ -23,13 +30,6 @@ from guanxi_marketing.triggers.content import (
 )
 from guanxi_marketing.triggers.models import SocialPost
 from guanxi_marketing.triggers.settings import ContentPolicySettings
-from sqlalchemy import ColumnElement, Integer, cast, func
-from sqlmodel import col, select
-
-from guanxi import audit
-from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
-from guanxi.errors import ValidationError
 
 ENTITY = "marketing.social_post"
 MAX_ACCOUNT = 120

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from guanxi_marketing.triggers.models import TriggerFire
-from guanxi_marketing.triggers.posts import content_report
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi_marketing.triggers.models import TriggerFire
+from guanxi_marketing.triggers.posts import content_report
 
 
 def _day(value: Any, name: str, default: dt.date) -> dt.date:

@@ -14,6 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlmodel import col
+
+from guanxi.app import UnitOfWork
+from guanxi.models import Customer, CustomerTag, Interaction, SpecialDate
 from guanxi_marketing.triggers.models import TriggerFire
 from guanxi_marketing.triggers.occasions import (
     local_day_bounds,
@@ -23,11 +28,6 @@ from guanxi_marketing.triggers.occasions import (
     window,
 )
 from guanxi_marketing.triggers.settings import BIRTHDAY, TriggerSettings, TriggerSpec
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
-from sqlmodel import col
-
-from guanxi.app import UnitOfWork
-from guanxi.models import Customer, CustomerTag, Interaction, SpecialDate
 
 IN_CHUNK = 900
 

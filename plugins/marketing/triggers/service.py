@@ -23,6 +23,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
+from sqlmodel import col, select
+
+from guanxi.access.enforce import require
+from guanxi.app import App, UnitOfWork
+from guanxi.errors import GuanxiError, NotFoundError, first_line
+from guanxi.services.interactions import log_interactions
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.triggers.models import TriggerFire
 from guanxi_marketing.triggers.selection import Due, chunks, due_customers
@@ -31,13 +38,6 @@ from guanxi_marketing.triggers.settings import (
     TriggerSettings,
     TriggerSpec,
 )
-from sqlalchemy import event
-from sqlmodel import col, select
-
-from guanxi.access.enforce import require
-from guanxi.app import App, UnitOfWork
-from guanxi.errors import GuanxiError, NotFoundError, first_line
-from guanxi.services.interactions import log_interactions
 
 ENTITY = "marketing.trigger_fire"
 log = logging.getLogger(__name__)

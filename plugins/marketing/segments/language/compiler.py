@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
+
+from guanxi.db.types import to_minor
+from guanxi.errors import ValidationError
 from guanxi_marketing.segments.language.fields import (
     BOOL,
     CUSTOM,
@@ -59,10 +63,6 @@ from guanxi_marketing.segments.language.syntax import (
     RelativeTime,
     Value,
 )
-from sqlalchemy import ColumnElement, and_, false, not_, or_, true
-
-from guanxi.db.types import to_minor
-from guanxi.errors import ValidationError
 
 ORDERED = ("=", "!=", "<", "<=", ">", ">=", "in", "is")
 OPERATORS: dict[str, tuple[str, ...]] = {

@@ -11,18 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from guanxi_marketing.segments.language.fields import (
-    BOOL,
-    CHILD,
-    CUSTOMER,
-    JSON_LIST,
-    NUMBER,
-    OWNER,
-    ROLLUP,
-    FieldSpec,
-)
-from guanxi_marketing.segments.language.moments import Clock, as_instant
-from guanxi_marketing.segments.language.syntax import HistoryFilter
 from sqlalchemy import (
     ColumnElement,
     Float,
@@ -39,6 +27,18 @@ from sqlalchemy import (
 )
 
 from guanxi.models import Customer, CustomerRole, CustomerRollup, CustomerTag, Interaction, Staff
+from guanxi_marketing.segments.language.fields import (
+    BOOL,
+    CHILD,
+    CUSTOMER,
+    JSON_LIST,
+    NUMBER,
+    OWNER,
+    ROLLUP,
+    FieldSpec,
+)
+from guanxi_marketing.segments.language.moments import Clock, as_instant
+from guanxi_marketing.segments.language.syntax import HistoryFilter
 
 CUSTOMER_TABLE: Any = Customer.__table__  # type: ignore[attr-defined]
 ROLLUP_TABLE: Any = CustomerRollup.__table__  # type: ignore[attr-defined]
