@@ -6,7 +6,7 @@ that matches nothing or several customers is an error that says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import or_
 from sqlmodel import col, select
@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from guanxi.access.enforce import require
 from guanxi.access.sensitive import SensitiveFields
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import AmbiguousReferenceError, NotFoundError
 from guanxi.models import (
     ContactPoint,
@@ -170,3 +171,13 @@ def list_customers(
         query = query.where(col(Customer.id) > after_id)
     rows = list(uow.session.exec(query.order_by(col(Customer.id)).limit(limit)))
     return load_records(uow, rows)
+
+
+def customer_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of the customers among ``ids`` that the principal may see, by id."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, str] = {}
+    for chunk in chunks(wanted):
+        query = select(Customer.id, Customer.name).where(col(Customer.id).in_(chunk))
+        found.update({cid: name for cid, name in uow.session.exec(query) if cid is not None})
+    return found

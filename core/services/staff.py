@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Staff, StaffRole, Team, TeamMember
 from guanxi.normalize import normalize_email
@@ -148,3 +150,25 @@ def roles_of(uow: UnitOfWork, staff: str | int) -> list[str]:
     """The roles granted to a staff user (without the default roles)."""
     user = get_staff(uow, staff)
     return sorted(uow.session.exec(select(StaffRole.role).where(StaffRole.staff_id == user.id)))
+
+
+def active_staff(uow: UnitOfWork, ref: str | int, field_name: str = "owner") -> Staff:
+    """An active staff user by username or id; a :class:`ValidationError` naming
+    ``field_name`` otherwise (for assigning owners, organisers, agents…)."""
+    try:
+        staff = get_staff(uow, ref)
+    except NotFoundError as exc:
+        raise ValidationError(field_name, str(exc)) from None
+    if not staff.is_active:
+        raise ValidationError(field_name, f"staff user {staff.username!r} is not active")
+    return staff
+
+
+def usernames(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
+    """Staff usernames by id, for the ids among ``ids`` that exist (None is skipped)."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, str] = {}
+    for chunk in chunks(wanted):
+        query = select(Staff.id, Staff.username).where(col(Staff.id).in_(chunk))
+        found.update({sid: name for sid, name in uow.session.exec(query) if sid is not None})
+    return found

@@ -20,11 +20,14 @@ from sqlalchemy import func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Customer, CustomerRole, Interaction
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
 from guanxi.services.customers import add_customer
+from guanxi.services.lookup import customer_names
+from guanxi.services.staff import active_staff, usernames
 from guanxi.services.tasks import create_task
 from guanxi.services.updates import update_customer
 from guanxi_sales.models import (
@@ -36,10 +39,7 @@ from guanxi_sales.models import (
 from guanxi_sales.opportunities import (
     ENTITY,
     OpportunityRow,
-    active_staff,
-    chunks,
     create_opportunity,
-    customer_names,
     get_opportunity,
     list_opportunities,
     local_today,
@@ -49,7 +49,6 @@ from guanxi_sales.opportunities import (
     pipeline_spec,
     sales_settings,
     update_opportunity,
-    usernames,
     visible_customer,
     win_opportunity,
 )

@@ -23,12 +23,13 @@ from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
 from guanxi.db.types import to_minor
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Customer, CustomerRole, Staff
+from guanxi.models import Customer, CustomerRole
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
 from guanxi.services.customers import require_customer
 from guanxi.services.interactions import insert_interactions, validate_interaction
-from guanxi.services.staff import get_staff
+from guanxi.services.lookup import customer_names
+from guanxi.services.staff import active_staff, usernames
 from guanxi_sales.models import (
     AccountCadence,
     CompetitorProfile,
@@ -42,7 +43,6 @@ ENTITY = "sales.opportunity"
 EARLIEST_CLOSE = dt.date(2000, 1, 1)
 MAX_YEARS_AHEAD = 10
 MAX_AMOUNT = Decimal("1e15")  # far below what integer hundredths in a BIGINT can hold
-IN_CHUNK = 900
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -127,15 +127,6 @@ def local_today(uow: UnitOfWork) -> dt.date:
     return uow.now.astimezone(uow.app.tz).date()
 
 
-def active_staff(uow: UnitOfWork, ref: str | int, field_name: str = "owner") -> Staff:
-    """An active staff user by username or id; a :class:`ValidationError` otherwise."""
-    try:
-        staff = get_staff(uow, ref)
-    except NotFoundError as exc:
-        raise ValidationError(field_name, str(exc)) from None
-    if not staff.is_active:
-        raise ValidationError(field_name, f"staff user {staff.username!r} is not active")
-    return staff
 
 
 def visible_customer(uow: UnitOfWork, customer_id: int, field_name: str) -> Customer:
@@ -147,30 +138,10 @@ def visible_customer(uow: UnitOfWork, customer_id: int, field_name: str) -> Cust
         raise ValidationError(field_name, str(exc)) from None
 
 
-def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    """``values`` in slices short enough for an ``IN (…)`` list on any SQLite."""
-    for start in range(0, len(values), IN_CHUNK):
-        yield values[start : start + IN_CHUNK]
 
 
-def usernames(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    """Staff usernames by id."""
-    wanted = sorted({i for i in ids if i is not None})
-    found: dict[int, str] = {}
-    for chunk in chunks(wanted):
-        query = select(Staff.id, Staff.username).where(Staff.id.in_(chunk))
-        found.update({sid: name for sid, name in uow.session.exec(query)})
-    return found
 
 
-def customer_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    """Names of the customers among ``ids`` that the principal may see."""
-    wanted = sorted({i for i in ids if i is not None})
-    found: dict[int, str] = {}
-    for chunk in chunks(wanted):
-        query = select(Customer.id, Customer.name).where(Customer.id.in_(chunk))
-        found.update({cid: name for cid, name in uow.session.exec(query)})
-    return found
 
 
 def _log(uow: UnitOfWork, opp: Opportunity, kind: str, payload: dict[str, Any],

@@ -7,9 +7,8 @@ the acting principal decide what is found (an invisible campaign or member is "n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from sqlalchemy import select
 
@@ -17,7 +16,6 @@ from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
 from guanxi.db.types import to_minor
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Staff
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.settings import CampaignSettings
 
@@ -25,7 +23,6 @@ CAMPAIGN = "marketing.campaign"
 MEMBER = "marketing.campaign_member"
 COST = "marketing.campaign_cost"
 MAX_AMOUNT = Decimal("1e13")  # far below what integer hundredths in a BIGINT hold
-IN_CHUNK = 900  # ids per IN (…) list: under SQLite's old limit of 999 parameters
 
 
 def campaign_settings(app: App) -> CampaignSettings:
@@ -97,17 +94,4 @@ def local_today(uow: UnitOfWork) -> dt.date:
     return uow.now.astimezone(uow.app.tz).date()
 
 
-def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    """``values`` in slices short enough for an ``IN (…)`` list on any SQLite."""
-    for start in range(0, len(values), IN_CHUNK):
-        yield values[start : start + IN_CHUNK]
 
-
-def usernames(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    """Staff usernames by id."""
-    wanted = sorted({i for i in ids if i is not None})
-    found: dict[int, str] = {}
-    for chunk in chunks(wanted):
-        query = select(Staff.id, Staff.username).where(Staff.id.in_(chunk))
-        found.update({sid: name for sid, name in uow.session.exec(query)})
-    return found

@@ -19,15 +19,11 @@ from sqlalchemy import insert, select, update
 
 from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Customer
 from guanxi.services.interactions import insert_interactions, validate_interaction
-from guanxi_marketing.campaigns.common import (
-    MEMBER,
-    chunks,
-    get_campaign,
-    parse_choice,
-)
+from guanxi_marketing.campaigns.common import MEMBER, get_campaign, parse_choice
 from guanxi_marketing.campaigns.kinds import CHANNEL_BY_TYPE
 from guanxi_marketing.campaigns.models import MEMBER_STATUSES, Campaign, CampaignMember
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.staff import get_staff
+from guanxi.services.staff import get_staff, usernames
 from guanxi_marketing.campaigns.common import (
     CAMPAIGN,
     COST,
@@ -35,7 +35,6 @@ from guanxi_marketing.campaigns.common import (
     parse_choice,
     parse_date,
     parse_money,
-    usernames,
 )
 from guanxi_marketing.campaigns.members import (
     add_members,

@@ -25,6 +25,8 @@ from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Task
 from guanxi.privacy import set_consent
+from guanxi.services.lookup import customer_names
+from guanxi.services.staff import active_staff
 from guanxi.services.tasks import complete_task, create_task
 from guanxi_marketing.campaigns.common import parse_choice
 from guanxi_marketing.events.call_rules import (
@@ -39,8 +41,6 @@ from guanxi_marketing.events.campaign_link import touch_member
 from guanxi_marketing.events.common import (
     CALL_ATTEMPT,
     CALL_ENTRY,
-    active_staff,
-    customer_names,
     event_settings,
     log_for,
     parse_notes,

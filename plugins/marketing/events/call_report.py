@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
-from guanxi_marketing.campaigns.common import usernames
+from guanxi.services.staff import usernames
 from guanxi_marketing.events.calls import get_call_list, sees_every_entry
 from guanxi_marketing.events.common import CALL_ATTEMPT, report_id_option
 from guanxi_marketing.events.models import OPEN_ENTRY_STATUSES, CallAttempt, CallEntry

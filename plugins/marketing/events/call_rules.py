@@ -19,10 +19,10 @@ from sqlalchemy import select
 from guanxi.access.enforce import customer_condition
 from guanxi.access.principal import load_principal
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import ValidationError
 from guanxi.models import ConsentEvent, ContactPoint, Customer, Staff
 from guanxi.privacy import ANY_CHANNEL, consents
-from guanxi_marketing.campaigns.common import chunks
 from guanxi_marketing.events.common import CALL_ENTRY, event_settings
 
 PURPOSE = "marketing"

@@ -18,20 +18,16 @@ from sqlalchemy import func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Customer, Staff
-from guanxi_marketing.campaigns.common import campaign_field, chunks, usernames
+from guanxi.services.lookup import customer_names
+from guanxi.services.staff import active_staff, usernames
+from guanxi_marketing.campaigns.common import campaign_field
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.campaigns.service import add_members
 from guanxi_marketing.events.call_rules import may_call, phone_numbers, visible_to_agents
-from guanxi_marketing.events.common import (
-    CALL_ENTRY,
-    CALL_LIST,
-    active_staff,
-    customer_names,
-    event_settings,
-    parse_notes,
-)
+from guanxi_marketing.events.common import CALL_ENTRY, CALL_LIST, event_settings, parse_notes
 from guanxi_marketing.events.models import (
     OPEN_ENTRY_STATUSES,
     CallEntry,

@@ -7,18 +7,12 @@ Staff lookups, id chunking and choice parsing come from the campaigns area's hel
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
-
-from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Customer, Staff
+from guanxi.errors import ValidationError
 from guanxi.services.interactions import insert_interactions, validate_interaction
-from guanxi.services.staff import get_staff
-from guanxi_marketing.campaigns.common import chunks
 from guanxi_marketing.events.settings import EventSettings
 
 EVENT = "marketing.event"
@@ -58,25 +52,8 @@ def parse_notes(value: str | None, field_name: str = "notes") -> str | None:
     return text
 
 
-def active_staff(uow: UnitOfWork, ref: str | int, field_name: str) -> Staff:
-    """An active staff user by username or id; a :class:`ValidationError` otherwise."""
-    try:
-        staff = get_staff(uow, ref)
-    except NotFoundError as exc:
-        raise ValidationError(field_name, str(exc)) from None
-    if not staff.is_active:
-        raise ValidationError(field_name, f"staff user {staff.username!r} is not active")
-    return staff
 
 
-def customer_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    """Names of the customers among ``ids`` that the principal may see."""
-    wanted = sorted({i for i in ids if i is not None})
-    found: dict[int, str] = {}
-    for chunk in chunks(wanted):
-        query = select(Customer.id, Customer.name).where(Customer.id.in_(chunk))
-        found.update({cid: name for cid, name in uow.session.exec(query)})
-    return found
 
 
 def log_for(

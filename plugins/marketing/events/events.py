@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi_marketing.campaigns.common import campaign_field, chunks, parse_choice, usernames
+from guanxi.services.staff import usernames
+from guanxi_marketing.campaigns.common import campaign_field, parse_choice
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.service import create_campaign
 from guanxi_marketing.events.common import EVENT, parse_time

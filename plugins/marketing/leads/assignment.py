@@ -16,9 +16,8 @@ from sqlalchemy import select
 
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.staff import get_staff, team_members
+from guanxi.services.staff import active_staff, get_staff, team_members
 from guanxi_marketing.leads.common import (
-    active_staff,
     get_lead,
     lead_settings,
     require_assigner,

@@ -153,7 +153,7 @@ def import_command(ctx: click.Context, file: Path, source: str, maps: tuple[str,
 def list_command(state: CliState, status: str, owner: str | None, as_json: bool,
                  **filters: Any) -> None:
     """List the leads you may see, in id order."""
-    from guanxi_marketing.leads.common import active_staff
+    from guanxi.services.staff import active_staff
     from guanxi_marketing.leads.service import list_leads
 
     with state.transaction() as uow:

@@ -15,7 +15,6 @@ from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import Staff
-from guanxi.services.staff import get_staff
 from guanxi_marketing.leads.models import OPEN_STATUSES, Lead
 from guanxi_marketing.leads.settings import LeadSettings
 
@@ -79,15 +78,6 @@ def require_open(lead: Lead) -> None:
         raise ValidationError("status", f"lead {lead.id} is {lead.status} and cannot change")
 
 
-def active_staff(uow: UnitOfWork, ref: str | int, field_name: str = "owner") -> Staff:
-    """An active staff user by username or id; a :class:`ValidationError` otherwise."""
-    try:
-        staff = get_staff(uow, ref)
-    except NotFoundError as exc:
-        raise ValidationError(field_name, str(exc)) from None
-    if not staff.is_active:
-        raise ValidationError(field_name, f"staff user {staff.username!r} is not active")
-    return staff
 
 
 def username(uow: UnitOfWork, staff_id: int | None) -> str | None:
