@@ -17,6 +17,14 @@ import click
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
 
+# What the standard roles may do with most marketing records (on top of their settings).
+WORK = {
+    "agent": ("read", "create", "update"),
+    "manager": ("*",),
+    "viewer": ("read",),
+    "privacy_officer": ("read", "export"),
+}
+
 # In migration order: an area's tables may refer only to tables of areas before it.
 AREA_NAMES = ("segments", "campaigns", "leads", "messages", "events", "loyalty", "triggers")
 
@@ -39,6 +47,14 @@ class Area(Protocol):
     ) -> None: ...
     def personal_data(self, uow: UnitOfWork, customer_id: int) -> dict[str, Any]: ...
     def erase_personal_data(self, uow: UnitOfWork, customer_id: int) -> None: ...
+
+
+def register_kind_table(
+    register: Callable[..., None], kinds: dict[str, tuple[Any, str, str]]
+) -> None:
+    """Register an area's interaction kinds: ``{kind: (payload model, channel, text)}``."""
+    for kind, (schema, channel, description) in kinds.items():
+        register(kind, schema=schema, default_channel=channel, description=description)
 
 
 def areas() -> list[Area]:

@@ -16,6 +16,7 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.areas import WORK, register_kind_table
 from guanxi_marketing.campaigns import privacy
 from guanxi_marketing.campaigns.common import CAMPAIGN, COST, MEMBER
 from guanxi_marketing.campaigns.kinds import KINDS
@@ -23,13 +24,6 @@ from guanxi_marketing.campaigns.models import TABLES, Campaign, CampaignCost, Ca
 
 __all__ = ["TABLES"]
 
-# What the standard roles may do with campaign records (on top of their settings).
-WORK = {
-    "agent": ("read", "create", "update"),
-    "manager": ("*",),
-    "viewer": ("read",),
-    "privacy_officer": ("read", "export"),
-}
 
 
 def register_entities(register: Callable[..., None]) -> None:
@@ -47,8 +41,7 @@ def register_entities(register: Callable[..., None]) -> None:
 
 def register_kinds(register: Callable[..., None]) -> None:
     """``marketing.campaign_sent`` / ``_responded`` / ``_converted``."""
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 def register_jobs(register: Callable[..., None]) -> None:

@@ -15,6 +15,7 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.areas import WORK, register_kind_table
 from guanxi_marketing.events import privacy
 from guanxi_marketing.events.common import (
     CALL_ATTEMPT,
@@ -42,8 +43,6 @@ __all__ = ["TABLES"]
 NO_SHOW_JOB = "marketing.event_no_shows"
 # What the standard roles may do with these records (on top of their settings). Agents
 # register, check in and call; managers plan events and build call lists.
-WORK = {"agent": ("read", "create", "update"), "manager": ("*",), "viewer": ("read",),
-        "privacy_officer": ("read", "export")}
 PLAN = {"agent": ("read",), "manager": ("*",), "viewer": ("read",), "privacy_officer": ("read",)}
 CALL = {"agent": ("read", "update"), "manager": ("*",), "viewer": ("read",),
         "privacy_officer": ("read", "export")}
@@ -65,8 +64,7 @@ def register_entities(register: Callable[..., None]) -> None:
 
 def register_kinds(register: Callable[..., None]) -> None:
     """``marketing.event_*`` and ``marketing.call_made``."""
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 def register_jobs(register: Callable[..., None]) -> None:

@@ -18,6 +18,7 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.areas import register_kind_table
 from guanxi_marketing.leads.models import TABLES, Lead
 
 __all__ = ["TABLES"]
@@ -49,8 +50,7 @@ def register_kinds(register: Callable[..., None]) -> None:
     """``marketing.lead_captured`` and ``marketing.lead_converted``."""
     from guanxi_marketing.leads.kinds import KINDS
 
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 def register_jobs(register: Callable[..., None]) -> None:

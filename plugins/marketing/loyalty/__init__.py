@@ -16,6 +16,7 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.areas import WORK, register_kind_table
 from guanxi_marketing.loyalty.models import (
     TABLES,
     Coupon,
@@ -28,12 +29,6 @@ from guanxi_marketing.loyalty.models import (
 __all__ = ["TABLES"]
 
 # Memberships and coupons are worked like customers; ledgers are appended to, never edited.
-WORK = {
-    "agent": ("read", "create", "update"),
-    "manager": ("*",),
-    "viewer": ("read",),
-    "privacy_officer": ("read", "export"),
-}
 LEDGER = {
     "agent": ("read", "create"),
     "manager": ("*",),
@@ -63,8 +58,7 @@ def register_kinds(register: Callable[..., None]) -> None:
     ``coupon_*``."""
     from guanxi_marketing.loyalty.kinds import KINDS
 
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 def register_jobs(register: Callable[..., None]) -> None:

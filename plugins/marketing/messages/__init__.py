@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.areas import WORK, register_kind_table
 from guanxi_marketing.messages.kinds import KINDS
 from guanxi_marketing.messages.models import TABLES, MarketingMessage, MarketingOutbox
 
@@ -26,12 +27,6 @@ __all__ = ["TABLES"]
 MESSAGE = "marketing.message"
 OUTBOX = "marketing.outbox"
 # Sending is "create" on messages; reading the outbox is for the roles that read messages.
-WORK = {
-    "agent": ("read", "create", "update"),
-    "manager": ("*",),
-    "viewer": ("read",),
-    "privacy_officer": ("read", "export"),
-}
 READ_ONLY = {"agent": ("read",), "manager": ("*",), "viewer": ("read",),
              "privacy_officer": ("read", "export")}
 ERASED = "[erased]"
@@ -49,8 +44,7 @@ def register_entities(register: Callable[..., None]) -> None:
 
 def register_kinds(register: Callable[..., None]) -> None:
     """``marketing.message_sent`` / ``_failed`` / ``_skipped`` and ``marketing.unsubscribed``."""
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 def register_jobs(register: Callable[..., None]) -> None:

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_marketing.areas import register_kind_table
 from guanxi_marketing.triggers.models import TABLES, SocialPost, TriggerFire
 
 __all__ = ["TABLES"]
@@ -50,8 +51,7 @@ def register_kinds(register: Callable[..., None]) -> None:
     """``marketing.trigger_fired``."""
     from guanxi_marketing.triggers.kinds import KINDS
 
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 def register_jobs(register: Callable[..., None]) -> None:
