@@ -95,8 +95,10 @@ class Reject:
     cells: tuple[str, ...] = field(compare=False)
 
 
-class _RejectFile:
-    """The reject file, created on the first rejected row only."""
+class RejectFile:
+    """The reject file, created on the first rejected row only: the input's columns, then
+    row, column and reason. Plugins' importers use it too, so every reject file reads
+    the same."""
 
     def __init__(self, path: Path, header: list[str], codec: str):
         self.path, self.header, self.codec = path, header, codec
@@ -104,6 +106,7 @@ class _RejectFile:
         self._writer: Any = None
 
     def write(self, rejects: Iterable[Reject]) -> None:
+        """Append rejected rows; an unwritable file aborts the import in one line."""
         try:
             for reject in rejects:
                 self._write(reject)
@@ -123,6 +126,7 @@ class _RejectFile:
         self._writer.writerow([*cells, reject.row, reject.column, reject.reason])
 
     def close(self) -> None:
+        """Close the file if a row was written."""
         if self._handle is not None:
             self._handle.close()
 
@@ -261,7 +265,7 @@ def run_import(
     if progress is not None:
         progress(0, checked.rows)
     codec = codec_name(encoding)
-    reject_file = _RejectFile(reject_path, checked.header, codec)
+    reject_file = RejectFile(reject_path, checked.header, codec)
     try:
         with open_text(path, codec) as handle:
             records = read_records(handle, path)

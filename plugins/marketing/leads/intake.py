@@ -32,7 +32,7 @@ from guanxi.importing import (  # the core's reject-file writer
     ImportReport,
     MappingError,
     Reject,
-    _RejectFile,
+    RejectFile,
 )
 from guanxi.importing.csvfile import codec_name, open_text, read_records
 from guanxi_marketing.leads.common import lead_settings
@@ -157,7 +157,7 @@ def _report_rejects(
         report.stored = report.merged = 0
     if not found:
         return
-    writer = _RejectFile(reject_path, header, codec)
+    writer = RejectFile(reject_path, header, codec)
     try:
         writer.write(found)
     finally:
