@@ -24,11 +24,15 @@ if TYPE_CHECKING:
     from guanxi.app import App, UnitOfWork
 
 
-def _team_owned(teams: frozenset[int], customer: Any) -> ColumnElement[bool]:
+def _owned_by_team(teams: frozenset[int], owner: Any) -> ColumnElement[bool]:
+    """``owner`` (a staff id column) is a member of one of ``teams``."""
     from guanxi.models import TeamMember
 
-    members = select(col(TeamMember.staff_id)).where(col(TeamMember.team_id).in_(teams))
-    return customer.c.owner_id.in_(members)
+    return owner.in_(select(col(TeamMember.staff_id)).where(col(TeamMember.team_id).in_(teams)))
+
+
+def _team_owned(teams: frozenset[int], customer: Any) -> ColumnElement[bool]:
+    return _owned_by_team(teams, customer.c.owner_id)
 
 
 BUILTIN_POLICIES: dict[str, Callable[[Principal, Any], ColumnElement[bool]]] = {
@@ -84,12 +88,6 @@ def filter_visible(uow: UnitOfWork, customer_ids: set[int]) -> set[int]:
         query = select(table.c.id).where(table.c.id.in_(chunk), table.c.id.in_(visible))
         seen |= {cid for (cid,) in connection.execute(query)}
     return seen
-
-
-def _owned_by_team(teams: frozenset[int], owner: Any) -> ColumnElement[bool]:
-    from guanxi.models import TeamMember
-
-    return owner.in_(select(col(TeamMember.staff_id)).where(col(TeamMember.team_id).in_(teams)))
 
 
 def owner_condition(principal: Principal, owner: Any) -> ColumnElement[bool] | None:

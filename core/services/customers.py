@@ -19,6 +19,7 @@ from sqlmodel import SQLModel, col, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.db.bulk import BulkInserter, allocate_ids, set_ids, with_ids
+from guanxi.db.chunks import chunks
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
 from guanxi.models import (
     ContactPoint,
@@ -35,8 +36,6 @@ from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, S
 from guanxi.services.validation import fields_validator, first_error, validate_custom
 
 CONTACT_KINDS = ("email", "phone", "fax", "address", "web", "social")
-# Values per ``IN (…)`` list: under the 999 bound parameters of older SQLite builds.
-IN_CHUNK = 900
 
 
 class ContactIn(BaseModel):
@@ -254,10 +253,9 @@ def validate_customers(
     taken = set()
     for source, external_ids in by_source.items():
         wanted = list(external_ids)
-        for start in range(0, len(wanted), IN_CHUNK):
+        for chunk in chunks(wanted):
             query3 = select(identities.source, identities.external_id).where(
-                identities.source == source,
-                identities.external_id.in_(wanted[start : start + IN_CHUNK]),
+                identities.source == source, identities.external_id.in_(chunk)
             )
             taken |= {(s, e) for s, e in connection.execute(query3)}
 

@@ -22,6 +22,7 @@ from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
 from guanxi.audit import Event, record
 from guanxi.db.bulk import BulkInserter
+from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi_marketing.segments.evaluate import (
     compile_for,
@@ -39,7 +40,6 @@ MEMBER_ENTITY = "marketing.segment_member"
 DYNAMIC = "dynamic"
 STATIC = "static"
 MAX_NAME = 120
-IN_CHUNK = 900  # ids per IN list: under SQLite's bound-parameter limit on every version
 
 # The contract other areas import from here (evaluation lives in .evaluate).
 __all__ = [
@@ -225,8 +225,7 @@ def _visible_ids(uow: UnitOfWork, customer_ids: Iterable[Any]) -> list[int]:
     distinct = sorted(set(wanted))
     existing: set[int] = set()
     connection = uow.session.connection()
-    for start in range(0, len(distinct), IN_CHUNK):
-        chunk = distinct[start : start + IN_CHUNK]
+    for chunk in chunks(distinct):
         query = select(CUSTOMER_TABLE.c.id).where(CUSTOMER_TABLE.c.id.in_(chunk))
         existing |= set(connection.execute(query).scalars())
     seen = filter_visible(uow, existing)
@@ -285,8 +284,7 @@ def _delete_members(uow: UnitOfWork, segment_id: int | None, customer_ids: list[
     member = SegmentMember.__table__  # type: ignore[attr-defined]
     connection = uow.session.connection()
     events = []
-    for start in range(0, len(customer_ids), IN_CHUNK):
-        chunk = customer_ids[start : start + IN_CHUNK]
+    for chunk in chunks(customer_ids):
         condition = member.c.customer_id.in_(chunk)
         if segment_id is not None:
             condition = condition & (member.c.segment_id == segment_id)

@@ -10,7 +10,6 @@ lapsed customers, within the cool-down), so a rerun selects nobody twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import col
 
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.models import Customer, CustomerTag, Interaction, SpecialDate
 from guanxi_marketing.triggers.models import TriggerFire
 from guanxi_marketing.triggers.occasions import (
@@ -28,8 +28,6 @@ from guanxi_marketing.triggers.occasions import (
     window,
 )
 from guanxi_marketing.triggers.settings import BIRTHDAY, TriggerSettings, TriggerSpec
-
-IN_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -294,7 +292,3 @@ def _segment_not_fired(uow: UnitOfWork, trigger: TriggerSpec, announcement: str)
         found |= {customer_id for (customer_id,) in uow.session.execute(query)}
     return found
 
-
-def chunks(values: Sequence[int]) -> list[Sequence[int]]:
-    """``values`` in slices short enough for an IN list on every backend."""
-    return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]

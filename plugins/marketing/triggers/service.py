@@ -28,11 +28,13 @@ from sqlmodel import col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import GuanxiError, NotFoundError, first_line
 from guanxi.services.interactions import log_interactions
+from guanxi_marketing.campaigns.common import local_today
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.triggers.models import TriggerFire
-from guanxi_marketing.triggers.selection import Due, chunks, due_customers
+from guanxi_marketing.triggers.selection import Due, due_customers
 from guanxi_marketing.triggers.settings import (
     CAMPAIGN_TYPE_BY_CHANNEL,
     TriggerSettings,
@@ -67,11 +69,6 @@ def get_trigger(app: App, name: str) -> TriggerSpec:
         if trigger.name == name:
             return trigger
     raise NotFoundError(f"no trigger {name!r}")
-
-
-def local_today(uow: UnitOfWork) -> dt.date:
-    """Today in the edition's time zone (the day triggers count from)."""
-    return uow.app.local_time(uow.now).date()
 
 
 def _chosen(app: App, only: str | None) -> list[TriggerSpec]:
