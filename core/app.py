@@ -58,6 +58,14 @@ class UnitOfWork:
         self.principal = principal
         self.now = now
 
+    def today(self) -> dt.date:
+        """Today's date in the edition's display time zone (``now`` seen locally).
+
+        Due dates, "days since" and daily reports are about the calendar day where the
+        users are, not the UTC one.
+        """
+        return self.now.astimezone(self.app.tz).date()
+
     @property
     def actor_id(self) -> int | None:
         """The acting staff user's id (None for the system)."""

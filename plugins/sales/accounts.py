@@ -42,7 +42,6 @@ from guanxi_sales.opportunities import (
     create_opportunity,
     get_opportunity,
     list_opportunities,
-    local_today,
     lose_opportunity,
     move_opportunity,
     opportunity_rows,
@@ -469,7 +468,7 @@ def generate_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
                 rival = rng.choice(rivals) if rivals and reason == "competitor" else None
                 lose_opportunity(uow, ids[i], reason, competitor=rival)
         uow.now = end
-        today = local_today(uow)
+        today = uow.today()
         for opp_id in ids.values():
             opp = get_opportunity(uow, opp_id)
             if opp.status == "open" and opp.expected_close < today:

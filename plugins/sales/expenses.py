@@ -36,10 +36,6 @@ CENT = Decimal("0.01")
 PERIODS = ("month", "quarter")
 
 
-def _local_today(uow: UnitOfWork) -> dt.date:
-    return uow.now.astimezone(uow.app.tz).date()
-
-
 def _date(value: dt.date | str, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -92,7 +88,7 @@ def submit_expense(
         )
     money = _amount(amount)
     day = _date(spent_on, "spent_on")
-    if day > _local_today(uow):
+    if day > uow.today():
         raise ValidationError("spent_on", f"{day} is in the future")
     text = (description or "").strip()
     if not text:
@@ -355,7 +351,7 @@ def demo_expenses(
     uow: UnitOfWork, rng: random.Random, staff: Sequence[Staff], accounts: Sequence[CustomerRecord]
 ) -> None:
     """Three months of claims for a few salespeople; the older ones decided."""
-    today = _local_today(uow)
+    today = uow.today()
     categories = uow.app.settings_for("sales").expense_categories
     for person in list(staff)[1:6]:  # the first demo user is the administrator
         for _ in range(rng.randrange(3, 8)):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from guanxi.app import UnitOfWork
-from guanxi_sales.opportunities import create_opportunity, local_today
+from guanxi_sales.opportunities import create_opportunity
 
 # Days from conversion to the first expected close date; the salesperson refines it.
 FIRST_CLOSE_DAYS = 30
@@ -38,7 +38,7 @@ def open_opportunity_for_lead(
     amount = lead.get("estimated_value") or Decimal("0")
     opp = create_opportunity(
         uow, customer_id=customer_id, name=opportunity_name(lead), amount=amount,
-        expected_close=local_today(uow) + dt.timedelta(days=FIRST_CLOSE_DAYS), source="lead",
+        expected_close=uow.today() + dt.timedelta(days=FIRST_CLOSE_DAYS), source="lead",
         owner=lead.get("owner_id"), currency=lead.get("currency"),
     )
     return {"opportunity_id": opp.id}

@@ -106,7 +106,7 @@ def parse_close_date(uow: UnitOfWork, value: dt.date | str) -> dt.date:
             value = dt.date.fromisoformat(str(value).strip())
         except ValueError:
             raise ValidationError("expected_close", f"not a date (YYYY-MM-DD): {value!r}") from None
-    today = local_today(uow)
+    today = uow.today()
     latest = _add_years(today, MAX_YEARS_AHEAD)
     if value < EARLIEST_CLOSE or value > latest:
         raise ValidationError(
@@ -120,11 +120,6 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def local_today(uow: UnitOfWork) -> dt.date:
-    """Today's date in the edition's display time zone."""
-    return uow.now.astimezone(uow.app.tz).date()
 
 
 
@@ -326,7 +321,7 @@ def _close(uow: UnitOfWork, opp: Opportunity, status: str, stage: str, chance: i
     opp.closed_at = opp.updated_at = uow.now
     # As in most CRMs the close date becomes the day it closed, so the forecast counts
     # won business in the period it was won.
-    opp.expected_close = local_today(uow)
+    opp.expected_close = uow.today()
     _record_stage(uow, opp, before)
     uow.session.flush()
     return before

@@ -1,4 +1,4 @@
-"""The campaigns area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The campaigns area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Campaigns (营销活动) with budgets, cost entries, owners and target segments; members
 moving from targeted to converted; ROI and attribution of revenue from the interaction
@@ -16,7 +16,8 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_marketing.areas import WORK, register_kind_table
+from guanxi.areas import register_kind_table
+from guanxi_marketing.areas import WORK
 from guanxi_marketing.campaigns import privacy
 from guanxi_marketing.campaigns.common import CAMPAIGN, COST, MEMBER
 from guanxi_marketing.campaigns.kinds import KINDS

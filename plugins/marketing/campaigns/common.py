@@ -89,9 +89,4 @@ def parse_choice(value: str, allowed: Sequence[str], field_name: str) -> str:
     return text
 
 
-def local_today(uow: UnitOfWork) -> dt.date:
-    """Today's date in the edition's display time zone."""
-    return uow.now.astimezone(uow.app.tz).date()
-
-
 

@@ -21,7 +21,6 @@ from guanxi.app import UnitOfWork
 from guanxi.models import Staff
 from guanxi.records import CustomerRecord
 from guanxi.services.interactions import log_interactions
-from guanxi_marketing.campaigns.common import local_today
 from guanxi_marketing.campaigns.service import (
     add_cost,
     add_members,
@@ -88,11 +87,11 @@ def _run(uow: UnitOfWork, rng: random.Random, spec: DemoCampaign, campaign_id: i
         log_interactions(uow, purchases)
     for amount, note in spec.costs:
         add_cost(uow, campaign_id, amount, note=note,
-                 incurred_on=local_today(uow) - dt.timedelta(days=spec.days_ago + 3))
+                 incurred_on=uow.today() - dt.timedelta(days=spec.days_ago + 3))
 
 
 def _create(uow: UnitOfWork, spec: DemoCampaign, owner: str, **extra: object) -> int:
-    start = local_today(uow) - dt.timedelta(days=spec.days_ago)
+    start = uow.today() - dt.timedelta(days=spec.days_ago)
     campaign = create_campaign(uow, name=spec.name, type=spec.type, budget=spec.budget,
                                owner=owner, starts_on=start,
                                ends_on=start + dt.timedelta(days=30), **extra)

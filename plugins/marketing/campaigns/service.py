@@ -31,7 +31,6 @@ from guanxi_marketing.campaigns.common import (
     COST,
     campaign_field,
     get_campaign,
-    local_today,
     parse_choice,
     parse_date,
     parse_money,
@@ -180,7 +179,7 @@ def add_cost(
     money = parse_money(amount, "amount")
     if money == 0:
         raise ValidationError("amount", "must be more than zero")
-    day = parse_date(incurred_on, "incurred_on") or local_today(uow)
+    day = parse_date(incurred_on, "incurred_on") or uow.today()
     entry = CampaignCost(campaign_id=campaign.id, incurred_on=day, amount=money,
                          note=(note or "").strip() or None, recorded_by_id=uow.actor_id,
                          recorded_at=uow.now)

@@ -1,4 +1,4 @@
-"""The events area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The events area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Events (贸易展, 研讨会, 义诊 …) with registrations, attendance and the contacts met there
 captured as leads; telemarketing call lists (电话营销) with the outcome of every call.
@@ -15,7 +15,8 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_marketing.areas import WORK, register_kind_table
+from guanxi.areas import register_kind_table
+from guanxi_marketing.areas import WORK
 from guanxi_marketing.events import privacy
 from guanxi_marketing.events.common import (
     CALL_ATTEMPT,

@@ -1,4 +1,4 @@
-"""The leads area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The leads area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Leads (商机 / 潜在客户) captured from any channel, de-duplicated, scored by explainable
 rules with decaying engagement, owned by exactly one person, qualified or disqualified,
@@ -18,7 +18,7 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_marketing.areas import register_kind_table
+from guanxi.areas import register_kind_table
 from guanxi_marketing.leads.models import TABLES, Lead
 
 __all__ = ["TABLES"]

@@ -1,4 +1,4 @@
-"""The loyalty area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The loyalty area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Membership marketing (会员制营销, S004:973–991; the hospital's membership, S004:625):
 a programme of tiers that members reach, keep or lose on their spend and purchase
@@ -16,7 +16,8 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_marketing.areas import WORK, register_kind_table
+from guanxi.areas import register_kind_table
+from guanxi_marketing.areas import WORK
 from guanxi_marketing.loyalty.models import (
     TABLES,
     Coupon,

@@ -1,4 +1,4 @@
-"""The messages area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The messages area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Personalised email, SMS and letters rendered from Jinja2 templates and sent to campaign
 members who consent, over a real SMTP server (or the outbox for SMS and letters), with
@@ -18,7 +18,8 @@ from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_marketing.areas import WORK, register_kind_table
+from guanxi.areas import register_kind_table
+from guanxi_marketing.areas import WORK
 from guanxi_marketing.messages.kinds import KINDS
 from guanxi_marketing.messages.models import TABLES, MarketingMessage, MarketingOutbox
 

@@ -1,4 +1,4 @@
-"""The segments area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The segments area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Segments (客户细分) in a small, safe filter language (:mod:`.language`), static member
 lists, previews and snapshots (:mod:`.service`), their commands (:mod:`.cli`) and demo

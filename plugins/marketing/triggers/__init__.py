@@ -1,4 +1,4 @@
-"""The triggers area of the marketing plugin (interface: :class:`guanxi_marketing.areas.Area`).
+"""The triggers area of the marketing plugin (interface: :class:`guanxi.areas.Area`).
 
 Triggered campaigns run daily by the core job runner (birthday and special-date
 greetings, the repeat-purchase reminder of REQUIREMENTS §7.3, re-engagement of lapsed
@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_marketing.areas import register_kind_table
+from guanxi.areas import register_kind_table
 from guanxi_marketing.triggers.models import TABLES, SocialPost, TriggerFire
 
 __all__ = ["TABLES"]

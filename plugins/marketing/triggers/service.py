@@ -31,7 +31,6 @@ from guanxi.app import App, UnitOfWork
 from guanxi.db.chunks import chunks
 from guanxi.errors import GuanxiError, NotFoundError, first_line
 from guanxi.services.interactions import log_interactions
-from guanxi_marketing.campaigns.common import local_today
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.triggers.models import TriggerFire
 from guanxi_marketing.triggers.selection import Due, due_customers
@@ -102,7 +101,7 @@ def preview_triggers(
     A trigger whose configuration fails (an unknown segment) raises.
     """
     require(uow, ENTITY, "read")
-    day = on or local_today(uow)
+    day = on or uow.today()
     settings = trigger_settings(uow.app)
     return [_evaluate(uow, trigger, settings, day) for trigger in _chosen(uow.app, only)]
 
@@ -120,7 +119,7 @@ def fire_triggers(
     """
     require(uow, ENTITY, "create")
     require(uow, ENTITY, "read")
-    day = on or local_today(uow)
+    day = on or uow.today()
     settings = trigger_settings(uow.app)
     outcomes = []
     for trigger in _chosen(uow.app, only):
@@ -182,7 +181,7 @@ def run_triggers(
 ) -> tuple[list[TriggerOutcome], dict[int, Any]]:
     """Fire the triggers of ``on`` in one transaction, then send (the CLI's ``run``)."""
     with app.transaction(as_user=as_user) as uow:
-        day = on or local_today(uow)
+        day = on or uow.today()
         outcomes = fire_triggers(uow, on=day, only=only)
         campaigns = campaigns_fired_on(uow, day, only)
     return outcomes, (send_fired(app, campaigns) if send else {})

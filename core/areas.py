@@ -1,0 +1,182 @@
+"""Plugins built from *areas*: packages that share one small interface.
+
+A large plugin (marketing, service) is easier to read and to grow as a handful of areas
+(``leads``, ``segments``, … or ``tickets``, ``sla``, …), each a package owning its
+tables, interaction kinds, commands, jobs, reports, demo data and personal-data parts.
+:class:`AreaPlugin` is the plugin object such a plugin's entry point names: its hook
+implementations ask every area in turn, so adding an area means adding its name and
+nothing else. A plugin that needs more hooks subclasses it and adds ``@hookimpl``
+methods (pluggy registers any object, methods included).
+
+Each area package defines, at module level, the names of :class:`Area`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import click
+from pydantic import BaseModel
+
+from guanxi.app import UnitOfWork
+from guanxi.hookspecs import hookimpl
+from guanxi.plugins import Plugin
+from guanxi.records import CustomerRecord, InteractionRecord
+
+
+class Area(Protocol):
+    """What each area package offers (module-level names)."""
+
+    TABLES: tuple[Any, ...]  # the area's SQLModel tables, in creation order
+
+    def register_entities(self, register: Callable[..., None]) -> None:
+        """Register the area's records with access control (``register_entities`` hook)."""
+
+    def register_kinds(self, register: Callable[..., None]) -> None:
+        """Register the area's interaction kinds (``register_interaction_kinds`` hook)."""
+
+    def register_jobs(self, register: Callable[..., None]) -> None:
+        """Register the area's scheduled jobs (``register_jobs`` hook)."""
+
+    def register_reports(self, register: Callable[..., None]) -> None:
+        """Register the area's reports (``register_reports`` hook)."""
+
+    def register_commands(self, group: click.Group) -> None:
+        """Add the area's commands to the plugin's command group."""
+
+    def demo_data(
+        self, uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]
+    ) -> None:
+        """Add the area's part of the demo data (``demo_data`` hook)."""
+
+    def interactions_logged(
+        self, uow: UnitOfWork, interactions: list[InteractionRecord]
+    ) -> None:
+        """React to a batch of logged interactions (``interactions_logged`` hook)."""
+
+    def personal_data(self, uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
+        """What the area holds about a customer, for the personal-data export."""
+        ...
+
+    def erase_personal_data(self, uow: UnitOfWork, customer_id: int) -> None:
+        """Clear what the area holds about an erased person (aggregates stay)."""
+
+
+def register_kind_table(
+    register: Callable[..., None], kinds: dict[str, tuple[Any, str | None, str]]
+) -> None:
+    """Register an area's interaction kinds: ``{kind: (payload model, channel, text)}``."""
+    for kind, (schema, channel, description) in kinds.items():
+        register(kind, schema=schema, default_channel=channel, description=description)
+
+
+class AreaPlugin:
+    """The hook implementations of a plugin made of areas.
+
+    ``package`` is the plugin's import package; ``area_names`` its areas in migration
+    order (an area's tables may refer only to tables of areas before it); ``settings``
+    the pydantic model of its settings section (named after the plugin); ``group`` the
+    click group its areas add their commands to; ``root`` the package folder, holding
+    ``migrations/`` and, when the plugin has message layouts, ``templates/``.
+    """
+
+    def __init__(
+        self,
+        plugin: Plugin,
+        *,
+        package: str,
+        area_names: Sequence[str],
+        settings: type[BaseModel],
+        group: click.Group,
+        root: Path,
+    ) -> None:
+        self.plugin = plugin
+        self.package = package
+        self.area_names = tuple(area_names)
+        self.settings = settings
+        self.group = group
+        self.root = root
+
+    def areas(self) -> list[Area]:
+        """Every area package, imported, in migration order."""
+        return [importlib.import_module(f"{self.package}.{name}") for name in self.area_names]
+
+    @hookimpl
+    def register_settings(self, register: Callable[..., None]) -> None:
+        """The plugin's settings section, one sub-table per area."""
+        register(self.plugin.name, self.settings)
+
+    @hookimpl
+    def register_models(self, register: Callable[..., None]) -> None:
+        """Every area's tables, and the plugin's Alembic branch."""
+        tables = [table for area in self.areas() for table in area.TABLES]
+        register(*tables, migrations=self.root / "migrations")
+
+    @hookimpl
+    def register_entities(self, register: Callable[..., None]) -> None:
+        """Every area's records under access control, the audit log and erasure."""
+        for area in self.areas():
+            area.register_entities(register)
+
+    @hookimpl
+    def register_interaction_kinds(self, register: Callable[..., None]) -> None:
+        """Every area's interaction kinds."""
+        for area in self.areas():
+            area.register_kinds(register)
+
+    @hookimpl
+    def register_templates(self, register: Callable[..., None]) -> None:
+        """The plugin's layouts (``templates/``), which an edition may override."""
+        if (self.root / "templates").is_dir():
+            register(self.root / "templates")
+
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        """The plugin's command group, with every area's commands."""
+        for area in self.areas():
+            area.register_commands(self.group)
+        cli.add_command(self.group)
+
+    @hookimpl
+    def register_jobs(self, register: Callable[..., None]) -> None:
+        """Every area's scheduled jobs."""
+        for area in self.areas():
+            area.register_jobs(register)
+
+    @hookimpl
+    def register_reports(self, register: Callable[..., None]) -> None:
+        """Every area's reports."""
+        for area in self.areas():
+            area.register_reports(register)
+
+    @hookimpl
+    def demo_data(
+        self, uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]
+    ) -> None:
+        """Every area's part of the demo data, in area order."""
+        for area in self.areas():
+            area.demo_data(uow, rng, customers)
+
+    @hookimpl
+    def interactions_logged(self, uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
+        """Let every area react to a batch of logged interactions."""
+        for area in self.areas():
+            area.interactions_logged(uow, interactions)
+
+    @hookimpl
+    def personal_data(self, uow: UnitOfWork, customer_id: int) -> dict[str, Any] | None:
+        """Everything the plugin's areas hold about a customer."""
+        parts: dict[str, Any] = {}
+        for area in self.areas():
+            parts.update(area.personal_data(uow, customer_id))
+        return parts or None
+
+    @hookimpl
+    def erase_personal_data(self, uow: UnitOfWork, customer_id: int) -> None:
+        """Let every area clear what it holds about an erased person."""
+        for area in self.areas():
+            area.erase_personal_data(uow, customer_id)

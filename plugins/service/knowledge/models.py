@@ -1,0 +1,5 @@
+"""The knowledge area's tables."""
+
+from __future__ import annotations
+
+TABLES: tuple[type, ...] = ()

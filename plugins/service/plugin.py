@@ -1,0 +1,52 @@
+"""The service plugin object: its metadata and the hooks that ask every area in turn.
+
+The ``guanxi.plugins`` entry point names :data:`hooks`, a :class:`ServicePlugin` over the
+areas of :data:`guanxi_service.areas.AREA_NAMES`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from guanxi import Plugin, hookimpl
+from guanxi.app import UnitOfWork
+from guanxi.areas import AreaPlugin
+from guanxi.records import CustomerRecord
+from guanxi.registry import Section
+from guanxi_service import __version__
+from guanxi_service.areas import AREA_NAMES
+from guanxi_service.settings import ServiceSettings
+
+plugin = Plugin(
+    name="service",
+    version=__version__,
+    description="customer service: tickets, SLA, assets, repairs, parts, visits, surveys, KB",
+)
+
+
+@click.group()
+def service() -> None:
+    """Customer service: tickets, SLA, assets, repairs, parts, return visits, surveys, KB."""
+
+
+class ServicePlugin(AreaPlugin):
+    """The area hooks, and the service section of the customer 360 view."""
+
+    @hookimpl
+    def customer_360_sections(self, uow: UnitOfWork, customer: CustomerRecord) -> Section | None:
+        """Open tickets with their SLA clocks, assets under warranty, the next visit."""
+        from guanxi_service.tickets.section import customer_section
+
+        return customer_section(uow, customer)
+
+
+hooks = ServicePlugin(
+    plugin,
+    package="guanxi_service",
+    area_names=AREA_NAMES,
+    settings=ServiceSettings,
+    group=service,
+    root=Path(__file__).parent,
+)

@@ -1,0 +1,5 @@
+"""The sla area's tables."""
+
+from __future__ import annotations
+
+TABLES: tuple[type, ...] = ()
