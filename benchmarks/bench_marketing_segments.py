@@ -37,7 +37,6 @@ import platform
 import random
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -45,7 +44,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from guanxi.app import App, create_app
+import benchkit
+
+from guanxi.app import App
 from guanxi.db.migrate import upgrade
 from guanxi_marketing.segments.service import matching_customer_ids
 
@@ -53,8 +54,6 @@ SEED = 20261124
 NOW = dt.datetime(2026, 10, 31, 4, 0, tzinfo=dt.UTC)
 SPAN_SECONDS = 3 * 365 * 86400
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
-MIRRORED_PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout",
-                    "cache_size", "temp_store")
 BATCH = 100_000
 STAFF = 100
 ROLES = (("customer", 0.6), ("prospect", 0.3), ("dealer", 0.1))
@@ -76,8 +75,7 @@ def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 
 def open_app(folder: Path, db: Path) -> App:
-    return create_app(folder, settings={"core": {"database_url": f"sqlite:///{db}"}},
-                      enable=["marketing"], environ={})
+    return benchkit.open_app(folder, db, ["marketing"])
 
 
 def _load_people(connection: sqlite3.Connection, rng: random.Random, customers: int) -> None:
@@ -180,12 +178,7 @@ class Bench:
     def __init__(self, app: App, db: Path, runs: int):
         self.app = app
         self.runs = runs
-        with app.engine.connect() as c:
-            pragmas = {n: c.exec_driver_sql(f"PRAGMA {n}").scalar() for n in MIRRORED_PRAGMAS}
-        self.raw = sqlite3.connect(db, isolation_level=None)
-        for name, value in pragmas.items():
-            self.raw.execute(f"PRAGMA {name} = {value}")
-        self.pragmas = pragmas
+        self.raw, self.pragmas = benchkit.raw_twin(app, db)
         self.failed = False
 
     def ours(self, expression: str, as_user: str | None = None) -> list[int]:
@@ -197,18 +190,7 @@ class Bench:
 
     def pair(self, label: str, ours: Callable[[], list[int]], plain: Callable[[], list[int]],
              target: float | None) -> None:
-        ours(), plain()  # warm the page cache
-        times_ours, times_plain = [], []
-        result_ours: list[int] = []
-        result_plain: list[int] = []
-        for _ in range(self.runs):
-            start = time.perf_counter()
-            result_ours = ours()
-            times_ours.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            result_plain = plain()
-            times_plain.append(time.perf_counter() - start)
-        a, b = statistics.median(times_ours), statistics.median(times_plain)
+        a, b, result_ours, result_plain = benchkit.alternate(ours, plain, self.runs)
         agree = result_ours == result_plain
         met = target is None or a < target
         self.failed |= not agree or not met

@@ -31,7 +31,6 @@ import platform
 import random
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -40,14 +39,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from guanxi.app import App, create_app
+import benchkit
+
+from guanxi.app import App
 from guanxi.db.migrate import upgrade
 from guanxi_sales import analysis
 
 SEED = 20261123
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
-MIRRORED_PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout",
-                    "cache_size", "temp_store")
 STAGES = ["qualification", "needs_analysis", "proposal", "negotiation"]
 PROBABILITY = {"qualification": 10, "needs_analysis": 25, "proposal": 50, "negotiation": 75,
                "won": 100, "lost": 0}
@@ -63,8 +62,7 @@ SPAN_DAYS = 3 * 365
 
 
 def open_app(folder: Path, db: Path) -> App:
-    return create_app(folder, settings={"core": {"database_url": f"sqlite:///{db}"}},
-                      enable=["sales"], environ={})
+    return benchkit.open_app(folder, db, ["sales"])
 
 
 def stamp(value: dt.datetime) -> str:
@@ -276,12 +274,7 @@ class Bench:
         self.app = app
         self.runs = runs
         self.as_user = as_user
-        with app.engine.connect() as c:
-            pragmas = {n: c.exec_driver_sql(f"PRAGMA {n}").scalar() for n in MIRRORED_PRAGMAS}
-        self.raw = sqlite3.connect(db, isolation_level=None)
-        for name, value in pragmas.items():
-            self.raw.execute(f"PRAGMA {name} = {value}")
-        self.pragmas = pragmas
+        self.raw, self.pragmas = benchkit.raw_twin(app, db)
         self.rows: list[tuple[str, float, float, bool, bool]] = []
 
     def ours(self, report: Callable[..., Any], **options: Any) -> Any:
@@ -293,17 +286,7 @@ class Bench:
 
     def pair(self, label: str, ours: Callable[[], Any], plain: Callable[[], Any],
              same: Callable[[Any, Any], bool], target: bool = True) -> None:
-        ours(), plain()  # warm the cache
-        times_ours, times_plain = [], []
-        result_ours = result_plain = None
-        for _ in range(self.runs):
-            start = time.perf_counter()
-            result_ours = ours()
-            times_ours.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            result_plain = plain()
-            times_plain.append(time.perf_counter() - start)
-        a, b = statistics.median(times_ours), statistics.median(times_plain)
+        a, b, result_ours, result_plain = benchkit.alternate(ours, plain, self.runs)
         agree = same(result_ours, result_plain)
         self.rows.append((label, a, b, agree, target))
         print(f"{label:<44} ours {a:7.2f} s   plain {b:7.2f} s   ratio {a / b:4.2f}"

@@ -11,6 +11,7 @@ import click
 
 from guanxi import Plugin, hookimpl
 from guanxi.app import UnitOfWork
+from guanxi.areas import register_kind_table
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
 from guanxi_sales import __version__
@@ -116,8 +117,7 @@ def register_entities(register: Callable[..., None]) -> None:
 @hookimpl
 def register_interaction_kinds(register: Callable[..., None]) -> None:
     """The ``sales.*`` kinds: opportunities, stage changes, orders, activities, quotes."""
-    for kind, (schema, channel, description) in KINDS.items():
-        register(kind, schema=schema, default_channel=channel, description=description)
+    register_kind_table(register, KINDS)
 
 
 @hookimpl
