@@ -44,31 +44,67 @@ def upgrade() -> None:
     op.create_index(
         "ix_service_asset_customer", "service_asset", ["customer_id"]
     )
+    op.create_index(
+        "ix_service_asset_dealer", "service_asset", ["dealer_id", "product"]
+    )
     op.create_table(
         "service_warranty",
         sa.Column("id", BigID, nullable=False),
         sa.Column("asset_id", BigID, nullable=False),
+        sa.Column("customer_id", BigID, nullable=False),
         sa.Column("terms", sa.String(length=120), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("coverage", sa.String(), nullable=True),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("reminded_on", sa.Date(), nullable=True),
         sa.Column("expired_logged", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["asset_id"], ["service_asset.id"]),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(
         "ix_service_warranty_asset_id", "service_warranty", ["asset_id"]
     )
     op.create_index(
+        "ix_service_warranty_customer_id", "service_warranty", ["customer_id"]
+    )
+    op.create_index(
         "ix_service_warranty_ends_on", "service_warranty", ["ends_on"]
+    )
+    op.create_table(
+        "service_asset_event",
+        sa.Column("id", BigID, nullable=False),
+        sa.Column("asset_id", BigID, nullable=False),
+        sa.Column("customer_id", BigID, nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("actor_id", BigID, nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("from_value", sa.String(length=200), nullable=True),
+        sa.Column("to_value", sa.String(length=200), nullable=True),
+        sa.Column("body", sa.String(), nullable=True),
+        sa.ForeignKeyConstraint(["actor_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["asset_id"], ["service_asset.id"]),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_service_asset_event_asset", "service_asset_event", ["asset_id", "at"]
+    )
+    op.create_index(
+        "ix_service_asset_event_customer_id", "service_asset_event", ["customer_id"]
     )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_service_asset_event_asset", "service_asset_event")
+    op.drop_index("ix_service_asset_event_customer_id", "service_asset_event")
+    op.drop_table("service_asset_event")
     op.drop_index("ix_service_warranty_asset_id", "service_warranty")
+    op.drop_index("ix_service_warranty_customer_id", "service_warranty")
     op.drop_index("ix_service_warranty_ends_on", "service_warranty")
     op.drop_table("service_warranty")
     op.drop_index("ix_service_asset_customer", "service_asset")
+    op.drop_index("ix_service_asset_dealer", "service_asset")
     op.drop_table("service_asset")
