@@ -1,0 +1,61 @@
+"""What the visits modules share: the entity name, lookups and input parsing.
+
+Lookups read through ORM queries on ``uow.session``, so the record policies of the
+acting principal decide what is found: a visit of a customer the user may not see, and
+not assigned to him, is "not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import NotFoundError, ValidationError
+from guanxi_service.visits.models import Visit
+
+VISIT = "service.visit"
+MAX_TEXT = 4000
+
+
+def get_visit(uow: UnitOfWork, visit_id: int | str) -> Visit:
+    """A visit the principal may see; :class:`NotFoundError` otherwise."""
+    require(uow, VISIT, "read")
+    text = str(visit_id).strip()
+    if not text.isdigit():
+        raise ValidationError("visit", f"not a visit id: {visit_id!r}")
+    found = uow.session.exec(select(Visit).where(Visit.id == int(text))).scalars().first()
+    if found is None:
+        raise NotFoundError(f"no return visit {visit_id}")
+    return found
+
+
+def parse_date(value: dt.date | str | None, field_name: str) -> dt.date | None:
+    """A date from ``YYYY-MM-DD`` text (None stays None)."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(field_name, f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def parse_choice(value: str, allowed: Sequence[str], field_name: str) -> str:
+    """``value`` if it is one of ``allowed``; a ValidationError listing them otherwise."""
+    text = (value or "").strip().lower().replace("-", "_")
+    if text not in allowed:
+        raise ValidationError(field_name, f"{value!r} is not one of {', '.join(allowed)}")
+    return text
+
+
+def clean_text(value: str | None, field_name: str, limit: int = MAX_TEXT) -> str | None:
+    """Stripped free text (empty: None), at most ``limit`` characters."""
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise ValidationError(field_name, f"at most {limit} characters")
+    return text or None
