@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -113,7 +114,7 @@ def parse_attributes(value: Any, field_name: str = "attributes") -> dict[str, An
     """Attributes: a mapping of short names to text, numbers, booleans (None removes)."""
     if value is None:
         return {}
-    if not isinstance(value, dict):
+    if not isinstance(value, Mapping):
         raise ValidationError(field_name, "must be a mapping of names to values")
     if len(value) > MAX_ATTRIBUTES:
         raise ValidationError(field_name, f"at most {MAX_ATTRIBUTES} attributes")

@@ -126,8 +126,7 @@ def register_asset(
     dealer = dealer_field(uow, dealer_id)
     handed = _handover_day(uow, handed_over_on, "handed_over_on")
     place = parse_text(location, "location", 200)
-    attrs = {k: v for k, v in parse_attributes(
-        dict(attributes) if attributes is not None else None).items() if v is not None}
+    attrs = {k: v for k, v in parse_attributes(attributes).items() if v is not None}
     note = parse_text(notes, "notes")
     _unique_serial(uow, serial)
     asset = Asset(customer_id=owner.id, serial_number=serial, product=name, model=model_name,
