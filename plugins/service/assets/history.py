@@ -42,11 +42,8 @@ SOURCES = (
     Source("repair_order", "service_repair_order", ("opened_at", "created_at"),
            ("location", "billing"), ("number",), ("status", "step"),
            ("description", "step")),
-    Source("return_visit", "service_visit",
-           ("done_at", "visited_at", "completed_at", "due_at", "scheduled_at", "due_on",
-            "created_at"),
-           ("kind", "type", "channel", "trigger"), ("number",), ("status", "outcome"),
-           ("outcome", "summary", "subject", "notes")),
+    Source("return_visit", "service_visit", ("done_at", "planned_on", "due_on", "created_at"),
+           ("channel",), ("plan",), ("outcome", "status"), ("title",)),
 )
 
 
