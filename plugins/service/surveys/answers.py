@@ -168,6 +168,6 @@ def follow_up_poor_answer(
         uow, customer_id=survey.customer_id, type="complaint", channel=channel,
         subject=subject[:200], description=reason, priority="high",
         team_id=ticket.team_id if ticket is not None else survey.team_id,
-        parent_id=ticket.id if ticket is not None else None)
+        parent_id=ticket.id if ticket is not None else None, opened_at=survey.answered_at)
     survey.follow_up, survey.follow_up_ticket_id = "complaint", complaint.id
     uow.session.flush()

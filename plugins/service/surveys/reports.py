@@ -263,8 +263,10 @@ def complaint_resolution(
     ids = [t.id for t in tickets]
     for chunk in chunks(ids):
         rows = uow.session.exec(
+            # The survey of the ticket itself wins over one of a visit that followed it.
             select(Survey.ticket_id, Survey.csat).where(
-                col(Survey.ticket_id).in_(chunk), Survey.status == "answered"))
+                col(Survey.ticket_id).in_(chunk), Survey.status == "answered")
+            .order_by(col(Survey.source).desc()))
         answers.update({tid: csat for tid, csat in rows if csat is not None})
     tz = uow.app.tz
     groups: dict[str, list[int]] = defaultdict(list)

@@ -22,7 +22,7 @@ from sqlmodel import col
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.db.chunks import chunks
-from guanxi.errors import NotFoundError, ValidationError
+from guanxi.errors import ValidationError
 from guanxi.models import Customer
 from guanxi.records import InteractionRecord
 from guanxi.services.interactions import log_interactions
@@ -92,6 +92,8 @@ def surveys_for_interactions(
         if source_id is None:
             continue
         if source == "ticket" and record.payload.get("type") in settings.skip_ticket_types:
+            continue
+        if source == "visit" and record.payload.get("outcome") not in settings.visit_outcomes:
             continue
         wanted.setdefault((source, source_id), record)
     if not wanted:
@@ -255,7 +257,9 @@ def render_invitations(
 # --------------------------------------------------------------------------- sending
 
 
-def send_surveys(uow: UnitOfWork, surveys: Sequence[Survey]) -> list[Invitation]:
+def send_surveys(
+    uow: UnitOfWork, surveys: Sequence[Survey], *, at: dt.datetime | None = None
+) -> list[Invitation]:
     """Send scheduled surveys now: render every invitation first (one failure sends
     none), mark them sent with their expiry, log ``service.survey_sent`` for each.
 
@@ -268,11 +272,12 @@ def send_surveys(uow: UnitOfWork, surveys: Sequence[Survey]) -> list[Invitation]
     settings = survey_settings(uow.app)
     invitations = render_invitations(uow, surveys)
     expiry = dt.timedelta(days=settings.expire_after_days)
+    sent_at = at or uow.now
     for survey in surveys:
-        survey.status, survey.sent_at, survey.expires_at = "sent", uow.now, uow.now + expiry
+        survey.status, survey.sent_at, survey.expires_at = "sent", sent_at, sent_at + expiry
     log_interactions(uow, [
         {"customer_id": s.customer_id, "kind": "service.survey_sent", "channel": s.channel,
-         "direction": "outbound", "occurred_at": uow.now, "subject": invitation.subject,
+         "direction": "outbound", "occurred_at": sent_at, "subject": invitation.subject,
          "payload": {"survey_id": s.id, "ticket_id": s.ticket_id, "visit_id": s.visit_id}}
         for s, invitation in zip(surveys, invitations, strict=True)])
     uow.session.flush()
@@ -356,10 +361,3 @@ def survey_detail(uow: UnitOfWork, ref: int | str, *, invitation: bool = False) 
                                 "form_url": rendered.form_url}
     return detail
 
-
-def get_or_none(uow: UnitOfWork, ref: int | str) -> Survey | None:
-    """:func:`get_survey`, None when not found."""
-    try:
-        return get_survey(uow, ref)
-    except NotFoundError:
-        return None

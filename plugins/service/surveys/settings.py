@@ -36,6 +36,9 @@ class SurveySettings(BaseModel):
     channel: str = Field(default="email", description="the channel invitations are sent on")
     expire_after_days: int = Field(
         default=14, ge=1, le=365, description="an unanswered survey expires after this long")
+    visit_outcomes: list[str] = Field(
+        default_factory=lambda: ["reached"],
+        description="return-visit outcomes that get a survey (not a call nobody took)")
     skip_ticket_types: list[str] = Field(
         default_factory=list, description="ticket types that get no survey when closed")
     csat_question: str = Field(default="您对本次服务的总体满意程度如何？(1–5 分)")
