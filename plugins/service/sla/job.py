@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.db.types import UTCDateTime
 from guanxi.models import Task, Team, TeamMember
 from guanxi_service.sla.models import SlaClock
@@ -82,6 +83,12 @@ def _running() -> ColumnElement[bool]:
     """The ticket's clock runs (not paused, not stopped, a policy assigned)."""
     return and_(T.c.status.in_(RUNNING_STATUSES), T.c.sla_paused_at.is_(None),
                 T.c.sla_state.in_(("running", "warned", "breached")))
+
+
+def _unmet_breach() -> ColumnElement[bool]:
+    """A breached target is still unmet (escalation goes on only while it is)."""
+    return or_(T.c.resolution_breached == true(),
+               and_(T.c.first_response_breached == true(), T.c.first_responded_at.is_(None)))
 
 
 def _open(target: str) -> ColumnElement[bool]:
@@ -132,19 +139,21 @@ def run_sla(uow: UnitOfWork, due_at: dt.datetime | None = None) -> str:
     counts = {"breaches": 0, "warnings": 0, "escalations": 0}
 
     # 1. Breaches.
+    newly: list[int] = []
     for target, (due, flag, *_rest) in TARGETS.items():
         where = and_(due_here, _open(target), due <= now)
+        newly += conn.execute(select(T.c.id).where(where)).scalars()
         conn.execute(_event("sla_breach", where, now, to_value=literal(target, String)))
         result = conn.execute(update(T).where(where).values({flag: True, "sla_state": "breached"}))
         counts["breaches"] += result.rowcount
     if settings.escalation.enabled:
-        # A ticket newly breached in this cycle (with a target still unmet) escalates now.
-        unmet_breach = or_(T.c.resolution_breached == true(),
-                           and_(T.c.first_response_breached == true(),
-                                T.c.first_responded_at.is_(None)))
-        newly = select(T.c.id).where(due_here, T.c.sla_state == "breached", unmet_breach)
-        conn.execute(update(C).where(C.c.ticket_id.in_(newly), C.c.breached_at.is_(None))
-                     .values(breached_at=now, next_escalation_at=now))
+        # A breach escalates at once, unless a chain is under way for the ticket already.
+        for ids in chunks(sorted(set(newly))):
+            conn.execute(update(C).where(C.c.ticket_id.in_(ids))
+                         .values(breached_at=func.coalesce(C.c.breached_at, _at(now))))
+            conn.execute(update(C).where(C.c.ticket_id.in_(ids),
+                                         C.c.next_escalation_at.is_(None))
+                         .values(next_escalation_at=now))
 
     # 2. Warnings.
     for target, (due, _flag, warn, warned, label) in TARGETS.items():
@@ -189,7 +198,7 @@ def _escalate(uow: UnitOfWork, due_here: ColumnElement[bool], now: dt.datetime) 
     # next (lower) level's statements, which select on the level it now has.
     for level in range(settings.max_level, 0, -1):
         team = _team_at(level)
-        where = and_(due_here, T.c.sla_state == "breached", T.c.escalation_level == level - 1,
+        where = and_(due_here, _unmet_breach(), T.c.escalation_level == level - 1,
                      T.c.id.in_(escalating))
         # No team at this level (none on the ticket, or the top was passed): stop.
         stop = select(T.c.id).where(where, team.is_(None))
@@ -232,7 +241,7 @@ def _reschedule(uow: UnitOfWork, now: dt.datetime) -> None:
         C.c.first_response_warn_at, C.c.resolution_warn_at,
         case((fr_open, T.c.first_response_due_at)),
         case((res_open, T.c.resolution_due_at)),
-        case((T.c.sla_state == "breached", C.c.next_escalation_at)),
+        case((_unmet_breach(), C.c.next_escalation_at)),
     ])
     conn.execute(update(C).where(looked).values(
         check_at=case((_running(), upcoming), else_=None)))

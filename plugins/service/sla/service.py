@@ -199,8 +199,13 @@ def apply_sla(uow: UnitOfWork, ticket: Ticket) -> None:
         clock.resolution_warn_at, clock.resolution_warned_at, now)
     ticket.first_response_due_at = targets.first_response_due
     ticket.resolution_due_at = targets.resolution_due
+    # A first reply after the deadline, between two runs of the job: breached all the same.
+    due = ticket.first_response_due_at
+    if (ticket.first_responded_at is not None and due is not None
+            and not ticket.first_response_breached and ticket.first_responded_at > due):
+        _breach(uow, ticket, "first_response")
     if stopped:
-        _stop(ticket, clock, now)
+        _stop(uow, ticket, clock, now)
     elif ticket.status == "pending":
         ticket.sla_paused_at = ticket.sla_paused_at or now
         ticket.sla_due_at = None
@@ -241,7 +246,15 @@ def _running(ticket: Ticket, clock: SlaClock) -> None:
     )
 
 
-def _stop(ticket: Ticket, clock: SlaClock, now: dt.datetime) -> None:
+def _breach(uow: UnitOfWork, ticket: Ticket, target: str) -> None:
+    """Flag a target missed outside the job (a late reply, a late stop), with its event."""
+    from guanxi_service.tickets.history import record_event
+
+    setattr(ticket, f"{target}_breached", True)
+    record_event(uow, ticket, "sla_breach", to_value=target)
+
+
+def _stop(uow: UnitOfWork, ticket: Ticket, clock: SlaClock, now: dt.datetime) -> None:
     """Settle the targets at the resolve (or close) and stop the clock."""
     if ticket.status == "resolved" and ticket.resolved_at is not None:
         stop_at = ticket.resolved_at
@@ -249,12 +262,12 @@ def _stop(ticket: Ticket, clock: SlaClock, now: dt.datetime) -> None:
         stop_at = ticket.closed_at
     else:
         stop_at = now
-    if _first_response_open(ticket):
-        assert ticket.first_response_due_at is not None
-        ticket.first_response_breached = (ticket.first_responded_at or stop_at) > \
-            ticket.first_response_due_at
-    if ticket.resolution_due_at is not None and not ticket.resolution_breached:
-        ticket.resolution_breached = stop_at > ticket.resolution_due_at
+    # Resolving without a reply fulfils the first-response target if in time.
+    if _first_response_open(ticket) and stop_at > ticket.first_response_due_at:  # type: ignore[operator]
+        _breach(uow, ticket, "first_response")
+    due = ticket.resolution_due_at
+    if due is not None and not ticket.resolution_breached and stop_at > due:
+        _breach(uow, ticket, "resolution")
     missed = ticket.first_response_breached or ticket.resolution_breached
     ticket.sla_state = "missed" if missed else "met"
     ticket.sla_due_at = None
