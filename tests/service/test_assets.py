@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from guanxi.app import App
 from guanxi.errors import NotFoundError, ValidationError
@@ -53,8 +54,8 @@ def default_app(make_service_app: Callable[..., App]) -> App:
 
 
 def _register(app: App, world: dict[str, int], **fields: Any) -> Asset:
-    values = {"customer_id": world["sany"], "serial_number": "XE215-0001", "product": "履带式挖掘机",
-              "model": "XE215", **fields}
+    values = {"customer_id": world["sany"], "serial_number": "XE215-0001",
+              "product": "履带式挖掘机", "model": "XE215", **fields}
     with app.transaction(now=T0) as uow:
         return register_asset(uow, **values)
 
@@ -245,7 +246,7 @@ def test_an_update_changes_fields_merges_attributes_and_is_in_the_history(
     with app.transaction(now=T0) as uow:
         again = get_asset(uow, asset.id)
         events = [(e.kind, e.body) for e in uow.session.exec(
-            __import__("sqlalchemy").select(AssetEvent).where(AssetEvent.asset_id == asset.id)
+            select(AssetEvent).where(AssetEvent.asset_id == asset.id)
             .order_by(AssetEvent.id)).scalars()]
     assert (again.model, again.serial_number) == ("XE215E", "XE215-0001")
     assert events[-1][0] == "updated" and "model: XE215 → XE215E" in events[-1][1]

@@ -130,7 +130,8 @@ def test_the_history_joins_events_and_tickets_in_time_order(app: App, world: dic
         ("asset", "handed_over"), ("asset", "registered"), ("asset", "warranty_added"),
         ("ticket", "repair"), ("asset", "transferred"), ("ticket", "repair")]
     assert [(e.id, e.ref, e.status, e.summary) for e in tickets_only] == [
-        (first, "SR-液压泵异响", "new", "液压泵异响"), (later, "SR-发动机无法启动", "new", "发动机无法启动")]
+        (first, "SR-液压泵异响", "new", "液压泵异响"),
+        (later, "SR-发动机无法启动", "new", "发动机无法启动")]
     moved = entries[4]
     assert (moved.ref, moved.summary) == (f"{world['sany']} → {world['huadong']}", "转让给华东")
     # li sees the new owner's period only; the previous owner's ticket stays with wang's.
