@@ -292,7 +292,9 @@ def reply(uow: UnitOfWork, ticket_id: int | str, body: str, *, status: str | Non
     if wanted is not None:
         _refuse_transition(ticket, wanted)
     record_event(uow, ticket, "reply", body=text, public=True)
-    if ticket.first_responded_at is None and uow.actor_id is not None:
+    # Every reply is staff's (the customer's messages come through customer_reply), the
+    # system principal of a script or the CLI included.
+    if ticket.first_responded_at is None:
         ticket.first_responded_at = uow.now
     ticket.updated_at = uow.now
     if wanted is not None:
