@@ -2,7 +2,7 @@
 
 ``service.visit_completion``: per plan, assignee or both over a period of due dates —
 visits due, done, done on time (by the due date plus the grace days, in the display
-time zone), done late, still open and overdue, reached and the rates.
+time zone, against the plan's date), done late, still open and overdue, reached and the rates.
 ``service.visits_due``: what is due today and this week, and what is overdue.
 """
 
@@ -47,12 +47,14 @@ def visit_completion(
         raise ValidationError("start", f"{first} is after the end {last}")
     grace = dt.timedelta(days=visit_settings(uow.app).grace_days)
     tz = uow.app.tz
-    query = (select(Visit.plan, Visit.assignee_id, Visit.status, Visit.due_on, Visit.done_at,
+    query = (select(Visit.plan, Visit.assignee_id, Visit.status, Visit.due_on, Visit.planned_on,
+                    Visit.done_at,
                     Visit.outcome, Visit.satisfaction)
              .where(Visit.due_on >= first, Visit.due_on <= last))
     groups: dict[tuple[str | None, int | None], dict[str, Any]] = {}
-    for plan, assignee, status, due_on, done_at, outcome, satisfaction in uow.session.exec(
-            query):
+    for plan, assignee, status, due_on, planned_on, done_at, outcome, satisfaction in (
+            uow.session.exec(
+            query)):
         key = (plan if grouping != "assignee" else None,
                assignee if grouping != "plan" else None)
         g = groups.setdefault(key, {"due": 0, "done": 0, "on_time": 0, "late": 0, "open": 0,
@@ -64,7 +66,8 @@ def visit_completion(
         g["due"] += 1
         if status == "done":
             g["done"] += 1
-            if done_at is not None and done_at.astimezone(tz).date() <= due_on + grace:
+            # Against the planned date: a retry or a reschedule does not make it on time.
+            if done_at is not None and done_at.astimezone(tz).date() <= planned_on + grace:
                 g["on_time"] += 1
             else:
                 g["late"] += 1

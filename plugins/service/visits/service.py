@@ -24,7 +24,7 @@ from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Task
 from guanxi.services.customers import require_customer
-from guanxi.services.interactions import log_interaction
+from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import active_staff
 from guanxi_service.visits.common import VISIT, clean_text, get_visit, parse_choice, parse_date
 from guanxi_service.visits.models import OPEN_STATUSES, OUTCOMES, REACHED_OUTCOMES, Visit
@@ -228,14 +228,19 @@ def record_outcome(
         _cancel_rest(uow, visit, "客户拒绝回访 (declined)")
     revenue = visit.fee if (visit.paid and visit.fee and visit.status == "done"
                             and result in REACHED_OUTCOMES) else None
-    log_interaction(
-        uow, customer_id=visit.customer_id, kind="service.return_visit",
-        channel=visit.channel, direction="outbound", occurred_at=when,
-        actor=uow.actor_id or visit.assignee_id, subject=visit.title[:500], revenue=revenue,
-        payload={"visit_id": visit.id, "outcome": result, "plan": visit.plan,
-                 "step": visit.step, "attempt": visit.attempts, "satisfaction": score,
-                 "paid": visit.paid, "asset_id": visit.asset_id, "ticket_id": visit.ticket_id,
-                 "complaint_id": visit.complaint_id})
+    # Validated here and inserted directly: the assignee may record his visit even when
+    # his record policies do not show him the customer otherwise (the visit names him,
+    # and the customer exists: the visit's foreign key says so).
+    entry = validate_interaction(uow, {
+        "customer_id": visit.customer_id, "kind": "service.return_visit",
+        "channel": visit.channel, "direction": "outbound", "occurred_at": when,
+        "actor": uow.actor_id or visit.assignee_id, "subject": visit.title[:500],
+        "revenue": revenue,
+        "payload": {"visit_id": visit.id, "outcome": result, "plan": visit.plan,
+                    "step": visit.step, "attempt": visit.attempts, "satisfaction": score,
+                    "paid": visit.paid, "asset_id": visit.asset_id,
+                    "ticket_id": visit.ticket_id, "complaint_id": visit.complaint_id}})
+    insert_interactions(uow, [entry])
     uow.session.flush()
     return visit
 
