@@ -19,8 +19,8 @@ def sla() -> None:
 
 @sla.command("compliance")
 @click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True)
-@click.option("--from", "start", default=None, help="First day of opening (YYYY-MM-DD).")
-@click.option("--to", "end", default=None, help="Last day of opening (YYYY-MM-DD).")
+@click.option("--start", default=None, help="First day of opening (YYYY-MM-DD).")
+@click.option("--end", default=None, help="Last day of opening (YYYY-MM-DD).")
 @click.option("--team", default=None, help="Only this team (name).")
 @json_option
 @pass_state
@@ -76,7 +76,7 @@ def due_command(state: CliState, within: int, team: str | None, limit: int,
 
 @sla.command("calendar")
 @click.argument("name", default="default")
-@click.option("--from", "start", default=None, help="First day shown (default: today).")
+@click.option("--start", default=None, help="First day shown (default: today).")
 @click.option("--days", default=14, show_default=True, type=int)
 @click.option("--add", "add_minutes", default=None, type=int,
               help="Also show when this many business minutes after --at have passed.")
@@ -95,7 +95,7 @@ def calendar_command(state: CliState, name: str, start: str | None, days: int,
         raise ValidationError("days", "must be 1 to 366")
     with state.transaction() as uow:
         calendar = calendar_of(uow, name)
-        first = parse_day(start, "from") or uow.today()
+        first = parse_day(start, "start") or uow.today()
         tz = getattr(calendar, "tz", uow.app.tz)
         begin = uow.now
         if at is not None:
