@@ -3,8 +3,8 @@
 Every change of an article's text rewrites its rows in ``service_kb_posting`` (term,
 article, count in the title, count in the body) and its token counts on the article, in
 the same transaction. A search turns the query into terms (:mod:`.tokens`), reads the
-postings of those terms through the primary key (term first), joined to the articles that
-pass the filters, and ranks with BM25 in Python:
+postings of those terms through the index on (term, article_id), keeps those of articles
+that pass the filters, and ranks with BM25 in Python:
 
 - ``tf = w·tf_title + tf_body`` and ``L = w·title_length + body_length`` (``w`` is
   ``title_weight``: a term in the title counts ``w`` times);
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select
 
 from guanxi.app import UnitOfWork
+from guanxi.db.chunks import chunks
 from guanxi.errors import ValidationError
 from guanxi_service.knowledge.common import kb_settings
 from guanxi_service.knowledge.models import (
@@ -116,11 +117,17 @@ def rank(uow: UnitOfWork, terms: list[str], filters: Filters) -> list[Hit]:
     if n == 0:
         return []
     avg_length = (w * float(stats[1] or 0) + float(stats[2] or 0)) / n or 1.0
-    rows = uow.session.exec(filters.apply(
-        select(KbPosting.article_id, KbPosting.term, KbPosting.title_tf, KbPosting.body_tf,
-               KbArticle.title_length, KbArticle.body_length)
-        .join(KbArticle, KbArticle.id == KbPosting.article_id)
-        .where(KbPosting.term.in_(terms)))).all()
+    # Term first, through the (term, article_id) index; the articles' filters are applied to the few
+    # articles found (a join lets SQLite start from the articles and read every posting).
+    postings = uow.session.exec(
+        select(KbPosting.article_id, KbPosting.term, KbPosting.title_tf, KbPosting.body_tf)
+        .where(KbPosting.term.in_(terms))).all()
+    lengths: dict[int, tuple[int, int]] = {}
+    for chunk in chunks(sorted({p.article_id for p in postings})):
+        lengths.update((i, (lt, lb)) for i, lt, lb in uow.session.exec(filters.apply(
+            select(KbArticle.id, KbArticle.title_length, KbArticle.body_length)
+            .where(KbArticle.id.in_(chunk)))).all())
+    rows = [p for p in postings if p.article_id in lengths]
     df: dict[str, int] = {}
     for row in rows:
         df[row.term] = df.get(row.term, 0) + 1
@@ -130,7 +137,8 @@ def rank(uow: UnitOfWork, terms: list[str], filters: Filters) -> list[Hit]:
         if tf <= 0:
             continue
         idf = math.log(1 + (n - df[row.term] + 0.5) / (df[row.term] + 0.5))
-        length = w * row.title_length + row.body_length
+        title_length, body_length = lengths[row.article_id]
+        length = w * title_length + body_length
         part = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length))
         scores[row.article_id] = scores.get(row.article_id, 0.0) + part
     return [Hit(article_id, score) for article_id, score

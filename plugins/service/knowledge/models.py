@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, PrimaryKeyConstraint, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from guanxi.db.types import BigID, JSONType, UTCDateTime
@@ -93,9 +93,12 @@ class KbArticleTag(SQLModel, table=True):
     """A tag of an article (a row each, so filtering by tag is an indexed lookup)."""
 
     __tablename__ = "service_kb_article_tag"
-    __table_args__ = (PrimaryKeyConstraint("tag", "article_id"),
-                      Index("ix_service_kb_article_tag_article", "article_id"))
+    __table_args__ = (
+        UniqueConstraint("tag", "article_id", name="uq_service_kb_article_tag"),  # tag first
+        Index("ix_service_kb_article_tag_article", "article_id"),
+    )
 
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigID)
     tag: str = Field(max_length=50)
     article_id: int = Field(foreign_key="service_kb_article.id", sa_type=BigID)
 
@@ -104,13 +107,17 @@ class KbPosting(SQLModel, table=True):
     """The search index: how often a term occurs in an article's title and body.
 
     Rewritten for an article on every change of its text; a search reads the rows of
-    its terms through the primary key (term first).
+    its terms through the unique index (term, article_id).
     """
 
     __tablename__ = "service_kb_posting"
-    __table_args__ = (PrimaryKeyConstraint("term", "article_id"),
-                      Index("ix_service_kb_posting_article", "article_id"))
+    __table_args__ = (
+        # Term first: a search reads the rows of its terms through this index.
+        UniqueConstraint("term", "article_id", name="uq_service_kb_posting_term"),
+        Index("ix_service_kb_posting_article", "article_id"),
+    )
 
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigID)
     term: str = Field(max_length=MAX_TERM)
     article_id: int = Field(foreign_key="service_kb_article.id", sa_type=BigID)
     title_tf: int = 0

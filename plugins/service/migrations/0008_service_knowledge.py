@@ -89,20 +89,26 @@ def upgrade() -> None:
     )
     op.create_table(
         "service_kb_article_tag",
+        sa.Column("id", BigID, nullable=False),
         sa.Column("tag", sa.String(length=50), nullable=False),
         sa.Column("article_id", BigID, nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["service_kb_article.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tag", "article_id", name="uq_service_kb_article_tag"),
     )
     op.create_index(
         "ix_service_kb_article_tag_article", "service_kb_article_tag", ["article_id"]
     )
     op.create_table(
         "service_kb_posting",
+        sa.Column("id", BigID, nullable=False),
         sa.Column("term", sa.String(length=40), nullable=False),
         sa.Column("article_id", BigID, nullable=False),
         sa.Column("title_tf", sa.Integer(), nullable=False),
         sa.Column("body_tf", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["service_kb_article.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("term", "article_id", name="uq_service_kb_posting_term"),
     )
     op.create_index(
         "ix_service_kb_posting_article", "service_kb_posting", ["article_id"]
@@ -120,8 +126,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
         sa.ForeignKeyConstraint(["staff_id"], ["staff.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("article_id", "customer_id", name="uq_service_kb_feedback_customer"),
         sa.UniqueConstraint("article_id", "staff_id", name="uq_service_kb_feedback_staff"),
+        sa.UniqueConstraint("article_id", "customer_id", name="uq_service_kb_feedback_customer"),
     )
     op.create_index(
         "ix_service_kb_feedback_article_id", "service_kb_feedback", ["article_id"]
