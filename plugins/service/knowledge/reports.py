@@ -1,7 +1,8 @@
 """Report ``service.kb_usage``: which articles are used, and what people look for in vain.
 
-- most linked: articles linked to the most tickets since ``since`` (links of customers
-  the principal may see only: the links go through the record policies);
+- most linked: articles linked to the most tickets since ``since`` (then the most often
+  sent; links of customers the principal may see only: they go through the record
+  policies);
 - most viewed and most helpful: the articles' counters (all time);
 - needs work: the articles with the most "not helpful" votes;
 - knowledge gaps: queries searched since ``since`` that found nothing, most often first.
@@ -59,7 +60,9 @@ def kb_usage(uow: UnitOfWork, *, since: dt.date | str | None = None, days: int |
         select(KbArticle, func.count(KbTicketLink.id), func.count(KbTicketLink.sent_at))
         .join(KbTicketLink, KbTicketLink.article_id == KbArticle.id)
         .where(KbTicketLink.linked_at >= start)
-        .group_by(KbArticle.id).order_by(func.count(KbTicketLink.id).desc(), KbArticle.id)
+        .group_by(KbArticle.id)
+        .order_by(func.count(KbTicketLink.id).desc(), func.count(KbTicketLink.sent_at).desc(),
+                  KbArticle.id)
         .limit(limit)).all()
     viewed = uow.session.exec(select(KbArticle).where(KbArticle.view_count > 0).order_by(
         KbArticle.view_count.desc(), KbArticle.id).limit(limit)).scalars().all()
