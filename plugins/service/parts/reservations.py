@@ -311,3 +311,20 @@ def list_stockouts(uow: UnitOfWork, *, open_only: bool = False, location: int | 
              "filled_at": s.filled_at,
              "days_to_fill": round((s.filled_at - s.at).total_seconds() / 86400, 1)
              if s.filled_at else None} for s, number, name, code, region in rows]
+
+
+def issue_from_stock(uow: UnitOfWork, order: RepairOrder, part: Part, location: StockLocation,
+                     quantity: int, *, at: dt.datetime, note: str | None = None,
+                     ) -> StockMovement | None:
+    """The ledger half of :func:`use_part` without a reservation and without the order's
+    status check: parts used entered after the fact (a job card handed in after
+    delivery). None, and nothing stored, when the available stock is short."""
+    require(uow, MOVEMENT, "create")
+    entry = move(uow, part, location, "issue", on_hand=-quantity, at=at, repair_id=order.id,
+                 note=note)
+    if entry is None:
+        return None
+    order.parts_cost = order.parts_cost + part.unit_cost * quantity
+    order.updated_at = uow.now
+    uow.session.flush()
+    return entry

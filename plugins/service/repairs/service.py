@@ -218,7 +218,7 @@ def set_step(uow: UnitOfWork, ref: int | str, step: str, *, note: str | None = N
 
 
 def change_promise(uow: UnitOfWork, ref: int | str, promised_at: dt.datetime | str, *,
-                   reason: str) -> RepairOrder:
+                   reason: str, at: dt.datetime | str | None = None) -> RepairOrder:
     """Promise a new completion time (the customer agreed to it); ``reason`` is required.
     The old promise stays in the step log; ``first_promised_at`` never changes."""
     require(uow, REPAIR, "update")
@@ -233,9 +233,10 @@ def change_promise(uow: UnitOfWork, ref: int | str, promised_at: dt.datetime | s
     text = clean_text(reason, "reason", MAX_TEXT)
     if text is None:
         raise ValidationError("reason", "is required to change a promise")
+    moment = _moment(uow, order, at)
     order.promised_at, order.updated_at = promise, uow.now
     order.promise_changes += 1
-    _log_step(uow, order, "promise", uow.now, note=text, promised_at=promise)
+    _log_step(uow, order, "promise", moment, note=text, promised_at=promise)
     uow.session.flush()
     return order
 
@@ -300,7 +301,8 @@ def complete_repair(
     return order
 
 
-def cancel_repair(uow: UnitOfWork, ref: int | str, *, reason: str) -> RepairOrder:
+def cancel_repair(uow: UnitOfWork, ref: int | str, *, reason: str,
+                  at: dt.datetime | str | None = None) -> RepairOrder:
     """Cancel an open order (the customer withdrew, a duplicate…); held parts are
     released, parts already issued stay on it."""
     require(uow, REPAIR, "update")
@@ -308,8 +310,9 @@ def cancel_repair(uow: UnitOfWork, ref: int | str, *, reason: str) -> RepairOrde
     text = clean_text(reason, "reason", MAX_TEXT)
     if text is None:
         raise ValidationError("reason", "is required to cancel an order")
+    moment = _moment(uow, order, at)
     _release_reservations(uow, order, f"{order.number} cancelled")
-    order.status, order.cancelled_at, order.updated_at = "cancelled", uow.now, uow.now
-    _log_step(uow, order, "cancelled", uow.now, note=text)
+    order.status, order.cancelled_at, order.updated_at = "cancelled", moment, uow.now
+    _log_step(uow, order, "cancelled", moment, note=text)
     uow.session.flush()
     return order
