@@ -318,3 +318,24 @@ def test_the_tickets_service_drives_the_clock(app: App, org: dict) -> None:
         tickets.reopen_ticket(uow, tid, reason="又漏水了")
     t = ticket(app, tid)
     assert (t.sla_state, local(t.resolution_due_at)) == ("running", "2026-03-18 10:00")
+
+
+def test_each_ticket_escalates_up_its_own_branch(app: App, org: dict) -> None:
+    from guanxi.services.staff import add_member, add_staff, add_team
+
+    with app.transaction(now=T0) as uow:
+        south = add_team(uow, name="华南大区", parent="客服中心").id
+        canton = add_team(uow, name="广州组", parent="华南大区").id
+        for username, team in (("lead_south", "华南大区"), ("lead_gz", "广州组")):
+            add_staff(uow, username=username, display_name=username)
+            add_member(uow, team=team, staff=username, lead=True)
+    opened = at("2026-03-02 09:00")
+    east = open_ticket(app, opened, org["regular"], team_id=org["team_sh"], priority="urgent")
+    west = open_ticket(app, opened, org["regular"], team_id=canton, priority="urgent")
+    for minute in (30, 150, 270):  # breach + level 1, level 2, level 3
+        job(app, opened + dt.timedelta(minutes=minute))
+    bodies = {tid: [e[3] for e in events(app, tid) if e[0] == "escalated"]
+              for tid in (east, west)}
+    assert bodies == {east: ["上海组", "华东大区", "客服中心"],
+                      west: ["广州组", "华南大区", "客服中心"]}
+    assert rows(app, f"SELECT count(*) FROM task WHERE team_id = {south}") == [(1,)]

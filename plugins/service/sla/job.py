@@ -184,7 +184,10 @@ def _team_at(level: int) -> Any:
     team: Any = T.c.team_id
     for _ in range(level - 1):
         parent = TEAM.alias()
-        team = select(parent.c.parent_id).where(parent.c.id == team).scalar_subquery()
+        # Correlated to the ticket explicitly: SQLAlchemy correlates only to the enclosing
+        # SELECT, and the ticket is two or more levels out here.
+        team = (select(parent.c.parent_id).where(parent.c.id == team).correlate(T)
+                .scalar_subquery())
     return team
 
 
@@ -205,7 +208,8 @@ def _escalate(uow: UnitOfWork, due_here: ColumnElement[bool], now: dt.datetime) 
         conn.execute(update(C).where(C.c.ticket_id.in_(stop)).values(next_escalation_at=None))
         where = and_(where, team.is_not(None))
         named = TEAM.alias()
-        team_name = select(named.c.name).where(named.c.id == team).scalar_subquery()
+        team_name = (select(named.c.name).where(named.c.id == team).correlate(T)
+                     .scalar_subquery())
         conn.execute(_event("escalated", where, now, from_value=literal(str(level - 1), String),
                             to_value=literal(str(level), String), body=team_name))
         lead = MEMBER.alias()
