@@ -39,6 +39,23 @@ def _columns() -> list:
             ("complaint_id", lambda v: v.complaint_id)]
 
 
+def _short_columns() -> list:
+    """The columns of a table for people (``--json`` gives every column)."""
+    return [("id", lambda v: v.id), ("due_on", lambda v: v.due_on),
+            ("customer", lambda v: v.customer or v.customer_id),
+            ("plan", lambda v: f"{v.plan} #{v.step}" if v.plan else "(manual)"),
+            ("title", lambda v: v.title), ("channel", lambda v: v.channel),
+            ("paid", lambda v: f"有偿 {v.fee}" if v.paid else "免费"),
+            ("assignee", lambda v: v.assignee),
+            ("status", lambda v: "overdue" if v.overdue and v.status == "scheduled"
+             else v.status),
+            ("outcome", lambda v: v.outcome)]
+
+
+def _emit_visits(rows: list, as_json: bool) -> None:
+    emit(rows, _columns() if as_json else _short_columns(), as_json=as_json)
+
+
 def _echo_visit(state: CliState, visit_id: int, verb: str, as_json: bool) -> None:
     from guanxi_service.visits.listing import visit_detail
 
@@ -96,7 +113,7 @@ def list_(state: CliState, status: str | None, customer: str | None, assignee: s
         rows = list_visits(uow, status=status, customer_id=cid, assignee=assignee, plan=plan,
                            due_from=due_from, due_to=due_to, asset_id=asset_id,
                            after_id=after_id, limit=limit)
-    emit(rows, _columns(), as_json=as_json)
+    _emit_visits(rows, as_json)
 
 
 @visits.command("due")
@@ -114,7 +131,7 @@ def due(state: CliState, window: str, assignee: str | None, mine: bool, as_json:
     with state.transaction() as uow:
         who = uow.actor_id if mine else assignee
         rows = due_visits(uow, window=window, assignee=who)
-    emit(rows, _columns(), as_json=as_json)
+    _emit_visits(rows, as_json)
 
 
 @visits.command("overdue")
@@ -127,7 +144,7 @@ def overdue(state: CliState, assignee: str | None, as_json: bool) -> None:
 
     with state.transaction() as uow:
         rows = overdue_visits(uow, assignee=assignee)
-    emit(rows, _columns(), as_json=as_json)
+    _emit_visits(rows, as_json)
 
 
 @visits.command("show")

@@ -60,8 +60,9 @@ def _complete_past(uow: UnitOfWork, rng: random.Random) -> None:
         Visit.status == "scheduled", Visit.due_on < today).order_by(Visit.id)).scalars())
     complaints = 0
     for visit in past:
-        if visit.status != "scheduled" or rng.random() < 0.15:
-            continue  # already cancelled by a decline, or left for the overdue list
+        recent = (today - visit.due_on).days <= 30
+        if visit.status != "scheduled" or (recent and rng.random() < 0.35):
+            continue  # cancelled by a decline, or a recent one left for the overdue list
         outcome = _outcome(rng)
         day = min(visit.due_on + dt.timedelta(days=rng.choice((0, 0, 0, 1, 2, 4))), today)
         score = rng.choice((3, 4, 4, 5, 5, 5)) if outcome == "reached" else None
@@ -76,6 +77,11 @@ def _complete_past(uow: UnitOfWork, rng: random.Random) -> None:
             record_outcome(uow, visit.id, outcome, notes=rng.choice(NOTES[outcome]),
                            complaint=False, at=_moment(uow, day, rng))
         complaints += complaint
+        # Most unanswered calls get through on a later try.
+        retry_on = max(visit.due_on, day + dt.timedelta(days=1))
+        if visit.status == "scheduled" and retry_on <= today and rng.random() < 0.7:
+            record_outcome(uow, visit.id, "reached", notes=rng.choice(NOTES["reached"]),
+                           satisfaction=rng.choice((4, 5)), at=_moment(uow, retry_on, rng))
 
 
 def _manual(uow: UnitOfWork, rng: random.Random, people: list[int], staff: list[int]) -> None:
