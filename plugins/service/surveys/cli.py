@@ -188,7 +188,8 @@ def report(state: CliState, which: str, start: str | None, end: str | None, by: 
         print_json(result)
         return
     if which == "satisfaction":
-        emit([*result["rows"], result["total"]], [
+        rows = result["rows"] if by == "total" else [*result["rows"], result["total"]]
+        emit(rows, [
             (by, lambda r: r["group"]), ("sent", lambda r: r["sent"]),
             ("answered", lambda r: r["answered"]),
             ("response", lambda r: _pct(r["response_rate"])),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,13 +258,15 @@ def render_invitations(
 
 
 def send_surveys(
-    uow: UnitOfWork, surveys: Sequence[Survey], *, at: dt.datetime | None = None
+    uow: UnitOfWork, surveys: Sequence[Survey], *,
+    at: dt.datetime | Mapping[int, dt.datetime] | None = None,
 ) -> list[Invitation]:
     """Send scheduled surveys now: render every invitation first (one failure sends
     none), mark them sent with their expiry, log ``service.survey_sent`` for each.
 
     Delivery itself (mail, SMS) is the channel's: the interaction log carries the
-    subject, and :func:`render_invitations` the text, for whoever delivers it.
+    subject, and :func:`render_invitations` the text, for whoever delivers it. ``at`` is
+    the time of sending (default now), or one per survey id (the demo's history).
     """
     surveys = [s for s in surveys if s.status == "scheduled"]
     if not surveys:
@@ -272,12 +274,13 @@ def send_surveys(
     settings = survey_settings(uow.app)
     invitations = render_invitations(uow, surveys)
     expiry = dt.timedelta(days=settings.expire_after_days)
-    sent_at = at or uow.now
     for survey in surveys:
+        sent_at = (at.get(survey.id, uow.now) if isinstance(at, Mapping)  # type: ignore[arg-type]
+                   else at or uow.now)
         survey.status, survey.sent_at, survey.expires_at = "sent", sent_at, sent_at + expiry
     log_interactions(uow, [
         {"customer_id": s.customer_id, "kind": "service.survey_sent", "channel": s.channel,
-         "direction": "outbound", "occurred_at": sent_at, "subject": invitation.subject,
+         "direction": "outbound", "occurred_at": s.sent_at, "subject": invitation.subject,
          "payload": {"survey_id": s.id, "ticket_id": s.ticket_id, "visit_id": s.visit_id}}
         for s, invitation in zip(surveys, invitations, strict=True)])
     uow.session.flush()
