@@ -69,9 +69,9 @@ def _echo_detail(detail: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(detail)
         return
-    click.echo(f"survey {detail['id']}: {detail['customer']} ({detail['source']} "
-               f"{detail['ticket_id'] or detail['visit_id']}), {detail['status']} "
-               f"via {detail['channel']}")
+    about = detail["visit_id"] if detail["source"] == "visit" else detail["ticket_id"]
+    click.echo(f"survey {detail['id']}: {detail['customer']} ({detail['source']} {about}), "
+               f"{detail['status']} via {detail['channel']}")
     if detail["status"] == "answered":
         nps = "" if detail["nps"] is None else f", NPS {detail['nps']}/10"
         click.echo(f"CSAT {detail['csat']}/5{nps}" + (" — poor" if detail["poor"] else ""))
