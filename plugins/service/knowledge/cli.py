@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import IO, Any
 
 import click
@@ -240,8 +241,11 @@ def show(state: CliState, article: int, history: bool, version: int | None, no_v
     skip = {"title", "body", "summary"}
     for key, value in data.items():
         if key not in skip and value not in (None, [], ""):
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-            click.echo(f"{key}: {shown}")
+            if isinstance(value, list):
+                value = ", ".join(map(str, value))
+            elif isinstance(value, dt.datetime):
+                value = local(value, tz)
+            click.echo(f"{key}: {value}")
     if data.get("summary"):
         click.echo(f"\n{data['summary']}")
     click.echo(f"\n{data['body']}")

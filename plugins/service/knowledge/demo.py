@@ -136,6 +136,7 @@ def generate_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
             article.author_id = article.updated_by_id = rng.choice(staff)
         if index in EDITS:
             edit_article(uow, article.id, body=body + EDITS[index])
+            article.updated_by_id = rng.choice(staff) if staff else None
         article.view_count = rng.randrange(5, 300) if index != DRAFT else 0
         articles.append(article)
     set_status(uow, articles[ARCHIVED].id, "archived")

@@ -104,8 +104,13 @@ class Filters:
         return query
 
 
-def rank(uow: UnitOfWork, terms: list[str], filters: Filters) -> list[Hit]:
-    """Every article passing ``filters`` that holds a term, best first (BM25)."""
+def rank(uow: UnitOfWork, terms: list[str], filters: Filters,
+         weights: dict[str, float] | None = None) -> list[Hit]:
+    """Every article passing ``filters`` that holds a term, best first (BM25).
+
+    ``weights`` multiplies the part of a term in the score (default 1): suggestions for a
+    ticket count the words of its subject more than those of its description.
+    """
     if not terms:
         return []
     settings = kb_settings(uow.app)
@@ -140,6 +145,8 @@ def rank(uow: UnitOfWork, terms: list[str], filters: Filters) -> list[Hit]:
         title_length, body_length = lengths[row.article_id]
         length = w * title_length + body_length
         part = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length))
+        if weights:
+            part *= weights.get(row.term, 1.0)
         scores[row.article_id] = scores.get(row.article_id, 0.0) + part
     return [Hit(article_id, score) for article_id, score
             in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]

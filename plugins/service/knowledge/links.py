@@ -28,6 +28,7 @@ from guanxi_service.knowledge.tokens import query_terms
 from guanxi_service.tickets.models import Ticket
 
 MAX_SUGGEST_TERMS = 200  # a long description gives many bigrams; the first ones suffice
+SUBJECT_WEIGHT = 2.0  # a term of the ticket's subject counts twice one of its description
 
 
 def _ticket(uow: UnitOfWork, ref: int | str) -> Ticket:
@@ -153,17 +154,22 @@ def ticket_articles(uow: UnitOfWork, ticket_id: int | str) -> list[LinkRow]:
 
 def suggest(uow: UnitOfWork, ticket_id: int | str, *, limit: int | None = None,
             audience: str | None = None) -> list[ArticleRow]:
-    """Published articles for a ticket, ranked (BM25) for its subject and description.
+    """Published articles for a ticket, ranked (BM25) for its subject and description
+    (the subject's terms count twice).
 
     Articles already linked to the ticket are left out; nothing is logged (the ticket's
     text is the customer's, not a search).
     """
     require(uow, ARTICLE, "read")
     ticket = _ticket(uow, ticket_id)
-    terms = query_terms(f"{ticket.subject}\n{ticket.description or ''}")[:MAX_SUGGEST_TERMS]
+    subject = query_terms(ticket.subject)
+    terms = list(dict.fromkeys(subject + query_terms(ticket.description or "")))
+    terms = terms[:MAX_SUGGEST_TERMS]
     linked = tuple(uow.session.exec(select(KbTicketLink.article_id).where(
         KbTicketLink.ticket_id == ticket.id)).scalars().all())
-    hits = rank(uow, terms, Filters(audience=audience, exclude_ids=linked))
+    # The subject says what the ticket is about; a description rambles (电话总是占线…).
+    weights = dict.fromkeys(subject, SUBJECT_WEIGHT)
+    hits = rank(uow, terms, Filters(audience=audience, exclude_ids=linked), weights)
     top = hits[:limit or kb_settings(uow.app).suggest_limit]
     by_id = {a.id: a for a in uow.session.exec(select(KbArticle).where(
         KbArticle.id.in_([h.article_id for h in top]))).scalars()} if top else {}
