@@ -56,6 +56,15 @@ def test_categories_form_a_tree_with_names_unique_per_parent(
             get_category(uow, "液压系统")  # two of them now: ambiguous
         assert caught.value.field == "category"
         assert get_category(uow, "工程机械/液压系统/主泵").id == pumps.id
+        with pytest.raises(ValidationError) as caught:
+            create_category(uow, name="医院", position="first")
+        assert caught.value.field == "position"
+        with pytest.raises(ValidationError) as caught:
+            create_category(uow, name="医院", parent="没有")
+        assert caught.value.field == "parent"
+        with pytest.raises(ValidationError) as caught:
+            create_category(uow, name="a/b")
+        assert caught.value.field == "name"
         with pytest.raises(ValidationError, match="below itself"):
             edit_category(uow, "工程机械", parent=pumps.id)
         edit_category(uow, "银行卡/液压系统", name="信用卡")

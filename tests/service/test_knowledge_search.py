@@ -87,9 +87,12 @@ def test_filters_and_statuses_decide_what_is_searched(service_app: App, world: d
         assert [r.id for r in search_articles(uow, "更换", status="any", tag="主泵")] == [draft]
         archive_article(uow, ids["A"])
         assert [r.id for r in search_articles(uow, "漏油")] == [ids["B"]]
-        for query, field in (("", "query"), ("!!!", "query"), ("液" * 201, "query")):
+        for query, options, field in (("", {}, "query"), ("!!!", {}, "query"),
+                                      ("液" * 201, {}, "query"), ("漏油", {"limit": 0}, "limit"),
+                                      ("漏油", {"status": "deleted"}, "status"),
+                                      ("漏油", {"audience": "all"}, "audience")):
             with pytest.raises(ValidationError) as caught:
-                search_articles(uow, query)
+                search_articles(uow, query, **options)
             assert caught.value.field == field
         with pytest.raises(ValidationError) as caught:
             search_articles(uow, "漏油", category="医院")
@@ -115,13 +118,14 @@ def test_searches_are_logged_without_who_searched(service_app: App, world: dict)
         search_articles(uow, "  液压   漏油 ")
         search_articles(uow, "回转马达 异响")
         search_articles(uow, "挂失", log=False)
+        search_articles(uow, "张三 138 0013 8000 zs@example.cn 挂失")  # pasted from a call
     with service_app.engine.connect() as connection:
-        rows = connection.execute(select(KbSearch.__table__)).mappings().all()
+        rows = connection.execute(select(KbSearch.__table__).order_by(KbSearch.id)
+                                  ).mappings().all()
     assert [(r["query"], r["results"], r["at"]) for r in rows] == [
-        ("液压 漏油", 2, T0), ("回转马达 异响", 0, T0)]
+        ("液压 漏油", 2, T0), ("回转马达 异响", 0, T0), ("张三 [number] [email] 挂失", 1, T0)]
     assert set(rows[0]) == {"id", "at", "query", "results", "audience"}  # nobody's id
-    app = service_app
-    assert count(app, "service_kb_search") == 2
+    assert count(service_app, "service_kb_search") == 3
 
 
 def test_a_search_reads_the_index_and_never_scans_with_like(

@@ -31,6 +31,14 @@ from guanxi_service.knowledge.models import (
 )
 
 MAX_COMMENT = 2000
+MAX_LIMIT = 1000
+
+
+def check_limit(limit: int) -> int:
+    """A page size between 1 and :data:`MAX_LIMIT`."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return limit
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ def list_articles(
 ) -> list[ArticleRow]:
     """Articles in id order (``category`` includes the categories below it)."""
     require(uow, ARTICLE, "read")
+    check_limit(limit)
     filters = _filters(uow, status=status, audience=audience, category=category, tag=tag)
     query = filters.apply(select(KbArticle))
     if after_id is not None:
@@ -109,11 +118,12 @@ def search_articles(
     """
     require(uow, ARTICLE, "read")
     terms = check_query(query)
+    check_limit(limit)
     filters = _filters(uow, status=status, audience=audience, category=category, tag=tag)
     hits = rank(uow, terms, filters)
     if log:
         log_search(uow, query, len(hits), filters.audience)
-    top = hits[:max(1, int(limit))]
+    top = hits[:limit]
     by_id = {a.id: a for a in uow.session.exec(select(KbArticle).where(
         KbArticle.id.in_([h.article_id for h in top]))).scalars()} if top else {}
     return article_rows(uow, [by_id[h.article_id] for h in top],

@@ -30,6 +30,13 @@ def _check_name(name: str) -> str:
     return text
 
 
+def _position(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError("position", f"not a whole number: {value!r}") from None
+
+
 def _depth(uow: UnitOfWork, category: KbCategory | None) -> int:
     depth = 0
     while category is not None:
@@ -56,13 +63,14 @@ def create_category(
     require(uow, CATEGORY, "create")
     require_publisher(uow, "keep the categories of")
     text = _check_name(name)
+    order = _position(position)
     parent_row = category_field(uow, parent, "parent") if parent is not None else None
     if _depth(uow, parent_row) >= MAX_DEPTH:
         raise ValidationError("parent", f"categories nest at most {MAX_DEPTH} deep")
     parent_id = parent_row.id if parent_row else None
     if _sibling_named(uow, parent_id, text):
         raise ValidationError("name", f"a category {text!r} exists there already")
-    category = KbCategory(name=text, parent_id=parent_id, position=int(position),
+    category = KbCategory(name=text, parent_id=parent_id, position=order,
                           description=(description or "").strip() or None, created_at=uow.now)
     uow.session.add(category)
     uow.session.flush()
@@ -79,6 +87,7 @@ def edit_category(
     require_publisher(uow, "keep the categories of")
     category = get_category(uow, ref)
     new_name = _check_name(name) if name is not None else category.name
+    order = _position(position) if position is not None else category.position
     parent_id = category.parent_id
     if top_level:
         parent_id = None
@@ -92,8 +101,7 @@ def edit_category(
     if _sibling_named(uow, parent_id, new_name, other_than=category.id):
         raise ValidationError("name", f"a category {new_name!r} exists there already")
     category.name, category.parent_id = new_name, parent_id
-    if position is not None:
-        category.position = int(position)
+    category.position = order
     if description is not None:
         category.description = description.strip() or None
     uow.session.flush()

@@ -36,7 +36,7 @@ from guanxi_service.knowledge.models import (
     KbPosting,
     KbSearch,
 )
-from guanxi_service.knowledge.tokens import document_terms, normalize, query_terms
+from guanxi_service.knowledge.tokens import document_terms, normalize, query_terms, redact
 
 MAX_QUERY = 200
 
@@ -163,11 +163,15 @@ def check_query(query: str) -> list[str]:
 
 
 def log_search(uow: UnitOfWork, query: str, results: int, audience: str | None) -> None:
-    """Keep a search for the knowledge-gap report (the query and the hit count only)."""
+    """Keep a search for the knowledge-gap report (the query and the hit count only).
+
+    People paste a customer's phone or card number into a search box: such numbers and
+    email addresses are replaced before the query is stored (:func:`.tokens.redact`).
+    """
     if not kb_settings(uow.app).log_searches:
         return
     if audience is not None and audience not in AUDIENCES:
         audience = None
-    uow.session.add(KbSearch(at=uow.now, query=normalize(query)[:MAX_QUERY], results=results,
-                             audience=audience))
+    text = redact(normalize(query))[:MAX_QUERY]
+    uow.session.add(KbSearch(at=uow.now, query=text, results=results, audience=audience))
     uow.session.flush()

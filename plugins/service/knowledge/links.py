@@ -20,10 +20,16 @@ from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import usernames
-from guanxi_service.knowledge.browse import ArticleRow, article_rows
-from guanxi_service.knowledge.common import ARTICLE, LINK, article_field, kb_settings
+from guanxi_service.knowledge.browse import ArticleRow, article_rows, check_limit
+from guanxi_service.knowledge.common import (
+    ARTICLE,
+    LINK,
+    article_field,
+    kb_settings,
+    parse_choice,
+)
 from guanxi_service.knowledge.index import Filters, rank
-from guanxi_service.knowledge.models import KbArticle, KbTicketLink
+from guanxi_service.knowledge.models import AUDIENCES, KbArticle, KbTicketLink
 from guanxi_service.knowledge.tokens import query_terms
 from guanxi_service.tickets.models import Ticket
 
@@ -161,6 +167,9 @@ def suggest(uow: UnitOfWork, ticket_id: int | str, *, limit: int | None = None,
     text is the customer's, not a search).
     """
     require(uow, ARTICLE, "read")
+    if limit is not None:
+        check_limit(limit)
+    kind = parse_choice(audience, AUDIENCES, "audience") if audience is not None else None
     ticket = _ticket(uow, ticket_id)
     subject = query_terms(ticket.subject)
     terms = list(dict.fromkeys(subject + query_terms(ticket.description or "")))
@@ -169,7 +178,7 @@ def suggest(uow: UnitOfWork, ticket_id: int | str, *, limit: int | None = None,
         KbTicketLink.ticket_id == ticket.id)).scalars().all())
     # The subject says what the ticket is about; a description rambles (电话总是占线…).
     weights = dict.fromkeys(subject, SUBJECT_WEIGHT)
-    hits = rank(uow, terms, Filters(audience=audience, exclude_ids=linked), weights)
+    hits = rank(uow, terms, Filters(audience=kind, exclude_ids=linked), weights)
     top = hits[:limit or kb_settings(uow.app).suggest_limit]
     by_id = {a.id: a for a in uow.session.exec(select(KbArticle).where(
         KbArticle.id.in_([h.article_id for h in top]))).scalars()} if top else {}

@@ -33,6 +33,16 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
 
 
+_EMAIL = re.compile(r"\S+@\S+")
+_NUMBER = re.compile(r"\d[\d\s-]{5,}\d")
+
+
+def redact(text: str) -> str:
+    """``text`` without what identifies a person: email addresses and runs of seven or
+    more digits (phone, card and ID numbers) become ``[email]`` and ``[number]``."""
+    return _NUMBER.sub("[number]", _EMAIL.sub("[email]", text))
+
+
 def stem(word: str) -> str:
     """A light English stemmer: plural endings only (batteries → battery, pumps → pump)."""
     if len(word) > 4 and word.endswith("ies"):
