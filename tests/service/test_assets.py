@@ -111,6 +111,14 @@ def test_bad_asset_input_names_the_field_and_stores_nothing(
     assert kinds_logged(app) == []
 
 
+def test_an_all_digit_serial_number_is_found_when_no_id_matches(app: App, world: dict) -> None:
+    asset = _register(app, world, serial_number="20260001")
+    with app.transaction(now=T0) as uow:
+        assert get_asset(uow, "20260001").id == asset.id == get_asset(uow, str(asset.id)).id
+        with pytest.raises(NotFoundError, match="no asset '7'"):
+            get_asset(uow, 7)
+
+
 def test_a_serial_number_is_registered_once(app: App, world: dict) -> None:
     first = _register(app, world, serial_number="LW500-7")
     with pytest.raises(ValidationError) as caught:

@@ -89,6 +89,22 @@ def test_an_agent_sees_only_the_assets_of_customers_he_may_see(app: App, world: 
         assert {r.serial_number for r in list_assets(uow)} == {"LW500-C"}
 
 
+@pytest.mark.parametrize("model", [Asset, Warranty, AssetEvent])
+def test_no_asset_row_of_an_invisible_customer_is_selected_or_counted(
+    app: App, world: dict, model: type
+) -> None:
+    table = model.__table__  # type: ignore[attr-defined]
+    with app.engine.connect() as connection:  # everything, unfiltered
+        rows = connection.execute(select(table.c.id, table.c.customer_id)).all()
+    wangs = {world["sany"], world["zhang"]}  # and the unowned dealers, who own nothing here
+    expected = {i for i, customer in rows if customer in wangs}
+    assert expected and len(expected) < len(rows)
+    with app.transaction(now=T0, as_user="wang") as uow:
+        seen = {r.id for r in uow.session.exec(select(model)).scalars()}
+        counted = uow.session.exec(select(func.count()).select_from(model)).scalar_one()
+    assert (seen, counted) == (expected, len(expected))
+
+
 def test_changes_to_invisible_assets_or_for_invisible_customers_are_refused(
     app: App, world: dict
 ) -> None:

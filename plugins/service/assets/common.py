@@ -40,12 +40,12 @@ def get_asset(uow: UnitOfWork, asset_id: int | str) -> Asset:
     """The asset by id (or serial number) if the principal may see it; NotFoundError if not."""
     require(uow, ASSET, "read")
     text = str(asset_id).strip()
-    query = select(Asset)
+    asset = None
     if text.isdigit() and len(text) < 19:
-        query = query.where(Asset.id == int(text))
-    else:
-        query = query.where(Asset.serial_number == normalize_serial(text))
-    asset = uow.session.exec(query).scalars().first()
+        asset = uow.session.exec(select(Asset).where(Asset.id == int(text))).scalars().first()
+    if asset is None and text:  # a serial number, also an all-digit one (engine numbers)
+        asset = uow.session.exec(select(Asset).where(
+            Asset.serial_number == normalize_serial(text))).scalars().first()
     if asset is None:
         raise NotFoundError(f"no asset {text!r}")
     return asset

@@ -343,7 +343,7 @@ def list_assets(
     if search:
         text = search.strip()
         query = query.where(Asset.serial_number.contains(text.upper().replace(" ", ""))  # type: ignore[attr-defined]
-                            | Asset.model.contains(text))  # type: ignore[union-attr]
+                            | Asset.model.icontains(text))  # type: ignore[union-attr]
     if after_id is not None:
         query = query.where(Asset.id > after_id)
     assets = list(uow.session.exec(query.order_by(Asset.id).limit(limit)).scalars())
