@@ -306,3 +306,27 @@ def test_hospital_plugin_is_what_registers_the_kind(make_service_app: MakeApp) -
     app = make_service_app(settings={"service": {"visits": {"plans": CLINIC_PLANS}}})
     assert any("'hospital.discharged' is not a registered" in p for p in plan_problems(app))
     assert Hospital.plugin.name == "hospital"
+
+
+def test_closing_a_ticket_schedules_its_return_visit_for_whoever_closed_it(
+    make_service_app: MakeApp,
+) -> None:
+    from guanxi_service.tickets.service import change_status, open_ticket
+
+    app = make_service_app(settings={"service": {"visits": {"plans": {
+        "after_repair": {"trigger": "service.ticket_closed", "when": {"type": "repair"},
+                         "offsets": [3, 30], "title": "维修回访"}}}}})
+    people = staff_world(app)
+    with app.transaction(now=T0, as_user="li") as uow:
+        repair = open_ticket(uow, customer_id=people["王五"], type="repair", channel="phone",
+                             subject="空调不制冷")
+        question = open_ticket(uow, customer_id=people["王五"], type="inquiry",
+                               channel="phone", subject="保修期多久？")
+    with app.transaction(now=T0 + dt.timedelta(hours=1), as_user="li") as uow:
+        for ticket in (repair, question):
+            change_status(uow, ticket.id, "closed", resolution="已处理")
+    rows = visits(app)
+    assert [(v.plan, v.ticket_id, v.due_on, v.assignee_id, v.title) for v in rows] == [
+        ("after_repair", repair.id, dt.date(2026, 3, 5), _staff_id(app, "li"), "维修回访"),
+        ("after_repair", repair.id, dt.date(2026, 4, 1), _staff_id(app, "li"), "维修回访"),
+    ]

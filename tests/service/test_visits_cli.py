@@ -145,3 +145,13 @@ def test_the_demo_has_visits_from_its_own_triggers(tmp_path: Path, database_url:
     assert statuses["done"] > statuses["overdue"] > 0 and statuses["scheduled"] > 0
     assert reminders == statuses["overdue"]
     assert logged >= statuses["done"]
+
+
+def test_plans_names_a_plan_that_cannot_work(gx: Guanxi) -> None:
+    config = gx.project / "guanxi.toml"
+    config.write_text(config.read_text(encoding="utf-8") + (
+        '\n[service.visits.plans.after_trip]\ntrigger = "travel.returned"\noffsets = [2]\n'),
+        encoding="utf-8")
+    message = gx.fails("service", "visits", "plans")
+    assert message == ("error: [service.visits] plan 'after_trip': trigger 'travel.returned' "
+                       "is not a registered interaction kind")
