@@ -21,7 +21,7 @@ from guanxi.models import Interaction
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interaction, log_interactions, record_from_row
 from guanxi_service.visits import interactions_logged
-from guanxi_service.visits.listing import list_visits, visit_detail
+from guanxi_service.visits.listing import list_visits, next_visit, visit_detail
 from guanxi_service.visits.models import Visit
 from guanxi_service.visits.plans import check_plans, plan_problems
 from guanxi_service.visits.service import schedule
@@ -255,25 +255,22 @@ def test_a_visit_is_scheduled_by_hand(make_service_app: MakeApp) -> None:
                          title="节后关怀电话 ", notes="提醒复诊")
         planned = schedule(uow, customer_id=people["李四"], due_on=dt.date(2026, 3, 20),
                            plan="home_care", assignee="zhou")
-    with app.transaction() as uow:
+        scripted = schedule(uow, customer_id=people["李四"], due_on="2026-03-05",
+                            plan="discharge")
+    with app.transaction(now=now) as uow:
         first, second = visit_detail(uow, visit.id), visit_detail(uow, planned.id)
+        third = visit_detail(uow, scripted.id)
+        upcoming = next_visit(uow, people["李四"])
     assert (first.visit.title, first.visit.channel, first.visit.assignee, first.visit.step,
             first.visit.paid, first.notes) == ("节后关怀电话", "phone", "wang", 0, False,
                                                "提醒复诊")
     assert (second.visit.title, second.visit.channel, second.visit.paid, second.visit.fee,
             second.visit.assignee, second.visit.plan) == (
         "上门康复指导", "visit", True, Decimal("200.00"), "zhou", "home_care")
-    assert CLINIC_PLANS["discharge"]["questions"] == visit_detail_questions(app)
-
-
-def visit_detail_questions(app: App) -> list[str]:
-    people_visit = next(v for v in visits(app) if v.plan is None)
-    with app.transaction(now=T0 + dt.timedelta(hours=2)) as uow:
-        from guanxi_service.visits.service import schedule as again
-
-        made = again(uow, customer_id=people_visit.customer_id, due_on="2026-03-05",
-                     plan="discharge")
-        return visit_detail(uow, made.id).questions
+    # A manual visit on a plan brings the plan's questions for the caller.
+    assert third.questions == CLINIC_PLANS["discharge"]["questions"]
+    assert (third.trigger_id, third.visit.step, third.visit.title) == (None, 0, "出院随访")
+    assert upcoming is not None and upcoming.id == scripted.id
 
 
 @pytest.mark.parametrize(("fields", "field"), [

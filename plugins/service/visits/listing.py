@@ -136,6 +136,15 @@ def overdue_visits(
     return [r for r in rows if r.overdue]
 
 
+def next_visit(uow: UnitOfWork, customer_id: int) -> VisitRow | None:
+    """The customer's next open visit (the earliest due), for the 360 view; None if none."""
+    require(uow, VISIT, "read")
+    found = uow.session.exec(select(Visit).where(
+        Visit.customer_id == customer_id, Visit.status.in_(OPEN_STATUSES))
+        .order_by(Visit.due_on, Visit.id).limit(1)).scalars().first()
+    return visit_rows(uow, [found])[0] if found is not None else None
+
+
 @dataclass
 class VisitDetail:
     """One visit with its notes, next action, script and questions."""
