@@ -339,3 +339,27 @@ def test_export_and_erasure_cover_the_visit_notes(clinic) -> None:  # type: igno
         log_interaction(uow, customer_id=people["王五"], kind="hospital.discharged",
                         occurred_at=at(11), payload={"ward": "骨科"})
     assert count(app, "service_visit") == before
+
+
+def test_a_retry_of_an_overdue_visit_closes_its_reminder(clinic) -> None:  # type: ignore[no-untyped-def]
+    app, people = clinic
+    now = at(9, 6)  # 11 March: the 3 March calls are overdue
+    with app.transaction(now=now) as uow:
+        overdue_job(uow, now)
+    first = plan_visits(app, people["张三"])[0]
+    with app.transaction(now=now, as_user="wang") as uow:
+        retried = record_outcome(uow, first.id, "not_reached")
+        assert (retried.status, retried.due_on, retried.task_id) == (
+            "scheduled", dt.date(2026, 3, 12), None)
+    with app.transaction() as uow:
+        task = uow.session.exec(select(Task).where(Task.id == first.task_id)).scalars().one()
+    assert task.status == "done"
+    # Missed again: a new reminder, once.
+    later = at(13, 6)
+    with app.transaction(now=later) as uow:
+        overdue_job(uow, later)
+        overdue_job(uow, later)
+    again = plan_visits(app, people["张三"])[0]
+    assert again.status == "overdue" and again.task_id not in (None, first.task_id)
+    assert again.overdue_at == now  # the first time it was flagged
+    assert count(app, "task", f"WHERE customer_id = {people['张三']}") == 3  # step 2 too

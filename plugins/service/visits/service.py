@@ -217,6 +217,10 @@ def record_outcome(
         visit.due_on = max(visit.due_on,
                            local_day + dt.timedelta(days=plan.retry_after_days))
         visit.status = "scheduled"
+        # Someone tried: the overdue reminder has done its work; a new one comes if the
+        # retry is missed too.
+        _close_task(uow, visit, "done")
+        visit.task_id = None
     else:
         visit.status, visit.done_at, visit.done_by_id = "done", when, uow.actor_id
         visit.satisfaction, visit.next_action = score, action
