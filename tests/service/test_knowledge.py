@@ -7,6 +7,7 @@ Every test runs on SQLite and, with ``GUANXI_TEST_POSTGRES_URL``, on PostgreSQL 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -203,3 +204,18 @@ def test_views_and_votes_are_counted_once_per_voter(service_app: App, world: dic
     assert (row.views, row.helpful, row.not_helpful) == (2, 1, 2)  # 张三 yes; wang, li no
     assert len(seen) == 1 and seen[0][1] is None
     assert count(service_app, "service_kb_feedback") == 3
+
+
+def test_the_publisher_roles_come_from_the_settings(make_service_app: Callable[..., App]) -> None:
+    app = make_service_app(settings={"service": {"knowledge": {"publisher_roles": ["agent"]}}})
+    ids = make_world(app)
+    with app.transaction(now=T0, as_user="wang") as uow:  # an agent publishes here
+        article = create_article(uow, title="挂失", category=ids["银行卡"], body="拨打热线",
+                                 publish=True)
+        with pytest.raises(AccessDenied):  # the categories also need their grants
+            create_category(uow, name="医院预约")
+    with pytest.raises(AccessDenied, match="roles: agent"), app.transaction(
+            as_user="boss") as uow:
+        archive_article(uow, article.id)  # …and a manager does not
+    with app.transaction() as uow:
+        assert list_articles(uow)[0].status == "published"
