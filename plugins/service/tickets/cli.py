@@ -169,25 +169,6 @@ def queue(state: CliState, team: str, limit: int, as_json: bool) -> None:
     emit(rows, _columns(state.app.tz), as_json=as_json, title=f"queue of {found.name}")
 
 
-def _text_command(name: str, doc: str, call: str) -> click.Command:
-    """A command taking TICKET and BODY that calls ``service.<call>(uow, ticket, body)``."""
-
-    @click.command(name, help=doc)
-    @click.argument("ticket")
-    @click.argument("body")
-    @json_option
-    @pass_state
-    def command(state: CliState, ticket: str, body: str, as_json: bool) -> None:
-        from guanxi_service.tickets import service
-
-        with state.transaction() as uow:
-            found = getattr(service, call)(uow, ticket, body)
-        _done(state, found.id, {"add_note": "noted", "reopen": "reopened"}.get(call, name),
-              as_json)
-
-    return command
-
-
 @tickets.command("reply")
 @click.argument("ticket")
 @click.argument("body")
@@ -221,8 +202,18 @@ def customer_reply_(state: CliState, ticket: str, body: str, channel: str | None
     _done(state, found.id, "customer replied on", as_json)
 
 
-tickets.add_command(_text_command(
-    "note", "Add an internal note to TICKET (never shown to the customer).", "add_note"))
+@tickets.command("note")
+@click.argument("ticket")
+@click.argument("body")
+@json_option
+@pass_state
+def note(state: CliState, ticket: str, body: str, as_json: bool) -> None:
+    """Add an internal note to TICKET (never shown to the customer)."""
+    from guanxi_service.tickets.service import add_note
+
+    with state.transaction() as uow:
+        found = add_note(uow, ticket, body)
+    _done(state, found.id, "noted", as_json)
 
 
 @tickets.command("assign")
