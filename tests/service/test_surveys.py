@@ -360,3 +360,19 @@ def test_personal_data_and_erasure_keep_the_scores(service_app: App, world: dict
         4, 9, {"result": 4}, "answered")
     with pytest.raises(NotFoundError), service_app.transaction() as uow:
         get_survey(uow, token)
+
+
+def test_the_registered_jobs_send_and_expire_once(service_app: App, world: dict) -> None:
+    jobs = service_app.registry.jobs
+    assert jobs["service.surveys_send"].every == 15 * dt.timedelta(minutes=1)
+    with service_app.transaction(now=T0, as_user="wang") as uow:
+        close_ticket(uow, world["zhang"])
+    for _ in range(2):
+        with service_app.transaction(now=T0 + 2 * DAY) as uow:
+            jobs["service.surveys_send"].func(uow, uow.now)
+    assert len(logged(service_app, "service.survey_sent")) == 1
+    for _ in range(2):
+        with service_app.transaction(now=T0 + 20 * DAY) as uow:
+            jobs["service.surveys_expire"].func(uow, uow.now)
+    [survey] = surveys(service_app)
+    assert (survey.status, survey.expired_at) == ("expired", T0 + 20 * DAY)
