@@ -111,7 +111,7 @@ def test_a_ticket_is_opened_numbered_recorded_and_logged(service_app: App, world
     with service_app.transaction(now=T0, as_user="wang") as uow:
         first = _open(uow, world["张三"], description="  客户想知道多久保养一次  ",
                       priority="HIGH", team_id="售后服务部")
-        second = _open(uow, world["李四"], type="complaint", channel="we-chat".replace("-", ""),
+        second = _open(uow, world["李四"], type="complaint", channel="WeChat",
                        subject="上门服务迟到", assignee_id="li",
                        opened_at=T0 - dt.timedelta(hours=2))
         follow = _open(uow, world["张三"], parent_id=first.number)

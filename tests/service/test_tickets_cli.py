@@ -48,7 +48,7 @@ def test_the_life_of_a_ticket_on_the_command_line(gx: Guanxi) -> None:
     shown = gx("service", "tickets", "show", "1").stdout
     assert "description: 客厅空调吹热风" in shown
     assert "wang note (internal): 需要备件 压缩机" in shown
-    assert "customer_reply - → sms: 型号 KFR-35" in shown
+    assert "customer_reply → sms: 型号 KFR-35" in shown
     assert "reopened closed → open: 又不制冷了" in shown
     kinds = [e["kind"] for e in gx.json("service", "tickets", "show", number)["history"]]
     assert kinds == ["created", "assigned", "status", "reply", "status",

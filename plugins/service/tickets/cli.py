@@ -112,8 +112,10 @@ def show(state: CliState, ticket: str, as_json: bool) -> None:
             click.echo(f"{label}: {value}")
     click.echo("history:")
     for entry in detail.history:
-        change = (f" {entry.from_value or '-'} → {entry.to_value or '-'}"
-                  if entry.from_value or entry.to_value else "")
+        if entry.from_value is not None:
+            change = f" {entry.from_value} → {entry.to_value or '-'}"
+        else:
+            change = "" if entry.to_value is None else f" → {entry.to_value}"
         body = f": {entry.body}" if entry.body else ""
         private = "" if entry.public or entry.kind != "note" else " (internal)"
         click.echo(f"  {local(entry.at, tz)} {entry.actor or 'system'} "
