@@ -237,3 +237,31 @@ def reply_history(uow, ticket_id: int):
 
     return ticket_history(uow, get_ticket(uow, ticket_id))
 
+
+
+def test_concurrent_openings_get_distinct_numbers(service_app: App, world: dict) -> None:
+    if service_app.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writer at a time: nothing concurrent to test")
+    import threading
+
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def desk() -> None:
+        try:
+            barrier.wait()
+            for _ in range(5):
+                with service_app.transaction(now=T0) as uow:
+                    _open(uow, world["张三"])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=desk) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with service_app.engine.connect() as connection:
+        rows = connection.execute(select(Ticket.id, Ticket.number)).all()
+    assert len(rows) == 15 and all(number == f"SR-{i:06d}" for i, number in rows)
