@@ -140,20 +140,34 @@ def test_due_surveys_are_sent_once_with_the_invitation(service_app: App, world: 
     assert "Dear 李四" in en.text and "Why we ask" in en.text and "expect" in en.text
 
 
-def test_an_edition_template_overrides_the_invitation(
+def test_the_letter_comes_from_the_named_templates_and_a_missing_one_sends_nothing(
     make_service_app, tmp_path
 ) -> None:
     app = make_service_app(settings={"service": {"surveys": {"template": "care/survey"}}})
     world = build_world(app)
-    folder = app.registry.template_dirs[0]
-    assert folder.exists()
     with app.transaction(now=T0, as_user="wang") as uow:
         close_ticket(uow, world["zhang"])
+        close_ticket(uow, world["li_si"])
     with pytest.raises(ValidationError) as caught, app.transaction(now=T0 + DAY) as uow:
         send_due(uow, uow.now)
     assert caught.value.field == "template" and "care/survey.zh" in str(caught.value)
-    assert [s.status for s in surveys(app)] == ["scheduled"]  # nothing sent
+    assert [s.status for s in surveys(app)] == ["scheduled", "scheduled"]  # nothing sent
     assert logged(app, "service.survey_sent") == []
+    # An edition's folder comes first; only Chinese here, so 李四 (English) gets it too.
+    folder = tmp_path / "edition-templates" / "care"
+    folder.mkdir(parents=True)
+    (folder / "survey.zh.subject.txt").write_text("护理满意度调查", encoding="utf-8")
+    (folder / "survey.zh.txt").write_text("{{ customer_name }}，请评价：{{ form_url }}",
+                                          encoding="utf-8")
+    app.registry.template_dirs.insert(0, tmp_path / "edition-templates")
+    del app.__dict__["templates"]  # the environment is cached: built again with the folder
+    with app.transaction(now=T0 + DAY) as uow:
+        assert send_due(uow, uow.now) == 2
+    made = surveys(app)
+    assert [s[2] for s in logged(app, "service.survey_sent")] == ["护理满意度调查"] * 2
+    with app.transaction() as uow:
+        letter = render_invitations(uow, [get_survey(uow, made[1].id)])[0]
+    assert letter.text == f"李四，请评价：https://survey.example.cn/s/{made[1].token}"
 
 
 def test_unanswered_surveys_expire_once(service_app: App, world: dict) -> None:
@@ -376,3 +390,33 @@ def test_the_registered_jobs_send_and_expire_once(service_app: App, world: dict)
             jobs["service.surveys_expire"].func(uow, uow.now)
     [survey] = surveys(service_app)
     assert (survey.status, survey.expired_at) == ("expired", T0 + 20 * DAY)
+
+
+def test_a_hospital_asks_its_own_factors(make_service_app) -> None:
+    app = make_service_app(settings={"service": {"surveys": {
+        "factors": {"nursing_skill": "护理技术", "health_education": "健康教育"},
+        "csat_question": "您对住院期间的护理服务总体满意吗？"}}})
+    world = build_world(app)
+    survey_id = sent_survey(app, world)
+    with app.transaction(now=T0 + 2 * DAY) as uow:
+        letter = render_invitations(uow, [get_survey(uow, survey_id)])[0].text
+        assert "护理技术（1–5 分）" in letter and "服务态度" not in letter
+        assert "您对住院期间的护理服务总体满意吗？" in letter
+    with pytest.raises(ValidationError) as caught, app.transaction(now=T0 + 2 * DAY) as uow:
+        answer(uow, survey_id, csat=5, factors={"speed": 5})
+    assert caught.value.field == "factors.speed"
+    with app.transaction(now=T0 + 2 * DAY) as uow:
+        answer(uow, survey_id, csat=5, factors={"nursing_skill": 5, "health_education": 4})
+    assert surveys(app)[0].factors == {"nursing_skill": 5, "health_education": 4}
+
+
+@pytest.mark.parametrize(("surveys_settings", "message"), [
+    ({"send_after": ["service.ticket_opened"]}, "not one of"),
+    ({"form_url": "https://example.cn/survey"}, "{token}"),
+    ({"factors": {"解决 效果": "x"}}, "identifier"),
+    ({"poor_csat_at_most": 6}, "less than or equal to 5"),
+])
+def test_bad_settings_are_refused(make_service_app, surveys_settings: dict, message: str
+                                  ) -> None:
+    with pytest.raises(Exception, match=message):
+        make_service_app(settings={"service": {"surveys": surveys_settings}})

@@ -120,10 +120,10 @@ def _team_id(uow: UnitOfWork, team: int | str | None) -> int | None:
         return None
     text = str(team).strip()
     query = select(Team.id).where(Team.id == int(text) if text.isdigit() else Team.name == text)
-    found = uow.session.exec(query).first()
+    found = uow.session.execute(query).scalar()
     if found is None:
         raise ValidationError("team", f"no team {text!r}")
-    return found[0] if isinstance(found, tuple | list) or hasattr(found, "_mapping") else found
+    return int(found)
 
 
 def satisfaction(
