@@ -221,6 +221,7 @@ def test_an_answer_is_stored_logged_and_noted_on_the_ticket(
     ({"csat": 4, "factors": {"speed": "快"}}, "factors.speed"),
     ({"csat": 4, "factors": [1, 2]}, "factors"), ({"csat": 4, "comment": "差" * 4001}, "comment"),
     ({"csat": 4, "answered_at": T0 + 30 * DAY}, "answered_at"),
+    ({"csat": 4, "answered_at": T0 + HOUR}, "answered_at"),  # before it was sent
 ])
 def test_bad_answers_name_the_field_and_store_nothing(
     service_app: App, world: dict, values: dict, field: str

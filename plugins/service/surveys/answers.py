@@ -102,6 +102,8 @@ def answer(
         raise ValidationError("answered_at", "needs a time zone")
     if at > uow.now + dt.timedelta(minutes=10):
         raise ValidationError("answered_at", f"{at.isoformat()} is in the future")
+    if at < (survey.sent_at or survey.created_at):
+        raise ValidationError("answered_at", f"{at.isoformat()} is before the survey was sent")
 
     if survey.sent_at is None:  # asked in person or by phone before the invitation went out
         survey.sent_at = at
