@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
-from guanxi.errors import NotFoundError, ValidationError
-from guanxi.services.customers import require_customer
+from guanxi.errors import ValidationError
 from guanxi.services.lookup import customer_names
 from guanxi.services.staff import active_staff, usernames
 from guanxi_service.repairs.common import REPAIR, STEP, get_repair, parse_choice
@@ -131,13 +130,3 @@ def repair_detail(uow: UnitOfWork, ref: int | str) -> RepairDetail:
         labour_charge=order.labour_charge, promise_changes=order.promise_changes,
         log=repair_log(uow, order), reservations=reservations, parts_used=used)
 
-
-def customer_field(uow: UnitOfWork, customer_id: int | None) -> int | None:
-    """A visible customer id, or a ValidationError naming ``customer``."""
-    if customer_id is None:
-        return None
-    try:
-        require_customer(uow, customer_id)
-    except NotFoundError as exc:
-        raise ValidationError("customer", str(exc)) from None
-    return customer_id
