@@ -55,11 +55,12 @@ def world(service_app: App) -> dict[str, int]:
 def test_the_sla_is_applied_after_every_change(
     service_app: App, world: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from guanxi_service.tickets import service
+    from guanxi_service.tickets import conversation, service
 
     calls: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(service, "apply_sla", lambda uow, ticket: calls.append(
-        (ticket.status, ticket.priority, "assigned" if ticket.assignee_id else "-")))
+    for module in (service, conversation):
+        monkeypatch.setattr(module, "apply_sla", lambda uow, ticket: calls.append(
+            (ticket.status, ticket.priority, "assigned" if ticket.assignee_id else "-")))
     with service_app.transaction(now=T0) as uow:
         ticket = _open(uow, world["张三"]).id
         assign(uow, ticket, assignee="wang")

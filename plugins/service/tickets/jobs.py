@@ -15,6 +15,7 @@ from guanxi.app import UnitOfWork
 from guanxi_service.sla.service import apply_sla
 from guanxi_service.tickets.common import ticket_settings
 from guanxi_service.tickets.models import Ticket
+from guanxi_service.tickets.statuses import move
 
 AUTO_CLOSE_JOB = "service.tickets_auto_close"
 BATCH = 500
@@ -25,8 +26,6 @@ def auto_close(uow: UnitOfWork, due_at: dt.datetime) -> str:
 
     Idempotent: a closed ticket is no longer ``resolved``, so a second run finds nothing.
     """
-    from guanxi_service.tickets.service import _move
-
     days = ticket_settings(uow.app).auto_close_after_days
     if not days:
         return "auto-close is off (service.tickets.auto_close_after_days = 0)"
@@ -37,7 +36,7 @@ def auto_close(uow: UnitOfWork, due_at: dt.datetime) -> str:
             select(Ticket).where(Ticket.status == "resolved", Ticket.resolved_at < cutoff)
             .order_by(Ticket.id).limit(BATCH)).scalars().all()
         for ticket in batch:
-            _move(uow, ticket, "closed", resolution=ticket.resolution)
+            move(uow, ticket, "closed", resolution=ticket.resolution)
             apply_sla(uow, ticket)
         closed += len(batch)
         if len(batch) < BATCH:

@@ -43,6 +43,7 @@ from guanxi_service.tickets.common import (
     ticket_settings,
     visible_customer,
 )
+from guanxi_service.tickets.conversation import add_note, customer_reply, reply
 from guanxi_service.tickets.history import record_event
 from guanxi_service.tickets.listing import list_tickets, ticket_detail
 from guanxi_service.tickets.models import (
@@ -53,26 +54,33 @@ from guanxi_service.tickets.models import (
     TICKET_TYPES,
     Ticket,
 )
+from guanxi_service.tickets.statuses import (
+    REOPENABLE,
+    TRANSITIONS,
+    move,
+    not_closed,
+    refuse_transition,
+    reopen,
+)
 
 __all__ = [
-    "KEEP", "add_note", "assign", "change_priority", "change_status", "change_type",
-    "customer_reply", "get_ticket", "list_tickets", "open_ticket", "reopen_ticket", "reply",
-    "team_queue", "ticket_detail",
+    "KEEP",
+    "TRANSITIONS",
+    "add_note",
+    "assign",
+    "change_priority",
+    "change_status",
+    "change_type",
+    "customer_reply",
+    "get_ticket",
+    "list_tickets",
+    "open_ticket",
+    "reopen_ticket",
+    "reply",
+    "team_queue",
+    "ticket_detail",
 ]
 
-# Where a ticket may go from each status. Resolved and closed tickets come back to work
-# only through reopen_ticket, so reopenings are counted.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("open", "pending", "on_hold", "resolved", "closed"),
-    "open": ("pending", "on_hold", "resolved", "closed"),
-    "pending": ("open", "on_hold", "resolved", "closed"),
-    "on_hold": ("open", "pending", "resolved", "closed"),
-    "resolved": ("closed",),
-    "closed": (),
-}
-REOPENABLE = ("resolved", "closed")
-# Statuses a staff reply may leave the ticket in.
-REPLY_STATUSES = ("open", "pending", "on_hold")
 MAX_QUEUE = 1000
 
 
@@ -179,35 +187,6 @@ def open_ticket(
 # ----------------------------------------------------------------------------- statuses
 
 
-def _refuse_transition(ticket: Ticket, wanted: str) -> None:
-    if wanted == ticket.status:
-        raise ValidationError("status", f"ticket {ticket.number} is already {wanted}")
-    if wanted not in TRANSITIONS[ticket.status]:
-        allowed = ", ".join(TRANSITIONS[ticket.status]) or "nothing"
-        reopen = "; reopen it to work on it again" if ticket.status in REOPENABLE else ""
-        raise ValidationError(
-            "status", f"ticket {ticket.number} is {ticket.status}: it may become {allowed}{reopen}")
-
-
-def _move(uow: UnitOfWork, ticket: Ticket, wanted: str, *, resolution: str | None = None
-          ) -> None:
-    """Set the status (validated by the caller), record it and log it (no SLA call)."""
-    previous = ticket.status
-    ticket.status, ticket.updated_at = wanted, uow.now
-    if wanted in ("resolved", "closed"):
-        ticket.resolution = resolution
-        ticket.resolved_at = ticket.resolved_at or uow.now
-        if wanted == "closed":
-            ticket.closed_at = uow.now
-    uow.session.flush()
-    # The resolution is what the customer is told: a public entry of the history.
-    record_event(uow, ticket, "status", from_value=previous, to_value=wanted,
-                 body=resolution if wanted in ("resolved", "closed") else None,
-                 public=wanted in ("resolved", "closed"))
-    kind = {"resolved": "ticket_resolved", "closed": "ticket_closed"}.get(wanted, "ticket_status")
-    log_ticket(uow, ticket, kind, conversation=kind != "ticket_status", from_status=previous)
-
-
 def change_status(
     uow: UnitOfWork, ticket_id: int | str, status: str, *, resolution: str | None = None,
     note: str | None = None,
@@ -220,7 +199,7 @@ def change_status(
     wanted = parse_choice(status, STATUSES, "status")
     text = parse_text(resolution, "resolution", required=False)
     remark = parse_text(note, "note", required=False)
-    _refuse_transition(ticket, wanted)
+    refuse_transition(ticket, wanted)
     if wanted in ("resolved", "closed"):
         text = text or ticket.resolution
         if not text:
@@ -228,22 +207,11 @@ def change_status(
             raise ValidationError("resolution", f"is required to {verb} a ticket")
     elif text:
         raise ValidationError("resolution", "only a resolved or closed ticket has one")
-    _move(uow, ticket, wanted, resolution=text)
+    move(uow, ticket, wanted, resolution=text)
     if remark:
         record_event(uow, ticket, "note", body=remark)
     apply_sla(uow, ticket)
     return ticket
-
-
-def _reopen(uow: UnitOfWork, ticket: Ticket, reason: str) -> None:
-    previous = ticket.status
-    ticket.status, ticket.updated_at = "open", uow.now
-    ticket.reopened_count += 1
-    # The old resolution stays in the history; resolving again needs a new one.
-    ticket.resolution = ticket.resolved_at = ticket.closed_at = None
-    uow.session.flush()
-    record_event(uow, ticket, "reopened", from_value=previous, to_value="open", body=reason)
-    log_ticket(uow, ticket, "ticket_reopened", conversation=True, from_status=previous)
 
 
 def reopen_ticket(uow: UnitOfWork, ticket_id: int | str, *, reason: str) -> Ticket:
@@ -257,87 +225,7 @@ def reopen_ticket(uow: UnitOfWork, ticket_id: int | str, *, reason: str) -> Tick
             "status", f"ticket {ticket.number} is {ticket.status}: only a resolved or closed "
                       "ticket is reopened")
     assert text is not None
-    _reopen(uow, ticket, text)
-    apply_sla(uow, ticket)
-    return ticket
-
-
-# ----------------------------------------------------------------------------- conversation
-
-
-def _not_closed(ticket: Ticket, what: str) -> None:
-    if ticket.status == "closed":
-        raise ValidationError(
-            "ticket", f"ticket {ticket.number} is closed: reopen it or open a follow-up "
-                      f"ticket (parent_id {ticket.id}) to {what}")
-
-
-def reply(uow: UnitOfWork, ticket_id: int | str, body: str, *, status: str | None = None
-          ) -> Ticket:
-    """A public reply by staff to the customer.
-
-    The first one sets ``first_responded_at`` (the SLA's first response). A reply to a
-    ``new`` ticket opens it; ``status`` (open, pending, on_hold) moves it on in the same
-    step, e.g. ``pending`` when the reply asks the customer something.
-    """
-    require(uow, TICKET, "update")
-    ticket = get_ticket(uow, ticket_id)
-    text = parse_text(body, "body", required=True)
-    _not_closed(ticket, "write to the customer")
-    wanted = None if status is None else parse_choice(status, REPLY_STATUSES, "status")
-    if wanted is None and ticket.status == "new":
-        wanted = "open"
-    if wanted == ticket.status:
-        wanted = None
-    if wanted is not None:
-        _refuse_transition(ticket, wanted)
-    record_event(uow, ticket, "reply", body=text, public=True)
-    # Every reply is staff's (the customer's messages come through customer_reply), the
-    # system principal of a script or the CLI included.
-    if ticket.first_responded_at is None:
-        ticket.first_responded_at = uow.now
-    ticket.updated_at = uow.now
-    if wanted is not None:
-        _move(uow, ticket, wanted)
-    log_ticket(uow, ticket, "ticket_reply", direction="outbound", conversation=True,
-               subject=f"{ticket.number} {text}")
-    apply_sla(uow, ticket)
-    return ticket
-
-
-def customer_reply(uow: UnitOfWork, ticket_id: int | str, body: str, *,
-                   channel: str | None = None) -> Ticket:
-    """The customer wrote back (inbound, through ``channel``, default the ticket's).
-
-    A ``pending`` ticket goes back to ``open`` (the SLA clock runs again); a ``resolved``
-    one is reopened; a closed ticket takes no more replies (open a follow-up).
-    """
-    require(uow, TICKET, "update")
-    ticket = get_ticket(uow, ticket_id)
-    text = parse_text(body, "body", required=True)
-    via = ticket.channel if channel is None else parse_choice(channel, CHANNELS, "channel")
-    _not_closed(ticket, "take the customer's message")
-    record_event(uow, ticket, "customer_reply", to_value=via, body=text, public=True)
-    ticket.updated_at = uow.now
-    if ticket.status == "pending":
-        _move(uow, ticket, "open")
-    elif ticket.status == "resolved":
-        _reopen(uow, ticket, "客户回复 the customer replied")
-    log_ticket(uow, ticket, "ticket_customer_reply", direction="inbound", conversation=True,
-               subject=f"{ticket.number} {text}", channel=via)
-    apply_sla(uow, ticket)
-    return ticket
-
-
-def add_note(uow: UnitOfWork, ticket_id: int | str, body: str) -> Ticket:
-    """An internal note (the customer never sees it; the interaction log gets no text)."""
-    require(uow, TICKET, "update")
-    ticket = get_ticket(uow, ticket_id)
-    text = parse_text(body, "body", required=True)
-    record_event(uow, ticket, "note", body=text)
-    ticket.updated_at = uow.now
-    uow.session.flush()
-    log_ticket(uow, ticket, "ticket_note", subject=f"{ticket.number} 内部备注 internal note")
+    reopen(uow, ticket, text)
     apply_sla(uow, ticket)
     return ticket
 
@@ -367,7 +255,7 @@ def assign(uow: UnitOfWork, ticket_id: int | str, *, assignee: Any = KEEP,
     new_assignee = ticket.assignee_id if assignee is KEEP else _staff_id(uow, assignee,
                                                                            "assignee")
     new_team = ticket.team_id if team is KEEP else _team_id(uow, team, "team")
-    _not_closed(ticket, "assign it")
+    not_closed(ticket, "assign it")
     if (new_assignee, new_team) == (ticket.assignee_id, ticket.team_id):
         return ticket
     if new_assignee != ticket.assignee_id:
@@ -382,7 +270,7 @@ def assign(uow: UnitOfWork, ticket_id: int | str, *, assignee: Any = KEEP,
     uow.session.flush()
     log_ticket(uow, ticket, "ticket_assigned")
     if ticket.status == "new" and new_assignee is not None:
-        _move(uow, ticket, "open")
+        move(uow, ticket, "open")
     apply_sla(uow, ticket)
     return ticket
 
@@ -392,7 +280,7 @@ def change_priority(uow: UnitOfWork, ticket_id: int | str, priority: str) -> Tic
     require(uow, TICKET, "update")
     ticket = get_ticket(uow, ticket_id)
     level = parse_choice(priority, PRIORITIES, "priority")
-    _not_closed(ticket, "change it")
+    not_closed(ticket, "change it")
     if level == ticket.priority:
         return ticket
     record_event(uow, ticket, "priority", from_value=ticket.priority, to_value=level)
@@ -408,7 +296,7 @@ def change_type(uow: UnitOfWork, ticket_id: int | str, type: str) -> Ticket:
     require(uow, TICKET, "update")
     ticket = get_ticket(uow, ticket_id)
     kind = parse_choice(type, TICKET_TYPES, "type")
-    _not_closed(ticket, "change it")
+    not_closed(ticket, "change it")
     if kind == ticket.type:
         return ticket
     warranty = ticket.warranty_status
