@@ -138,20 +138,27 @@ def run_sla(uow: UnitOfWork, due_at: dt.datetime | None = None) -> str:
     due_here = and_(T.c.id.in_(checked), _running())
     counts = {"breaches": 0, "warnings": 0, "escalations": 0}
 
-    # 1. Breaches.
+    # 1. Breaches. Each step first selects the ids it acts on (one pass over the tickets
+    # looked at), then writes in slices of those ids, each write still guarded by its
+    # condition: a pass over every ticket looked at per statement costs more than the
+    # writes themselves after an outage.
     newly: list[int] = []
     for target, (due, flag, *_rest) in TARGETS.items():
-        where = and_(due_here, _open(target), due <= now)
-        newly += conn.execute(select(T.c.id).where(where)).scalars()
-        conn.execute(_event("sla_breach", where, now, to_value=literal(target, String)))
-        result = conn.execute(update(T).where(where).values({flag: True, "sla_state": "breached"}))
-        counts["breaches"] += result.rowcount
+        ids = list(conn.execute(select(T.c.id).where(due_here, _open(target), due <= now))
+                   .scalars())
+        newly += ids
+        for chunk in chunks(ids):
+            where = and_(T.c.id.in_(chunk), _running(), _open(target), due <= now)
+            conn.execute(_event("sla_breach", where, now, to_value=literal(target, String)))
+            result = conn.execute(update(T).where(where)
+                                  .values({flag: True, "sla_state": "breached"}))
+            counts["breaches"] += result.rowcount
     if settings.escalation.enabled:
         # A breach escalates at once, unless a chain is under way for the ticket already.
-        for ids in chunks(sorted(set(newly))):
-            conn.execute(update(C).where(C.c.ticket_id.in_(ids))
+        for chunk in chunks(sorted(set(newly))):
+            conn.execute(update(C).where(C.c.ticket_id.in_(chunk))
                          .values(breached_at=func.coalesce(C.c.breached_at, _at(now))))
-            conn.execute(update(C).where(C.c.ticket_id.in_(ids),
+            conn.execute(update(C).where(C.c.ticket_id.in_(chunk),
                                          C.c.next_escalation_at.is_(None))
                          .values(next_escalation_at=now))
 
@@ -159,16 +166,19 @@ def run_sla(uow: UnitOfWork, due_at: dt.datetime | None = None) -> str:
     for target, (due, _flag, warn, warned, label) in TARGETS.items():
         warned_now = (select(C.c.ticket_id).where(warn <= now, C.c.check_at <= now)
                       .correlate(None))
-        where = and_(due_here, _open(target), due > now, T.c.id.in_(warned_now))
-        conn.execute(_event("sla_warning", where, now, to_value=literal(target, String)))
-        conn.execute(_task(f"SLA 预警 ({label}) ", T.c.assignee_id, T.c.team_id, due,
-                           f"SLA warning: the {target.replace('_', ' ')} target is near",
-                           now, and_(where, T.c.assignee_id.is_not(None))))
-        conn.execute(update(T).where(where, T.c.sla_state == "running")
-                     .values(sla_state="warned"))
-        result = conn.execute(update(C).where(C.c.ticket_id.in_(select(T.c.id).where(where)))
-                              .values({warn: None, warned: now}))
-        counts["warnings"] += result.rowcount
+        ids = list(conn.execute(select(T.c.id).where(
+            due_here, _open(target), due > now, T.c.id.in_(warned_now))).scalars())
+        for chunk in chunks(ids):
+            where = and_(T.c.id.in_(chunk), _running(), _open(target), due > now)
+            conn.execute(_event("sla_warning", where, now, to_value=literal(target, String)))
+            conn.execute(_task(f"SLA 预警 ({label}) ", T.c.assignee_id, T.c.team_id, due,
+                               f"SLA warning: the {target.replace('_', ' ')} target is near",
+                               now, and_(where, T.c.assignee_id.is_not(None))))
+            conn.execute(update(T).where(where, T.c.sla_state == "running")
+                         .values(sla_state="warned"))
+            result = conn.execute(update(C).where(C.c.ticket_id.in_(chunk), warn <= now)
+                                  .values({warn: None, warned: now}))
+            counts["warnings"] += result.rowcount
 
     # 3. Escalation, one level per ticket and run.
     if settings.escalation.enabled:
@@ -196,33 +206,40 @@ def _escalate(uow: UnitOfWork, due_here: ColumnElement[bool], now: dt.datetime) 
     conn = uow.session.connection()
     escalating = select(C.c.ticket_id).where(
         C.c.next_escalation_at <= now, C.c.check_at <= now).correlate(None)
+    by_level: dict[int, list[int]] = {}
+    for ticket_id, level in conn.execute(select(T.c.id, T.c.escalation_level).where(
+            due_here, _unmet_breach(), T.c.id.in_(escalating),
+            T.c.escalation_level < settings.max_level)):
+        by_level.setdefault(level + 1, []).append(ticket_id)
+    following = now + dt.timedelta(minutes=settings.every_minutes)
     done = 0
-    # Highest level first: a ticket raised in this run is then not looked at again by the
-    # next (lower) level's statements, which select on the level it now has.
-    for level in range(settings.max_level, 0, -1):
+    for level, ids in sorted(by_level.items()):
         team = _team_at(level)
-        where = and_(due_here, _unmet_breach(), T.c.escalation_level == level - 1,
-                     T.c.id.in_(escalating))
-        # No team at this level (none on the ticket, or the top was passed): stop.
-        stop = select(T.c.id).where(where, team.is_(None))
-        conn.execute(update(C).where(C.c.ticket_id.in_(stop)).values(next_escalation_at=None))
-        where = and_(where, team.is_not(None))
         named = TEAM.alias()
         team_name = (select(named.c.name).where(named.c.id == team).correlate(T)
                      .scalar_subquery())
-        conn.execute(_event("escalated", where, now, from_value=literal(str(level - 1), String),
-                            to_value=literal(str(level), String), body=team_name))
-        lead = MEMBER.alias()
-        conn.execute(_task(f"SLA 超时升级 L{level} ", lead.c.staff_id, lead.c.team_id,
-                           _at(now), f"SLA breached: escalation level {level}", now,
-                           and_(where, lead.c.is_lead == true()),
-                           T.join(lead, lead.c.team_id == team)))
-        result = conn.execute(update(T).where(where).values(escalation_level=level))
-        done += result.rowcount
-        following = now + dt.timedelta(minutes=settings.every_minutes)
-        raised = select(T.c.id).where(T.c.escalation_level == level, T.c.id.in_(escalating))
-        conn.execute(update(C).where(C.c.ticket_id.in_(raised)).values(
-            next_escalation_at=_at(following) if level < settings.max_level else None))
+        for chunk in chunks(ids):
+            base = and_(T.c.id.in_(chunk), _running(), _unmet_breach(),
+                        T.c.escalation_level == level - 1)
+            # No team at this level (none on the ticket, or the top was passed): stop.
+            stop = select(T.c.id).where(base, team.is_(None))
+            conn.execute(update(C).where(C.c.ticket_id.in_(stop))
+                         .values(next_escalation_at=None))
+            where = and_(base, team.is_not(None))
+            conn.execute(_event("escalated", where, now,
+                                from_value=literal(str(level - 1), String),
+                                to_value=literal(str(level), String), body=team_name))
+            lead = MEMBER.alias()
+            conn.execute(_task(f"SLA 超时升级 L{level} ", lead.c.staff_id, lead.c.team_id,
+                               _at(now), f"SLA breached: escalation level {level}", now,
+                               and_(where, lead.c.is_lead == true()),
+                               T.join(lead, lead.c.team_id == team)))
+            result = conn.execute(update(T).where(where).values(escalation_level=level))
+            done += result.rowcount
+            # The ones raised (the stopped ones have no next escalation any more).
+            conn.execute(update(C).where(C.c.ticket_id.in_(chunk),
+                                         C.c.next_escalation_at <= now).values(
+                next_escalation_at=_at(following) if level < settings.max_level else None))
     return done
 
 
@@ -239,13 +256,16 @@ def _reschedule(uow: UnitOfWork, now: dt.datetime) -> None:
     conn = uow.session.connection()
     fr_open, res_open = _open("first_response"), _open("resolution")
     looked = and_(C.c.ticket_id == T.c.id, C.c.check_at <= now)
-    conn.execute(update(C).where(looked, ~fr_open).values(first_response_warn_at=None))
-    conn.execute(update(C).where(looked, ~res_open).values(resolution_warn_at=None))
+    # SET expressions all read the old row: the warnings kept are computed once and used
+    # for both the columns and check_at.
+    fr_warn = case((fr_open, C.c.first_response_warn_at))
+    res_warn = case((res_open, C.c.resolution_warn_at))
     upcoming = _least(uow, [
-        C.c.first_response_warn_at, C.c.resolution_warn_at,
+        fr_warn, res_warn,
         case((fr_open, T.c.first_response_due_at)),
         case((res_open, T.c.resolution_due_at)),
         case((_unmet_breach(), C.c.next_escalation_at)),
     ])
     conn.execute(update(C).where(looked).values(
+        first_response_warn_at=fr_warn, resolution_warn_at=res_warn,
         check_at=case((_running(), upcoming), else_=None)))
