@@ -33,14 +33,16 @@ def normalize_email(value: str) -> str:
     return email
 
 
-def _fast_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
-    """Build the number without libphonenumber's full parser where that is unambiguous.
+def _fast_phone(text: str, default_region: str) -> tuple[int, str] | None:
+    """Split the number without libphonenumber's full parser where that is unambiguous.
 
     ``phonenumbers.parse`` costs ~20 µs a number, more than storing it. Two shapes are
     unambiguous: ``+<country code><national number>`` and, for the default region, plain
-    digits not starting with 0 (no trunk prefix to strip). Anything else, or anything the
-    fast path builds that is not valid, goes through the full parser, so the result is
-    the same either way (a test checks this on a sample).
+    digits not starting with 0 (no trunk prefix to strip). The result is the country code
+    and the national number's digits (no leading zero, so they are exactly what
+    ``PhoneNumber.national_number`` prints). Anything else, or anything split here that
+    is not valid, goes through the full parser, so the result is the same either way (a
+    test checks this on a sample).
     """
     if E164_PATTERN.match(text):
         digits = text[1:]
@@ -50,13 +52,18 @@ def _fast_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | No
                 national = digits[length:]
                 if not national or national[0] == "0":
                     return None
-                return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+                return code, national
         return None
     if DIGITS_PATTERN.match(text):
-        code = phonenumbers.country_code_for_region(default_region)
+        code = _region_code(default_region)
         if code:
-            return phonenumbers.PhoneNumber(country_code=code, national_number=int(text))
+            return code, text
     return None
+
+
+@cache
+def _region_code(region: str) -> int:
+    return int(phonenumbers.country_code_for_region(region))
 
 
 # A number type's rule: the national number lengths it allows (empty: any) and its
@@ -122,8 +129,11 @@ def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
     rules = _validity_rules(number.country_code)
     if rules is None:
         return bool(phonenumbers.is_valid_number(number))
+    return _fits(rules, str(number.national_number))
+
+
+def _fits(rules: tuple[_Rule, tuple[_Rule, ...]], national: str) -> bool:
     general, types = rules
-    national = str(number.national_number)
     return _matches(general, national) and any(_matches(rule, national) for rule in types)
 
 
@@ -131,10 +141,17 @@ def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
 def normalize_phone(value: str, default_region: str = "CN") -> str:
     """Return the number in E.164; raise ``ValueError`` if it is not a valid number."""
     text = _PHONE_PUNCTUATION.sub("", unicodedata.normalize("NFKC", value).strip())
-    number = _fast_phone(text, default_region)
-    if number is not None and _is_valid(number):
+    parts = _fast_phone(text, default_region)
+    number = None
+    if parts is not None:
+        code, national = parts
+        rules = _validity_rules(code)
         # What format_number gives for E.164: no leading zeros, no extension here.
-        return f"+{number.country_code}{number.national_number}"
+        if rules is not None and _fits(rules, national):
+            return f"+{code}{national}"
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+        if rules is None and phonenumbers.is_valid_number(number):
+            return f"+{code}{national}"
     if number is None or not phonenumbers.is_valid_number(number):
         try:
             number = phonenumbers.parse(text, default_region)

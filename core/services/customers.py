@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, col, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
-from guanxi.db.bulk import BulkInserter, allocate_ids, set_ids, with_ids
+from guanxi.db.bulk import BulkInserter, allocate_ids, set_ids, with_ids, without_gc
 from guanxi.db.chunks import chunks
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
 from guanxi.models import (
@@ -212,6 +212,7 @@ def owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
     return found
 
 
+@without_gc
 def validate_customers(
     uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | CustomerIn], *, first_row: int = 1
 ) -> tuple[list[tuple[int, CustomerRecord]], list[ValidationError]]:
@@ -292,6 +293,7 @@ def _replace(record: CustomerRecord, **changes: Any) -> CustomerRecord:
     return replace(record, **changes)
 
 
+@without_gc
 def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list[CustomerRecord]:
     """Store validated records in a few ``executemany`` statements; fire the batch hook."""
     return _insert(uow, records, fresh=False)
@@ -394,6 +396,7 @@ def insert_children(
             BulkInserter(connection, model.__table__, columns).insert(rows)  # type: ignore[attr-defined]
 
 
+@without_gc
 def add_customers(
     uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | CustomerIn], *, first_row: int = 1
 ) -> list[CustomerRecord]:

@@ -19,7 +19,15 @@ from sqlmodel import col, select
 
 from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
-from guanxi.db.bulk import BulkInserter, allocate_ids, bulk_bind_processor, set_ids, with_ids
+from guanxi.db.bulk import (
+    BulkInserter,
+    allocate_ids,
+    bulk_bind_processor,
+    existing_ids,
+    set_ids,
+    with_ids,
+    without_gc,
+)
 from guanxi.db.types import bulk_minor
 from guanxi.errors import BatchValidationError, ValidationError
 from guanxi.models import Customer, Interaction, Staff
@@ -176,17 +184,7 @@ def _validate(context: _Context, data: Mapping[str, Any] | InteractionIn) -> Int
 _validate_fields = fields_validator(InteractionIn)
 
 
-def _existing(uow: UnitOfWork, column: Any, values: set[Any]) -> set[Any]:
-    found: set[Any] = set()
-    items = list(values)
-    for start in range(0, len(items), 5000):
-        chunk = items[start : start + 5000]
-        found |= {
-            v for (v,) in uow.session.connection().execute(select(column).where(column.in_(chunk)))
-        }
-    return found
-
-
+@without_gc
 def validate_interactions(
     uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | InteractionIn], *, first_row: int = 1
 ) -> tuple[list[tuple[int, InteractionRecord]], list[ValidationError]]:
@@ -211,7 +209,11 @@ def validate_interactions(
 
     customers = filter_visible(
         uow,
-        _existing(uow, Customer.__table__.c.id, {r.customer_id for _, r, _ in parsed}),  # type: ignore[attr-defined]
+        existing_ids(
+            uow.session.connection(),
+            Customer.__table__.c.id,  # type: ignore[attr-defined]
+            {r.customer_id for _, r, _ in parsed},
+        ),
     )
     actor_names = {a for _, _, a in parsed if isinstance(a, str)}
     actor_ids = {a for _, _, a in parsed if isinstance(a, int)}
@@ -221,7 +223,7 @@ def validate_interactions(
         for name, sid in uow.session.exec(query):
             assert sid is not None  # a stored row's primary key
             staff_by_name[name] = sid
-    staff_ids = _existing(uow, Staff.__table__.c.id, actor_ids)  # type: ignore[attr-defined]
+    staff_ids = existing_ids(uow.session.connection(), Staff.__table__.c.id, actor_ids)  # type: ignore[attr-defined]
     corrected: dict[int, int] = {}
     corrects = {r.corrects_id for _, r, _ in parsed if r.corrects_id is not None}
     if corrects:
@@ -263,6 +265,7 @@ def _with(record: InteractionRecord, **changes: Any) -> InteractionRecord:
     return replace(record, **changes)
 
 
+@without_gc
 def insert_interactions(
     uow: UnitOfWork, records: Sequence[InteractionRecord]
 ) -> list[InteractionRecord]:
@@ -314,6 +317,7 @@ def _insert(
     return stored
 
 
+@without_gc
 def log_interactions(
     uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | InteractionIn], *, first_row: int = 1
 ) -> list[InteractionRecord]:
