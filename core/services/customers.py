@@ -9,7 +9,7 @@ makes it all-or-nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -360,40 +360,43 @@ CUSTOMER_COLUMNS = (
 )
 
 
+_CHILD_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
+    CustomerRole: ("customer_id", "role"),
+    CustomerTag: ("customer_id", "tag"),
+    ContactPoint: ("customer_id", "kind", "value", "normalized", "label", "is_primary"),
+    ExternalIdentity: ("customer_id", "source", "external_id"),
+    SpecialDate: ("customer_id", "label", "date", "month_day", "note"),
+}
+
+
 def insert_children(
     connection: Any, stored: Sequence[CustomerRecord], *, only: Sequence[type] | None = None
 ) -> None:
     """Insert the child rows (roles, tags, contact points, …) of stored records."""
-    tables: dict[
-        type[SQLModel],
-        tuple[tuple[str, ...], Callable[[CustomerRecord], list[tuple[Any, ...]]]],
-    ] = {
-        CustomerRole: (("customer_id", "role"), lambda r: [(r.id, x) for x in r.roles]),
-        CustomerTag: (("customer_id", "tag"), lambda r: [(r.id, x) for x in r.tags]),
-        ContactPoint: (
-            ("customer_id", "kind", "value", "normalized", "label", "is_primary"),
-            lambda r: [
-                (r.id, p.kind, p.value, p.normalized, p.label, p.is_primary)
-                for p in r.contact_points
-            ],
-        ),
-        ExternalIdentity: (
-            ("customer_id", "source", "external_id"),
-            lambda r: [(r.id, i.source, i.external_id) for i in r.identities],
-        ),
-        SpecialDate: (
-            ("customer_id", "label", "date", "month_day", "note"),
-            lambda r: [
-                (r.id, d.label, d.date, d.date.strftime("%m-%d"), d.note) for d in r.special_dates
-            ],
-        ),
-    }
-    for model, (columns, rows_of) in tables.items():
+    rows: dict[type[SQLModel], list[tuple[Any, ...]]] = {model: [] for model in _CHILD_COLUMNS}
+    roles, tags, points = rows[CustomerRole], rows[CustomerTag], rows[ContactPoint]
+    identities, dates = rows[ExternalIdentity], rows[SpecialDate]
+    # One pass over the records; most have no tags or special dates.
+    for record in stored:
+        rid = record.id
+        for role in record.roles:
+            roles.append((rid, role))
+        if record.tags:
+            tags.extend((rid, tag) for tag in record.tags)
+        for p in record.contact_points:
+            points.append((rid, p.kind, p.value, p.normalized, p.label, p.is_primary))
+        for i in record.identities:
+            identities.append((rid, i.source, i.external_id))
+        if record.special_dates:
+            dates.extend(
+                (rid, d.label, d.date, d.date.strftime("%m-%d"), d.note)
+                for d in record.special_dates
+            )
+    for model, columns in _CHILD_COLUMNS.items():
         if only is not None and model not in only:
             continue
-        rows = [row for record in stored for row in rows_of(record)]
-        if rows:
-            BulkInserter(connection, model.__table__, columns).insert(rows)  # type: ignore[attr-defined]
+        if rows[model]:
+            BulkInserter(connection, model.__table__, columns).insert(rows[model])  # type: ignore[attr-defined]
 
 
 @without_gc
