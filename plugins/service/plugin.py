@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from guanxi import Plugin, hookimpl
-from guanxi.app import UnitOfWork
+from guanxi.app import App, UnitOfWork
 from guanxi.areas import AreaPlugin
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
@@ -32,14 +32,23 @@ def service() -> None:
 
 
 class ServicePlugin(AreaPlugin):
-    """The area hooks, and the service section of the customer 360 view."""
+    """The area hooks, the service section of the customer 360 view, and the start-up
+    check of the care plans."""
 
     @hookimpl
     def customer_360_sections(self, uow: UnitOfWork, customer: CustomerRecord) -> Section | None:
         """Open tickets with their SLA clocks, assets under warranty, the next visit."""
-        from guanxi_service.tickets.section import customer_section
+        from guanxi_service.section import customer_section
 
         return customer_section(uow, customer)
+
+    @hookimpl
+    def app_ready(self, app: App) -> None:
+        """Stop at start-up when a care plan names a kind, payload field or channel that
+        does not exist (all plugins' kinds are registered by now)."""
+        from guanxi_service.visits.plans import check_plans
+
+        check_plans(app)
 
 
 hooks = ServicePlugin(

@@ -16,10 +16,10 @@ from guanxi.errors import ValidationError
 from guanxi.services.customer360 import customer_360
 from guanxi.services.lookup import get_customer
 from guanxi.services.staff import add_staff, grant_role
+from guanxi_service.section import customer_section
 from guanxi_service.tickets.jobs import auto_close
 from guanxi_service.tickets.models import Ticket, TicketEvent
 from guanxi_service.tickets.reports import ticket_backlog, ticket_volume
-from guanxi_service.tickets.section import customer_section
 from guanxi_service.tickets.service import (
     change_status,
     get_ticket,
@@ -124,8 +124,12 @@ def test_the_customer_section_shows_open_tickets_with_deadlines_and_recent_close
         section = next(s for s in customer_360(uow, world["张三"]).sections
                        if s.title == "服务 service")
         nobody = customer_360(uow, world["王五"]).sections
-    assert section.rows == [("open tickets 未结服务请求", 2), ("overdue 已超时", 1),
-                            ("resolved or closed 已解决", 2)]
+    assert section.rows[:3] == [("open tickets 未结服务请求", 2), ("overdue 已超时", 1),
+                                ("resolved or closed 已解决", 2)]
+    # 张三's two machines (one under warranty, see tickets_support), and the visit the
+    # closed tickets started through the generic edition's after-ticket plan (3 days).
+    assert section.rows[3:] == [("assets 设备", 2), ("under warranty 保修期内", 1),
+                                ("next return visit 下次回访", "2026-03-05 服务回访（工单关闭后）")]
     assert [(i["subject"], i["status"], i["overdue"]) for i in section.items] == [
         ("咨询保养", "new", True), ("发动机异响", "new", False), ("旧工单二", "closed", False),
         ("旧工单一", "closed", False)]

@@ -8,9 +8,7 @@ from sqlalchemy import func, select
 
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import local
-from guanxi.records import CustomerRecord
-from guanxi.registry import Section
-from guanxi_service.tickets.common import TICKET, ticket_settings
+from guanxi_service.tickets.common import ticket_settings
 from guanxi_service.tickets.listing import is_overdue
 from guanxi_service.tickets.models import OPEN_STATUSES, Ticket
 
@@ -53,14 +51,3 @@ def ticket_lines(uow: UnitOfWork, customer_id: int) -> tuple[list[tuple[str, Any
         rows.append(("overdue 已超时", overdue))
     rows.append(("resolved or closed 已解决", counts.get("resolved", 0) + counts.get("closed", 0)))
     return rows, [_item(uow, t) for t in (*open_tickets, *closed)]
-
-
-def customer_section(uow: UnitOfWork, customer: CustomerRecord) -> Section | None:
-    """Open tickets with their SLA due times and the recently closed ones (None when the
-    principal may not read tickets or the customer has none)."""
-    if not uow.principal.can(TICKET, "read") or customer.id is None:
-        return None
-    rows, items = ticket_lines(uow, customer.id)
-    if not rows:
-        return None
-    return Section(title="服务 service", rows=rows, items=items)
