@@ -88,7 +88,7 @@ def demo_app(make_app: Callable[..., App]) -> App:
     # The installed plugins too: every entity they register is checked below.
     app = make_app(
         plugins=[CareTeams],
-        enable=["careteams", "sales", "marketing"],
+        enable=["careteams", "sales", "marketing", "service"],
         entry_points=True,
         settings={"access": {"roles": roles}},
     )
