@@ -128,8 +128,15 @@ def entity_condition(uow: UnitOfWork, entity: Entity, visible: Select[Any] | Non
     return or_(*parts) if parts else false()
 
 
+# Execution options of a read that depends on a row the principal was already allowed to
+# read (the SLA clock of a ticket its assignee works, the tier of that ticket's customer):
+# the record policies are not applied to it again. Only for reads keyed by such a row.
+ACCESS_CHECKED = {"guanxi_access_checked": True}
+
+
 def install(uow: UnitOfWork) -> None:
-    """Filter every ORM SELECT of this unit of work by the principal's record policies."""
+    """Filter every ORM SELECT of this unit of work by the principal's record policies
+    (except statements run with :data:`ACCESS_CHECKED`)."""
     visible = visible_customers(uow)
     if visible is None:
         return
@@ -140,7 +147,8 @@ def install(uow: UnitOfWork) -> None:
             criteria.append(with_loader_criteria(entity.model, condition, include_aliases=True))
 
     def restrict(state: ORMExecuteState) -> None:
-        if state.is_select and not state.is_column_load and not state.is_relationship_load:
+        if (state.is_select and not state.is_column_load and not state.is_relationship_load
+                and not state.execution_options.get("guanxi_access_checked")):
             state.statement = state.statement.options(*criteria)
 
     event.listen(uow.session, "do_orm_execute", restrict)

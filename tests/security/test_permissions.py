@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 import guanxi
+from guanxi.access.enforce import ACCESS_CHECKED
 from guanxi.app import App
 from guanxi.cli import cli
 from guanxi.errors import AccessDenied, ConfigError, NotFoundError
@@ -207,3 +208,15 @@ def _entries(app: App) -> list:
         return list(
             connection.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)).mappings()
         )
+
+
+def test_a_read_keyed_by_an_authorised_row_skips_the_record_policies_only_when_asked(
+    app: App,
+) -> None:
+    # The viewer's policy (own) does not reach the unowned patient.
+    with app.transaction(as_user="auditor") as uow:
+        assert uow.session.exec(select(Customer)).scalars().all() == []
+        checked = uow.session.exec(select(Customer), execution_options=ACCESS_CHECKED)
+        assert [c.name for c in checked.scalars()] == ["患者甲"]
+        # The option belongs to that one statement, not to the unit of work.
+        assert uow.session.exec(select(func.count()).select_from(Customer)).scalar_one() == 0

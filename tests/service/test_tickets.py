@@ -89,9 +89,6 @@ def test_with_the_sla_on_a_ticket_gets_its_deadlines(make_service_app) -> None:
         assert reply(uow, ticket.id, "您好").first_responded_at == T0
 
 
-@pytest.mark.xfail(strict=True, reason="the SLA area reads its clock and the customer's tier "
-                   "through the record policies: an assignee who may not see the customer "
-                   "gets a second clock row (reported to the SLA area)")
 def test_with_the_sla_on_an_assignee_works_a_ticket_of_a_customer_he_cannot_see(
     make_service_app,
 ) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from guanxi.access.enforce import ACCESS_CHECKED
 from guanxi.app import UnitOfWork
 from guanxi.models import Customer
 from guanxi_service.sla.calendar import Calendar, calendar_named
@@ -74,7 +75,9 @@ def match_policy(
 def customer_tier(uow: UnitOfWork, customer_id: int) -> str | None:
     """The customer's tier: the custom field named by ``tier_field``, as text."""
     field = sla_settings(uow).tier_field
-    custom = uow.session.exec(select(Customer.custom).where(Customer.id == customer_id)).first()
+    # Keyed by a ticket the principal may work (an assignee may not see its customer).
+    custom = uow.session.exec(select(Customer.custom).where(Customer.id == customer_id),
+                              execution_options=ACCESS_CHECKED).first()
     value = (custom or {}).get(field)
     return None if value is None else str(value)
 
@@ -167,7 +170,7 @@ def apply_sla(uow: UnitOfWork, ticket: Ticket) -> None:
         uow.session.flush()
     assert ticket.id is not None
     now = uow.now
-    clock = uow.session.get(SlaClock, ticket.id)
+    clock = uow.session.get(SlaClock, ticket.id, execution_options=ACCESS_CHECKED)
     tier = customer_tier(uow, ticket.customer_id) if any(
         policy.tiers for policy in settings.policies) else None
     policy = match_policy(settings, type=ticket.type, priority=ticket.priority, tier=tier)
