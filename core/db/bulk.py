@@ -22,7 +22,43 @@ from json.encoder import encode_basestring_ascii
 from operator import attrgetter, itemgetter
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import JSON, Column, Connection, Insert, Table, func, select, text
+from sqlalchemy import JSON, Column, Connection, Dialect, Insert, Table, func, select, text
+
+_Prepared = tuple[
+    str, bool, list[str], "Callable[[Sequence[Any]], Sequence[Any]] | None",
+    list[tuple[int, Callable[[Any], Any]]],
+]
+
+
+def _prepare(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], bound: frozenset[str],
+    statement: Insert,
+) -> _Prepared:
+    """Compile ``statement`` for ``columns``: its SQL, parameter style and order, and the
+    value converters of the columns that need one."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    positional = bool(compiled.positional)
+    # The compiled statement names its parameters in its own order.
+    names = list(compiled.positiontup or []) if positional else list(columns)
+    index = {name: i for i, name in enumerate(columns)}
+    order = [index[name] for name in names]
+    # Rows come in the order of ``columns``; reorder only if the statement differs.
+    reorder = None if order == list(range(len(columns))) else _picker(order)
+    processors = [
+        None if name in bound else bulk_bind_processor(table.c[name].type, dialect)
+        for name in names
+    ]
+    # Only the columns whose type converts values cost anything per row.
+    converting = [(i, p) for i, p in enumerate(processors) if p is not None]
+    return compiled.string, positional, names, reorder, converting
+
+
+@functools.lru_cache(maxsize=512)
+def _prepare_plain(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], bound: frozenset[str]
+) -> _Prepared:
+    """:func:`_prepare` of a plain INSERT into ``table``, remembered."""
+    return _prepare(dialect, table, columns, bound, table.insert())
 
 
 class BulkInserter:
@@ -47,27 +83,12 @@ class BulkInserter:
         self.connection = connection
         self.table = table
         self.columns = list(columns)
-        dialect = connection.dialect
-        statement = table.insert() if statement is None else statement
-        compiled = statement.compile(dialect=dialect, column_keys=self.columns)
-        self.sql = compiled.string
-        self.positional = bool(compiled.positional)
-        # The compiled statement names its parameters in its own order.
-        names = list(compiled.positiontup or []) if self.positional else self.columns
-        index = {name: i for i, name in enumerate(self.columns)}
-        order = [index[name] for name in names]
-        self._names = names
-        # Rows come in the order of ``columns``; reorder only if the statement differs.
-        self._reorder: Callable[[Sequence[Any]], Sequence[Any]] | None = (
-            None if order == list(range(len(self.columns))) else _picker(order)
-        )
-        skip = set(bound)
-        processors = [
-            None if name in skip else bulk_bind_processor(table.c[name].type, dialect)
-            for name in names
-        ]
-        # Only the columns whose type converts values cost anything per row.
-        self._processors = [(i, p) for i, p in enumerate(processors) if p is not None]
+        key = (connection.dialect, table, tuple(self.columns), frozenset(bound))
+        # A plain INSERT is the same for every batch of a table and columns: compile it
+        # once per dialect (small batches — one logged call, one audit entry — would
+        # otherwise spend most of their time compiling).
+        prepared = _prepare_plain(*key) if statement is None else _prepare(*key, statement)
+        self.sql, self.positional, self._names, self._reorder, self._processors = prepared
 
     def _convert(self, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """Rows in the statement's parameter order, each value through its processor.
