@@ -45,8 +45,9 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_date
 from guanxi.models import Interaction
-from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, campaign_settings, parse_date
+from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, campaign_settings
 from guanxi_marketing.campaigns.models import CampaignMember
 
 MODELS = ("first_touch", "last_touch", "linear")

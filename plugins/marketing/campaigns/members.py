@@ -21,9 +21,10 @@ from guanxi.access.enforce import filter_visible, require
 from guanxi.app import UnitOfWork
 from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.models import Customer
 from guanxi.services.interactions import insert_interactions, validate_interaction
-from guanxi_marketing.campaigns.common import MEMBER, get_campaign, parse_choice
+from guanxi_marketing.campaigns.common import MEMBER, get_campaign
 from guanxi_marketing.campaigns.kinds import CHANNEL_BY_TYPE
 from guanxi_marketing.campaigns.models import MEMBER_STATUSES, Campaign, CampaignMember
 

@@ -19,13 +19,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import select
 
 from guanxi.app import UnitOfWork
+from guanxi.inputs import parse_choice
 from guanxi_marketing.campaigns.attribution import (
     MODELS,
     attribution_table,
     touched_revenue,
     window_for,
 )
-from guanxi_marketing.campaigns.common import campaign_settings, get_campaign, parse_choice
+from guanxi_marketing.campaigns.common import campaign_settings, get_campaign
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.service import CampaignRow, campaign_rows, list_campaigns
 

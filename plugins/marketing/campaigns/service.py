@@ -25,16 +25,9 @@ from sqlalchemy import func, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice, parse_date, parse_money
 from guanxi.services.staff import get_staff, usernames
-from guanxi_marketing.campaigns.common import (
-    CAMPAIGN,
-    COST,
-    campaign_field,
-    get_campaign,
-    parse_choice,
-    parse_date,
-    parse_money,
-)
+from guanxi_marketing.campaigns.common import CAMPAIGN, COST, campaign_field, get_campaign
 from guanxi_marketing.campaigns.members import (
     add_members,
     advance_member,

@@ -14,8 +14,9 @@ from sqlalchemy import case, func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.inputs import parse_choice
 from guanxi.models import Customer
-from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, get_campaign, parse_choice
+from guanxi_marketing.campaigns.common import CAMPAIGN, MEMBER, get_campaign
 from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from guanxi_marketing.segments.models import Segment
 

@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi.areas import register_kind_table
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.areas import WORK
 from guanxi_marketing.events import privacy
 from guanxi_marketing.events.common import (

@@ -23,12 +23,12 @@ from sqlalchemy import case, or_, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.models import Task
 from guanxi.privacy import set_consent
 from guanxi.services.lookup import customer_names
 from guanxi.services.staff import active_staff
 from guanxi.services.tasks import complete_task, create_task
-from guanxi_marketing.campaigns.common import parse_choice
 from guanxi_marketing.events.call_rules import (
     CHANNEL,
     PURPOSE,

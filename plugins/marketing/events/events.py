@@ -18,8 +18,9 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.db.chunks import chunks
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.staff import usernames
-from guanxi_marketing.campaigns.common import campaign_field, parse_choice
+from guanxi_marketing.campaigns.common import campaign_field
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.service import create_campaign
 from guanxi_marketing.events.common import EVENT, parse_time

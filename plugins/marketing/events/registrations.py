@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.customers import require_customer
 from guanxi.services.lookup import customer_names
-from guanxi_marketing.campaigns.common import parse_choice
 from guanxi_marketing.events.campaign_link import touch_member
 from guanxi_marketing.events.common import REGISTRATION, event_settings, log_for, parse_notes
 from guanxi_marketing.events.events import EventCampaign, event_with_campaign

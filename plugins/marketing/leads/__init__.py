@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi.areas import register_kind_table
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.leads.models import TABLES, Lead
 
 __all__ = ["TABLES"]

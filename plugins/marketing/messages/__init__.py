@@ -17,8 +17,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi.areas import register_kind_table
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.areas import WORK
 from guanxi_marketing.messages.kinds import KINDS
 from guanxi_marketing.messages.models import TABLES, MarketingMessage, MarketingOutbox

@@ -17,8 +17,8 @@ from sqlalchemy import String, cast, literal, update
 from sqlmodel import col, select
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi.areas import register_kind_table
+from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_marketing.triggers.models import TABLES, SocialPost, TriggerFire
 
 __all__ = ["TABLES"]

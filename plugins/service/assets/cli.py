@@ -363,7 +363,8 @@ def warranty_list(state: CliState, asset: str, as_json: bool) -> None:
 @pass_state
 def warranty_status_(state: CliState, asset: str, on: str | None, as_json: bool) -> None:
     """Whether an asset is in warranty on a day: in_warranty, expired or none."""
-    from guanxi_service.assets.common import get_asset, parse_date
+    from guanxi.inputs import parse_date
+    from guanxi_service.assets.common import get_asset
     from guanxi_service.assets.service import warranty_status
 
     with state.transaction() as uow:

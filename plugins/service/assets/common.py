@@ -96,18 +96,6 @@ def parse_text(value: Any, field_name: str, max_length: int | None = None, *,
     return text
 
 
-def parse_date(value: dt.date | str | None, field_name: str) -> dt.date | None:
-    """A date from ``YYYY-MM-DD`` text (None and empty text stay None)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(field_name, f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def parse_attributes(value: Any, field_name: str = "attributes") -> dict[str, Any]:

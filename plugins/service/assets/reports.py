@@ -17,8 +17,9 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_date
 from guanxi.services.lookup import customer_names
-from guanxi_service.assets.common import ASSET, WARRANTY, asset_settings, parse_date
+from guanxi_service.assets.common import ASSET, WARRANTY, asset_settings
 from guanxi_service.assets.models import Asset, Warranty
 
 

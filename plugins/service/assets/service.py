@@ -26,6 +26,7 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_date
 from guanxi.services.interactions import log_interaction
 from guanxi.services.lookup import customer_names
 from guanxi_service.assets.common import (
@@ -35,7 +36,6 @@ from guanxi_service.assets.common import (
     dealer_field,
     get_asset,
     parse_attributes,
-    parse_date,
     parse_serial,
     parse_text,
     record_event,

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_date
 from guanxi.services.interactions import log_interaction
 from guanxi_service.assets.common import (
     ASSET,
     WARRANTY,
     asset_settings,
     get_asset,
-    parse_date,
     parse_text,
     record_event,
 )

@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.staff import usernames
 from guanxi_service.knowledge.common import (
     ARTICLE,
@@ -26,7 +27,6 @@ from guanxi_service.knowledge.common import (
     REVISION,
     category_field,
     get_article,
-    parse_choice,
     parse_tags,
     require_publisher,
 )

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.customers import require_customer
 from guanxi.services.staff import usernames
 from guanxi_service.knowledge.articles import article_tags, tags_of
@@ -19,7 +20,6 @@ from guanxi_service.knowledge.common import (
     FEEDBACK,
     category_field,
     get_article,
-    parse_choice,
 )
 from guanxi_service.knowledge.index import Filters, check_query, descendants, log_search, rank
 from guanxi_service.knowledge.models import (

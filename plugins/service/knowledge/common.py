@@ -114,12 +114,6 @@ def article_field(uow: UnitOfWork, ref: int | str, field_name: str = "article") 
         raise ValidationError(field_name, str(exc)) from None
 
 
-def parse_choice(value: str, allowed: Sequence[str], field_name: str) -> str:
-    """``value`` if it is one of ``allowed``; a ValidationError listing them otherwise."""
-    text = (value or "").strip().lower()
-    if text not in allowed:
-        raise ValidationError(field_name, f"{value!r} is not one of {', '.join(allowed)}")
-    return text
 
 
 def parse_tags(tags: Sequence[str] | str | None) -> list[str]:

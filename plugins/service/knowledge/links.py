@@ -18,6 +18,7 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import usernames
 from guanxi_service.knowledge.browse import ArticleRow, article_rows, check_limit
@@ -26,7 +27,6 @@ from guanxi_service.knowledge.common import (
     LINK,
     article_field,
     kb_settings,
-    parse_choice,
 )
 from guanxi_service.knowledge.index import Filters, rank
 from guanxi_service.knowledge.models import AUDIENCES, KbArticle, KbTicketLink

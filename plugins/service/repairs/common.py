@@ -7,21 +7,17 @@ acting principal decide what is found (an invisible order is "not found").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import App, UnitOfWork
-from guanxi.db.types import to_minor
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi_service.repairs.models import RepairOrder
 from guanxi_service.repairs.settings import RepairSettings
 
 REPAIR = "service.repair_order"
 STEP = "service.repair_step"
-MAX_AMOUNT = Decimal("1e13")
 
 
 def repair_settings(app: App) -> RepairSettings:
@@ -56,12 +52,6 @@ def repair_field(uow: UnitOfWork, ref: int | str, field_name: str, *,
         raise ValidationError(field_name, str(exc)) from None
 
 
-def parse_choice(value: str | None, allowed: Sequence[str], field_name: str) -> str:
-    """``value`` if it is one of ``allowed``; a ValidationError listing them otherwise."""
-    text = (value or "").strip().lower().replace("-", "_")
-    if text not in allowed:
-        raise ValidationError(field_name, f"{value!r} is not one of {', '.join(allowed)}")
-    return text
 
 
 def parse_time(uow: UnitOfWork, value: dt.datetime | dt.date | str | None,
@@ -89,18 +79,6 @@ def parse_time(uow: UnitOfWork, value: dt.datetime | dt.date | str | None,
     return moment.astimezone(dt.UTC)
 
 
-def parse_money(value: Decimal | int | str, field_name: str) -> Decimal:
-    """A non-negative amount of money with at most two decimals."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        to_minor(amount)
-    except (InvalidOperation, ValueError):
-        raise ValidationError(field_name, f"not an amount of money: {value!r}") from None
-    if amount < 0:
-        raise ValidationError(field_name, "must not be negative")
-    if amount >= MAX_AMOUNT:
-        raise ValidationError(field_name, f"{amount} is too large")
-    return amount
 
 
 def clean_text(value: str | None, field_name: str, limit: int | None = None) -> str | None:

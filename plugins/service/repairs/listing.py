@@ -12,9 +12,10 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.lookup import customer_names
 from guanxi.services.staff import active_staff, usernames
-from guanxi_service.repairs.common import REPAIR, STEP, get_repair, parse_choice
+from guanxi_service.repairs.common import REPAIR, STEP, get_repair
 from guanxi_service.repairs.models import LOCATIONS, STATUSES, RepairOrder, RepairStep
 
 

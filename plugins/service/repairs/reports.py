@@ -17,9 +17,10 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.services.lookup import customer_names
 from guanxi.services.staff import usernames
-from guanxi_service.repairs.common import REPAIR, parse_choice
+from guanxi_service.repairs.common import REPAIR
 from guanxi_service.repairs.models import LOCATIONS, RepairOrder
 
 DIMENSIONS = ("period", "location", "technician", "product")

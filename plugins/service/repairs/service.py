@@ -25,6 +25,7 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice, parse_money
 from guanxi.services.customers import require_customer
 from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import active_staff
@@ -33,8 +34,6 @@ from guanxi_service.repairs.common import (
     STEP,
     clean_text,
     get_repair,
-    parse_choice,
-    parse_money,
     parse_time,
     repair_settings,
 )

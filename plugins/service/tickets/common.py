@@ -8,7 +8,6 @@ principal decide what is found: a ticket is seen with its customer, or by its as
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -35,12 +34,6 @@ def ticket_settings(app: App) -> TicketSettings:
     return app.settings_for("service").tickets
 
 
-def parse_choice(value: str | None, allowed: Sequence[str], field_name: str) -> str:
-    """``value`` (case and ``-``/``_`` forgiven) if it is one of ``allowed``."""
-    text = (value or "").strip().lower().replace("-", "_")
-    if text not in allowed:
-        raise ValidationError(field_name, f"{value!r} is not one of {', '.join(allowed)}")
-    return text
 
 
 def parse_text(value: str | None, field_name: str, *, required: bool,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.inputs import parse_choice
 from guanxi_service.sla.service import apply_sla
-from guanxi_service.tickets.common import TICKET, get_ticket, log_ticket, parse_choice, parse_text
+from guanxi_service.tickets.common import TICKET, get_ticket, log_ticket, parse_text
 from guanxi_service.tickets.history import record_event
 from guanxi_service.tickets.models import CHANNELS, Ticket
 from guanxi_service.tickets.statuses import move, not_closed, refuse_transition, reopen

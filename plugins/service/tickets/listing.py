@@ -15,16 +15,11 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.models import Team
 from guanxi.services.lookup import customer_names
 from guanxi.services.staff import get_staff, usernames
-from guanxi_service.tickets.common import (
-    TICKET,
-    as_int,
-    get_ticket,
-    parse_choice,
-    team_field,
-)
+from guanxi_service.tickets.common import TICKET, as_int, get_ticket, team_field
 from guanxi_service.tickets.history import HistoryEntry, ticket_history
 from guanxi_service.tickets.models import (
     CHANNELS,

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.models import Team
-from guanxi_service.tickets.common import TICKET, parse_choice, team_field
+from guanxi_service.tickets.common import TICKET, team_field
 from guanxi_service.tickets.models import OPEN_STATUSES, Ticket
 
 PERIODS = ("day", "week", "month")

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice
 from guanxi.models import Team
 from guanxi.services.staff import active_staff, usernames
 from guanxi_service.sla.service import apply_sla
@@ -35,7 +36,6 @@ from guanxi_service.tickets.common import (
     as_int,
     get_ticket,
     log_ticket,
-    parse_choice,
     parse_moment,
     parse_text,
     team_field,

@@ -7,9 +7,6 @@ not assigned to him, is "not found".
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
@@ -33,24 +30,8 @@ def get_visit(uow: UnitOfWork, visit_id: int | str) -> Visit:
     return found
 
 
-def parse_date(value: dt.date | str | None, field_name: str) -> dt.date | None:
-    """A date from ``YYYY-MM-DD`` text (None stays None)."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(field_name, f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
-def parse_choice(value: str, allowed: Sequence[str], field_name: str) -> str:
-    """``value`` if it is one of ``allowed``; a ValidationError listing them otherwise."""
-    text = (value or "").strip().lower().replace("-", "_")
-    if text not in allowed:
-        raise ValidationError(field_name, f"{value!r} is not one of {', '.join(allowed)}")
-    return text
 
 
 def clean_text(value: str | None, field_name: str, limit: int = MAX_TEXT) -> str | None:

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_choice, parse_date
 from guanxi.services.lookup import customer_names
 from guanxi.services.staff import active_staff, usernames
-from guanxi_service.visits.common import VISIT, get_visit, parse_choice, parse_date
+from guanxi_service.visits.common import VISIT, get_visit
 from guanxi_service.visits.models import OPEN_STATUSES, VISIT_STATUSES, Visit
 from guanxi_service.visits.plans import visit_settings
 

@@ -18,8 +18,9 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
 from guanxi.errors import ValidationError
+from guanxi.inputs import parse_choice, parse_date
 from guanxi.services.staff import usernames
-from guanxi_service.visits.common import VISIT, parse_choice, parse_date
+from guanxi_service.visits.common import VISIT
 from guanxi_service.visits.listing import due_visits, overdue_visits, window_end
 from guanxi_service.visits.models import OPEN_STATUSES, REACHED_OUTCOMES, Visit
 from guanxi_service.visits.plans import visit_settings

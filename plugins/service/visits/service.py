@@ -22,11 +22,12 @@ from sqlalchemy import select, update
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.inputs import parse_choice, parse_date
 from guanxi.models import Task
 from guanxi.services.customers import require_customer
 from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import active_staff
-from guanxi_service.visits.common import VISIT, clean_text, get_visit, parse_choice, parse_date
+from guanxi_service.visits.common import VISIT, clean_text, get_visit
 from guanxi_service.visits.models import OPEN_STATUSES, OUTCOMES, REACHED_OUTCOMES, Visit
 from guanxi_service.visits.plans import get_plan, visit_settings
 from guanxi_service.visits.settings import CarePlan
