@@ -177,7 +177,8 @@ def test_sensitive_fields_on_the_command_line(app: App, tmp_path: Path) -> None:
     url = app.engine.url.render_as_string(hide_password=False)
     # The database was built without the installed plugins; the command line leaves them out.
     (tmp_path / "guanxi.toml").write_text(
-        '[plugins]\ndisable = ["sales"]\n[access]\nsensitive_fields = ["birth_date"]\n'
+        '[plugins]\ndisable = ["sales", "marketing", "service"]\n'
+        '[access]\nsensitive_fields = ["birth_date"]\n'
     )
     runner = CliRunner()
     shown = runner.invoke(
