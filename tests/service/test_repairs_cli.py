@@ -105,6 +105,9 @@ def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi) -> None:
 
 def test_the_demo_has_repair_orders_on_the_demo_assets(tmp_path: Path,
                                                        database_url: str) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("the demo is the same data on both backends; the record-access tests "
+                    "build it on PostgreSQL")
     gx = Guanxi(tmp_path / "demo", database_url, plugins=["service"])
     gx("init", "--demo", "--db", database_url)
     orders = gx.json("service", "repairs", "list", "--limit", "500")
