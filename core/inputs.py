@@ -41,6 +41,14 @@ def parse_choice(value: str | None, allowed: Sequence[str], field_name: str) -> 
     return text
 
 
+def clean_text(value: str | None, field_name: str, limit: int | None = None) -> str | None:
+    """Stripped free text (None when empty); longer than ``limit`` characters is refused."""
+    text = (value or "").strip()
+    if limit is not None and len(text) > limit:
+        raise ValidationError(field_name, f"at most {limit} characters")
+    return text or None
+
+
 def parse_money(value: Decimal | int | str, field_name: str) -> Decimal:
     """A non-negative amount of money with at most two decimals."""
     try:

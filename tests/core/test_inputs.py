@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from guanxi.errors import ValidationError
-from guanxi.inputs import parse_choice, parse_date, parse_money
+from guanxi.inputs import clean_text, parse_choice, parse_date, parse_money
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -54,3 +54,11 @@ def test_parse_money_reads_amounts(value: object, expected: Decimal) -> None:
 def test_parse_money_refuses_what_cannot_be_stored(value: str, reason: str) -> None:
     with pytest.raises(ValidationError, match=f"fee.*{reason}"):
         parse_money(value, "fee")
+
+
+def test_clean_text_strips_empties_to_none_and_bounds_the_length() -> None:
+    assert clean_text("  回访  ", "notes") == "回访"
+    assert clean_text("   ", "notes") is None and clean_text(None, "notes") is None
+    assert clean_text("x" * 50, "notes") == "x" * 50  # no bound unless asked
+    with pytest.raises(ValidationError, match="notes.*at most 3 characters"):
+        clean_text("四个字符", "notes", 3)

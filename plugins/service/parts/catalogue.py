@@ -9,7 +9,7 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
-from guanxi.inputs import parse_choice, parse_money
+from guanxi.inputs import clean_text, parse_choice, parse_money
 from guanxi_service.parts.common import (
     LOCATION,
     PART,
@@ -20,7 +20,6 @@ from guanxi_service.parts.common import (
     part_settings,
 )
 from guanxi_service.parts.models import LOCATION_KINDS, Part, Stock, StockLocation
-from guanxi_service.repairs.common import clean_text
 
 
 def _code(value: str | None, field_name: str, limit: int) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import clean_text
 from guanxi_service.parts.common import (
     MOVEMENT,
     RESERVATION,
@@ -43,7 +44,7 @@ from guanxi_service.parts.models import (
     Stockout,
 )
 from guanxi_service.parts.stock import available, move, short_of, when
-from guanxi_service.repairs.common import clean_text, repair_field
+from guanxi_service.repairs.common import repair_field
 from guanxi_service.repairs.models import RepairOrder
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.inputs import clean_text
 from guanxi_service.parts.catalogue import stock_row
 from guanxi_service.parts.common import (
     ADJUSTMENT,
@@ -40,7 +41,7 @@ from guanxi_service.parts.models import (
     StockMovement,
     Stockout,
 )
-from guanxi_service.repairs.common import clean_text, parse_time
+from guanxi_service.repairs.common import parse_time
 
 
 def when(uow: UnitOfWork, part_id: int, location_id: int, at: dt.datetime | str | None,

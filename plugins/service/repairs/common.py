@@ -80,10 +80,3 @@ def parse_time(uow: UnitOfWork, value: dt.datetime | dt.date | str | None,
 
 
 
-
-def clean_text(value: str | None, field_name: str, limit: int | None = None) -> str | None:
-    """Stripped text (None when empty); longer than ``limit`` is refused."""
-    text = (value or "").strip()
-    if limit is not None and len(text) > limit:
-        raise ValidationError(field_name, f"at most {limit} characters")
-    return text or None

@@ -25,18 +25,11 @@ from sqlalchemy import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.inputs import parse_choice, parse_money
+from guanxi.inputs import clean_text, parse_choice, parse_money
 from guanxi.services.customers import require_customer
 from guanxi.services.interactions import insert_interactions, validate_interaction
 from guanxi.services.staff import active_staff
-from guanxi_service.repairs.common import (
-    REPAIR,
-    STEP,
-    clean_text,
-    get_repair,
-    parse_time,
-    repair_settings,
-)
+from guanxi_service.repairs.common import REPAIR, STEP, get_repair, parse_time, repair_settings
 from guanxi_service.repairs.kinds import CHANNEL_BY_LOCATION
 from guanxi_service.repairs.models import BILLING, LOCATIONS, RepairOrder, RepairStep
 

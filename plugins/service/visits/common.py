@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from guanxi import inputs
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
@@ -35,8 +36,6 @@ def get_visit(uow: UnitOfWork, visit_id: int | str) -> Visit:
 
 
 def clean_text(value: str | None, field_name: str, limit: int = MAX_TEXT) -> str | None:
-    """Stripped free text (empty: None), at most ``limit`` characters."""
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise ValidationError(field_name, f"at most {limit} characters")
-    return text or None
+    """Stripped free text (empty: None), at most ``limit`` characters (the visits' own
+    default bound)."""
+    return inputs.clean_text(value, field_name, limit)
