@@ -1,7 +1,8 @@
-"""Output helpers: rich tables for people, ``--json`` for scripts."""
+"""Output helpers: rich tables for people, ``--json`` and ``--csv`` for scripts."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import json
@@ -27,6 +28,9 @@ def console() -> Console:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+csv_option = click.option(
+    "--csv", "as_csv", is_flag=True, help="Print CSV (a header row, then one row each)."
+)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -78,16 +82,35 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def print_csv(rows: Iterable[Any], columns: Sequence[tuple[str, Callable[[Any], Any]]]) -> None:
+    """Print ``rows`` as CSV with a header row; cells as in JSON, lists and dicts as JSON."""
+    writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
+    writer.writerow([header for header, _ in columns])
+    for row in rows:
+        writer.writerow([_csv_cell(to_jsonable(get(row))) for _, get in columns])
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def emit(
     rows: Sequence[Any],
     columns: Sequence[tuple[str, Callable[[Any], Any]]],
     *,
     as_json: bool,
+    as_csv: bool = False,
     title: str | None = None,
 ) -> None:
-    """A listing as JSON (every column, by header) or as a table."""
+    """A listing as JSON (every column, by header), as CSV, or as a table."""
     if as_json:
         print_json([{header: to_jsonable(get(row)) for header, get in columns} for row in rows])
+    elif as_csv:
+        print_csv(rows, columns)
     else:
         print_table(rows, columns, title=title)
 

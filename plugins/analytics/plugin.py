@@ -1,0 +1,62 @@
+"""The analytics plugin object: its metadata and the hooks that ask every area in turn.
+
+The ``guanxi.plugins`` entry point names :data:`hooks`, an :class:`AnalyticsPlugin` over
+the areas of :data:`guanxi_analytics.areas.AREA_NAMES`.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import click
+
+from guanxi import Plugin, hookimpl
+from guanxi.app import UnitOfWork
+from guanxi.areas import AreaPlugin
+from guanxi.records import CustomerRecord
+from guanxi.registry import Section
+from guanxi_analytics import __version__
+from guanxi_analytics.areas import AREA_NAMES
+from guanxi_analytics.settings import AnalyticsSettings
+
+plugin = Plugin(
+    name="analytics",
+    version=__version__,
+    description="customer analytics: value, RFM, CLV, churn, loyalty, KPIs, scorecard, reports",
+)
+
+
+@click.group()
+def analytics() -> None:
+    """Customer analytics: value tiers, RFM, CLV, churn, loyalty, KPIs, scorecard, reports."""
+
+
+class AnalyticsPlugin(AreaPlugin):
+    """The area hooks, with the demo step run after every other plugin's, and the
+    analytics section of the customer 360 view."""
+
+    @hookimpl(trylast=True)
+    def demo_data(
+        self, uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]
+    ) -> None:
+        """Every area's part of the demo: analyses over what the other plugins logged,
+        so it runs last."""
+        super().demo_data(uow, rng, customers)
+
+    @hookimpl
+    def customer_360_sections(self, uow: UnitOfWork, customer: CustomerRecord) -> Section | None:
+        """The customer's value tier, RFM segment, CLV, probability alive and alerts."""
+        from guanxi_analytics.section import customer_section
+
+        return customer_section(uow, customer)
+
+
+hooks = AnalyticsPlugin(
+    plugin,
+    package="guanxi_analytics",
+    area_names=AREA_NAMES,
+    settings=AnalyticsSettings,
+    group=analytics,
+    root=Path(__file__).parent,
+)
