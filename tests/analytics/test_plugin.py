@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guanxi.app import App
-from guanxi.db.migrate import current
+from guanxi.db.migrate import check, current
 
 
 def test_found_through_the_entry_point_and_enabled_alone(analytics_app: App) -> None:
@@ -16,3 +16,7 @@ def test_found_through_the_entry_point_and_enabled_alone(analytics_app: App) -> 
 
 def test_the_analytics_branch_is_migrated(analytics_app: App) -> None:
     assert "analytics_0005" in current(analytics_app)
+
+
+def test_the_models_match_the_migrated_schema(analytics_app: App) -> None:
+    assert check(analytics_app) == []
