@@ -1,0 +1,140 @@
+"""Per-customer figures of a period, from one SQL ``GROUP BY`` over the interaction log.
+
+Revenue and cost are summed in the database in integer hundredths (how
+:class:`guanxi.db.types.Money` stores them), so every total is exact and the rows that
+come back are one per active customer, not one per interaction. The SELECTs are ORM
+statements of registered entities, so the acting user's record policies apply: a user
+who cannot see a customer gets no figures for him.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import BigInteger, ColumnElement, DateTime, String, and_, case, func, select
+from sqlalchemy import type_coerce as coerce
+from sqlmodel import col
+
+from guanxi.app import UnitOfWork
+from guanxi.db.types import to_minor
+from guanxi.models import Customer, Interaction
+from guanxi_analytics.common import Period
+from guanxi_analytics.settings import analytics_settings
+from guanxi_analytics.value.settings import ValueSettings
+
+IntArray = NDArray[np.int64]
+
+
+@dataclass
+class Figures:
+    """Arrays aligned on ``customer_id`` (ascending); amounts in hundredths."""
+
+    customer_id: IntArray
+    revenue: IntArray  # sum of Interaction.revenue, every kind
+    cost: IntArray  # logged cost plus unit costs
+    purchases: IntArray  # purchase interactions (not corrections)
+    spend: IntArray  # revenue of the purchase interactions
+    interactions: IntArray
+    last_purchase: NDArray[np.datetime64]  # UTC, microseconds; NaT without a purchase
+    last_purchase_raw: list[Any]  # as the database returned it (written back unchanged)
+
+    @property
+    def margin(self) -> IntArray:
+        """Revenue minus cost-to-serve."""
+        return self.revenue - self.cost
+
+    def __len__(self) -> int:
+        return int(self.customer_id.size)
+
+
+def unit_cost_expression(settings: ValueSettings) -> ColumnElement[Any] | None:
+    """The unit cost of an interaction in hundredths, as a SQL CASE (first rule that
+    matches wins); None when no unit cost is configured."""
+    kind, channel = col(Interaction.kind), col(Interaction.channel)
+    whens: list[tuple[ColumnElement[bool], int]] = []
+    for rule in settings.unit_costs:
+        parts = []
+        if rule.kind is not None:
+            parts.append(kind == rule.kind)
+        if rule.channel is not None:
+            parts.append(channel == rule.channel)
+        whens.append((and_(*parts), to_minor(rule.cost)))
+    if not whens:
+        return None
+    expression = case(*whens, else_=0)
+    if settings.unit_cost_when == "no_cost_logged":
+        expression = case((col(Interaction.cost).is_(None), expression), else_=0)
+    return expression
+
+
+def collect(uow: UnitOfWork, period: Period) -> Figures:
+    """Every customer's figures over ``period``.
+
+    The customers are those the acting user sees that existed before the period ended or
+    had an interaction in it; a customer without any interaction has zeros.
+    """
+    settings = analytics_settings(uow)
+    start, end = period.utc_bounds(uow.app.tz)
+    dialect = uow.session.get_bind().dialect.name
+    occurred = col(Interaction.occurred_at)
+    purchase = col(Interaction.kind).in_(settings.purchase_kinds)
+    not_correction = col(Interaction.corrects_id).is_(None)
+    raw_money = col(Interaction.revenue), col(Interaction.cost)
+    unit = unit_cost_expression(settings.value)
+    instant = String() if dialect == "sqlite" else DateTime(timezone=True)
+    columns: list[Any] = [
+        col(Interaction.customer_id),
+        coerce(func.coalesce(func.sum(raw_money[0]), 0), BigInteger),
+        coerce(func.coalesce(func.sum(raw_money[1]), 0), BigInteger),
+        coerce(func.sum(case((and_(purchase, not_correction), 1), else_=0)), BigInteger),
+        coerce(func.coalesce(func.sum(case((purchase, raw_money[0]), else_=0)), 0),
+               BigInteger),
+        coerce(func.count(), BigInteger),
+        coerce(func.max(case((purchase, occurred))), instant),
+    ]
+    if unit is not None:
+        columns.append(coerce(func.sum(unit), BigInteger))
+    query = (select(*columns).where(occurred >= start, occurred < end)
+             .group_by(col(Interaction.customer_id)).order_by(col(Interaction.customer_id)))
+    rows = uow.session.execute(query).all()
+    known = uow.session.execute(
+        select(col(Customer.id)).where(col(Customer.created_at) < end)
+        .order_by(col(Customer.id))).scalars().all()
+    return _assemble(rows, np.fromiter(known, dtype=np.int64, count=len(known)),
+                     unit is not None, dialect)
+
+
+def _assemble(rows: list[Any], known: IntArray, with_unit: bool, dialect: str) -> Figures:
+    """The arrays of the GROUP BY rows, widened to every known customer."""
+    n = len(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (8 if with_unit else 7)
+    active = np.fromiter(columns[0], dtype=np.int64, count=n)
+    ids = np.union1d(known, active)
+    where = np.searchsorted(ids, active)
+
+    def widen(values: Any) -> IntArray:
+        out = np.zeros(ids.size, dtype=np.int64)
+        out[where] = np.fromiter(values, dtype=np.int64, count=n)
+        return out
+
+    cost = widen(columns[2])
+    if with_unit:
+        cost += widen(columns[7])
+    raw_last = list(columns[6])
+    last = np.full(ids.size, np.datetime64("NaT"), dtype="datetime64[us]")
+    if n:
+        if dialect == "sqlite":
+            last[where] = np.array(raw_last, dtype="datetime64[us]")
+        else:
+            last[where] = np.array(
+                [None if v is None else v.astimezone(dt.UTC).replace(tzinfo=None)
+                 for v in raw_last], dtype="datetime64[us]")
+    raw: list[Any] = [None] * ids.size
+    for position, value in zip(where.tolist(), raw_last, strict=True):
+        raw[position] = value
+    return Figures(ids, widen(columns[1]), cost, widen(columns[3]), widen(columns[4]),
+                   widen(columns[5]), last, raw)
