@@ -1,12 +1,15 @@
 """The churn area of the analytics plugin (interface: :class:`guanxi.areas.Area`).
 
-Churn and retention: monthly cohorts and the retention matrix, retention and churn
-rates, the monthly threshold alert (REQUIREMENTS §7.3), the sudden-drop outlier alert and
-the churn-risk list ordered by probability alive.
+Churn and retention: monthly acquisition cohorts and the retention matrix
+(:mod:`.cohorts`), retention and churn rates per month, quarter or year, the monthly
+threshold alert of REQUIREMENTS §7.3.1 and the sudden-drop outlier alert
+(:mod:`.alerts`), the churn-cause breakdown, and the churn-risk list ordered by
+probability alive (:mod:`.risk`). Reports, KPIs and HTML sections are in :mod:`.reports`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable
 from typing import Any
@@ -15,43 +18,87 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_analytics.churn.models import TABLES
+from guanxi_analytics.areas import ANALYSE
+from guanxi_analytics.churn.models import TABLES, ChurnAlert, SpendThreshold
 
-__all__ = ["TABLES"]
+__all__ = ["TABLES", "html_sections", "kpis"]
 
 
 def register_entities(register: Callable[..., None]) -> None:
-    """The area's records under access control (none yet)."""
+    """Alerts and thresholds, visible with their customer; an alert's note is personal."""
+    register("analytics.churn_alert", ChurnAlert, customer_column="customer_id",
+             personal_fields=("note",), grants=ANALYSE,
+             description="a churn alert (threshold or sudden drop) on a customer's month")
+    register("analytics.spend_threshold", SpendThreshold, customer_column="customer_id",
+             grants=ANALYSE, description="a customer's own monthly spend/count threshold")
 
 
 def register_kinds(register: Callable[..., None]) -> None:
     """The area's interaction kinds (none)."""
 
 
+def _alerts_job(uow: UnitOfWork, due_at: dt.datetime) -> None:
+    from guanxi_analytics.churn.alerts import run_job
+
+    run_job(uow, due_at)
+
+
 def register_jobs(register: Callable[..., None]) -> None:
-    """The area's scheduled jobs (none yet)."""
+    """``analytics.churn_alerts``: daily, checks the month just ended (idempotent)."""
+    register("analytics.churn_alerts", _alerts_job, daily_at="03:30",
+             description="raise threshold and sudden-drop churn alerts for the month just "
+                         "ended")
 
 
 def register_reports(register: Callable[..., None]) -> None:
-    """The area's reports (none yet)."""
+    """``analytics.cohorts``, ``analytics.retention``, ``analytics.churn_alerts``,
+    ``analytics.churn_causes``, ``analytics.churn_risk``."""
+    from guanxi_analytics.churn import reports
+
+    reports.register_reports(register)
 
 
 def register_commands(group: click.Group) -> None:
-    """``guanxi analytics churn …`` (none yet)."""
+    """``guanxi analytics churn …``."""
+    from guanxi_analytics.churn.cli import churn
+
+    group.add_command(churn)
 
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """The area's part of the demo (none yet)."""
+    """Raise the churn alerts of the demo's last complete month."""
+    from guanxi_analytics.churn.alerts import last_complete_month, raise_alerts
+
+    raise_alerts(uow, last_complete_month(uow, uow.now))
 
 
 def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
+    """Nothing to do when interactions are logged (alerts are monthly)."""
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """What the area holds about a customer (nothing yet)."""
-    return {}
+    """The customer's threshold and churn alerts."""
+    from guanxi_analytics.churn import privacy
+
+    return privacy.personal_data(uow, customer_id)
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing personal to clear yet."""
+    """Clear the notes on the customer's alerts (figures stay for the aggregates)."""
+    from guanxi_analytics.churn import privacy
+
+    privacy.erase_personal_data(uow, customer_id)
+
+
+def kpis() -> list[Any]:
+    """``churn.retention_rate``, ``churn.churn_rate``, ``churn.open_alerts``."""
+    from guanxi_analytics.churn.reports import kpis as build
+
+    return build()
+
+
+def html_sections(uow: UnitOfWork, period: Any) -> list[Any]:
+    """The cohort heatmap, the retention trend, alerts by month, the top churn risks."""
+    from guanxi_analytics.churn.reports import html_sections as build
+
+    return build(uow, period)
