@@ -1,7 +1,11 @@
 """The report area of the analytics plugin (interface: :class:`guanxi.areas.Area`).
 
-The self-contained HTML report: every area's sections rendered with Jinja2, charts as
-inline SVG, no network.
+The self-contained HTML report (``guanxi analytics report --out FILE.html``): every
+area's :class:`~guanxi_analytics.sections.ReportSection` list rendered with Jinja2
+(template ``analytics/report.html``), charts as inline SVG drawn in Python
+(:mod:`guanxi_analytics.report.charts`, :mod:`guanxi_analytics.report.shapes`), no
+network. It stores nothing: the report is computed on demand inside the caller's unit of
+work, so record policies apply to everything in it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ __all__ = ["TABLES"]
 
 
 def register_entities(register: Callable[..., None]) -> None:
-    """The area's records under access control (none yet)."""
+    """Nothing to register: the report stores no records."""
 
 
 def register_kinds(register: Callable[..., None]) -> None:
@@ -28,19 +32,25 @@ def register_kinds(register: Callable[..., None]) -> None:
 
 
 def register_jobs(register: Callable[..., None]) -> None:
-    """The area's scheduled jobs (none yet)."""
+    """No jobs: the report is rendered on demand."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
-    """The area's reports (none yet)."""
+    """``analytics.report``: the sections the HTML report of a period holds."""
+    from guanxi_analytics.report.reports import register_reports as register_own
+
+    register_own(register)
 
 
 def register_commands(group: click.Group) -> None:
-    """``guanxi analytics report …`` (none yet)."""
+    """``guanxi analytics report --out FILE.html [--from --to] [--section KEY …]``."""
+    from guanxi_analytics.report.cli import report
+
+    group.add_command(report)
 
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """The area's part of the demo (none yet)."""
+    """Nothing stored for the demo: ``guanxi analytics report`` renders it on demand."""
 
 
 def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
@@ -48,9 +58,9 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """What the area holds about a customer (nothing yet)."""
+    """The report area holds nothing about a customer (reports are not stored)."""
     return {}
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing personal to clear yet."""
+    """Nothing personal to clear: reports are not stored."""

@@ -1,0 +1,239 @@
+"""The self-contained HTML report: every area's sections, rendered with Jinja2.
+
+:func:`gather_sections` asks each area for its
+:class:`~guanxi_analytics.sections.ReportSection` list (as
+:func:`guanxi_analytics.sections.collect_sections` does, one area at a time so that an
+area that cannot compute — too few purchases to fit, say — becomes a section saying so
+instead of failing the whole report). :func:`render_report` turns the sections into one
+HTML page: charts as inline SVG (:mod:`guanxi_analytics.report.charts`), tables with
+formatted numbers (:mod:`guanxi_analytics.report.formatting`), the template
+``analytics/report.html`` (an edition overrides it by shipping its own).
+
+The sections are computed inside the caller's unit of work, so every area's record
+policies apply: a user's report holds only the customers that user may see.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import select
+
+from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi_analytics.areas import AREA_NAMES
+from guanxi_analytics.common import Period
+from guanxi_analytics.report.charts import Style, render_chart
+from guanxi_analytics.report.formatting import cell, is_numeric, is_ratio_header
+from guanxi_analytics.report.settings import ReportSettings
+from guanxi_analytics.sections import ReportSection, Table
+from guanxi_analytics.settings import analytics_settings
+
+# The areas that may contribute sections (the report area itself does not).
+SECTION_AREAS = tuple(name for name in AREA_NAMES if name != "report")
+
+WORDS = {
+    "zh": {"title": "客户分析报告", "period": "期间", "generated": "生成时间",
+           "by": "生成人", "contents": "目录", "formula": "计算方法", "no_data": "暂无数据",
+           "no_sections": "没有可显示的分析部分。",
+           "rows_shown": "显示前 {shown} 行，共 {total} 行",
+           "of_first": "占首阶段", "from_previous": "较上一阶段", "shown": "个点已显示",
+           "total": "合计", "yes": "是", "no": "否", "edition": "版本", "table": "数据表",
+           "could_not": "无法计算"},
+    "en": {"title": "Customer analytics report", "period": "Period",
+           "generated": "Generated", "by": "By", "contents": "Contents",
+           "formula": "How it is computed", "no_data": "no data to draw",
+           "no_sections": "No analysis sections to show.",
+           "rows_shown": "first {shown} of {total} rows", "of_first": "of first",
+           "from_previous": "from previous", "shown": "points shown", "total": "total",
+           "yes": "yes", "no": "no", "edition": "Edition", "table": "Data table",
+           "could_not": "could not be computed"},
+}
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A section's table as text: headers, cells ``(text, numeric)``, how many shown."""
+
+    columns: list[str]
+    rows: list[list[tuple[str, bool]]]
+    shown: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A section ready for the template (the chart already SVG markup)."""
+
+    key: str
+    anchor: str
+    title: str
+    summary: str
+    chart: Markup | None
+    chart_kind: str
+    table: TableView | None
+    formula: str
+    empty: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """The rendered report: its HTML and what it holds."""
+
+    html: str
+    period: Period
+    sections: list[ReportSection]
+
+
+def words(uow: UnitOfWork) -> dict[str, str]:
+    """The report's fixed words in the edition's language (Chinese unless ``en``)."""
+    return WORDS["en"] if uow.app.settings.language == "en" else WORDS["zh"]
+
+
+def _wanted_areas(wanted: Sequence[str]) -> list[str]:
+    """The areas ``--section`` names (``churn`` or ``churn.cohorts`` both name churn)."""
+    areas = []
+    for token in wanted:
+        area = token.split(".", 1)[0]
+        if area not in SECTION_AREAS:
+            raise ValidationError(
+                "section", f"{token!r} names no analytics area (one of "
+                           f"{', '.join(SECTION_AREAS)}, or <area>.<section>)")
+        if area not in areas:
+            areas.append(area)
+    return [name for name in SECTION_AREAS if name in areas]
+
+
+def gather_sections(uow: UnitOfWork, period: Period,
+                    wanted: Sequence[str] = ()) -> list[ReportSection]:
+    """The sections of ``period`` in area order, only those ``wanted`` names (area names
+    or section keys) when it is not empty.
+
+    An area whose ``html_sections`` raises :class:`ValidationError` (not enough data)
+    gives one section saying why; a section key that matches nothing is refused, naming
+    the keys there are.
+    """
+    wanted = [token.strip() for token in wanted if token.strip()]
+    areas = _wanted_areas(wanted) if wanted else list(SECTION_AREAS)
+    found: list[ReportSection] = []
+    for name in areas:
+        build = getattr(importlib.import_module(f"guanxi_analytics.{name}"), "html_sections",
+                        None)
+        if build is None:
+            continue
+        try:
+            found.extend(build(uow, period))
+        except ValidationError as exc:
+            found.append(ReportSection(key=f"{name}.unavailable", title=name,
+                                       empty=f"{words(uow)['could_not']}: {exc}"))
+    if not wanted:
+        return found
+    chosen = []
+    for section in found:
+        area = section.key.split(".", 1)[0]
+        if section.key in wanted or area in wanted or section.key == f"{area}.unavailable":
+            chosen.append(section)
+    for token in wanted:
+        if "." in token and not any(s.key == token for s in found):
+            area = token.split(".", 1)[0]
+            keys = [s.key for s in found if s.key.startswith(area + ".")]
+            raise ValidationError(
+                "section", f"no section {token!r} (the {area} area has: "
+                           f"{', '.join(keys) or 'none'})")
+    return chosen
+
+
+def _table_view(table: Table, settings: ReportSettings, language: dict[str, str],
+                currency: str) -> TableView:
+    columns = [str(c) for c in table.columns]
+    ratio = [is_ratio_header(c) for c in columns]
+    yes_no = (language["yes"], language["no"])
+    rows = []
+    for raw in list(table.rows)[: settings.max_table_rows]:
+        values = list(raw)[: len(columns)] + [None] * (len(columns) - len(raw))
+        rows.append([(cell(v, ratio=ratio[i], currency=currency, yes_no=yes_no),
+                      is_numeric(v)) for i, v in enumerate(values)])
+    return TableView(columns, rows, len(rows), len(table.rows))
+
+
+def _anchor(key: str, taken: set[str]) -> str:
+    """An HTML id from a section key (letters, digits, ``-``), unique in the page."""
+    base = "s-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-") or "section")
+    anchor, n = base, 2
+    while anchor in taken:
+        anchor, n = f"{base}-{n}", n + 1
+    taken.add(anchor)
+    return anchor
+
+
+def section_views(uow: UnitOfWork, sections: Sequence[ReportSection]) -> list[SectionView]:
+    """The sections with their charts drawn and tables formatted."""
+    settings = analytics_settings(uow).report
+    language = words(uow)
+    currency = uow.app.settings.currency
+    taken: set[str] = set()
+    views = []
+    for section in sections:
+        chart = None
+        if section.chart is not None and not section.empty:
+            style = Style(title=section.title, currency=currency, words=language,
+                          max_points=settings.max_scatter_points)
+            chart = Markup(render_chart(section.chart, style))  # every label escaped in svg
+        table = None
+        if section.table is not None and not section.empty:
+            table = _table_view(section.table, settings, language, currency)
+        views.append(SectionView(
+            key=section.key, anchor=_anchor(section.key, taken), title=section.title,
+            summary=section.summary, chart=chart,
+            chart_kind=section.chart.kind if section.chart else "", table=table,
+            formula=section.formula, empty=section.empty))
+    return views
+
+
+def principal_name(uow: UnitOfWork) -> str:
+    """Who the report is generated for: the staff user's name (and login), or system."""
+    from guanxi.models import Staff
+
+    principal = uow.principal
+    if principal.is_system:
+        return principal.username
+    name = uow.session.exec(
+        select(Staff.display_name).where(Staff.username == principal.username)).first()
+    return f"{name} ({principal.username})" if name else principal.username
+
+
+def render_report(uow: UnitOfWork, period: Period, wanted: Sequence[str] = ()) -> Report:
+    """The report of ``period`` as one self-contained HTML page.
+
+    ``wanted`` are area names or section keys (``--section``); when empty, the
+    ``[analytics.report] sections`` setting, and when that is empty too, everything.
+    """
+    settings = analytics_settings(uow).report
+    language = words(uow)
+    sections = gather_sections(uow, period, list(wanted) or settings.sections)
+    edition = uow.app.edition
+    context: dict[str, Any] = {
+        "title": settings.title or language["title"],
+        "words": language,
+        "lang": "en" if uow.app.settings.language == "en" else "zh-CN",
+        "edition_title": edition.title,
+        "period": period,
+        "generated": uow.app.local_time(uow.now).strftime("%Y-%m-%d %H:%M %Z"),
+        "principal": principal_name(uow),
+        "sections": section_views(uow, sections),
+    }
+    html = uow.app.render(settings.template, **context)
+    return Report(html=html, period=period, sections=sections)
+
+
+def section_summary(sections: Sequence[ReportSection]) -> list[dict[str, Any]]:
+    """What a report holds, one row per section (for ``--json`` and the core report)."""
+    return [{"key": s.key, "title": s.title,
+             "chart": s.chart.kind if s.chart is not None and not s.empty else None,
+             "table_rows": len(s.table.rows) if s.table is not None and not s.empty else None,
+             "empty": s.empty or None} for s in sections]

@@ -1,0 +1,190 @@
+"""The HTML report: sections gathered from the areas, rendered into one page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import guanxi_analytics.churn
+from guanxi.app import App, UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi_analytics.common import Period
+from guanxi_analytics.report.service import gather_sections, render_report
+from guanxi_analytics.sections import Chart, ReportSection, Table
+from tests.analytics.report_support import EVIL, every_kind, serve
+
+NOW = dt.datetime(2026, 3, 15, 4, 0, tzinfo=dt.UTC)  # 12:00 in Asia/Shanghai
+PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 4, 1))
+
+
+def render(app: App, wanted: tuple[str, ...] = ()) -> str:
+    with app.transaction(now=NOW) as uow:
+        return render_report(uow, PERIOD, wanted).html
+
+
+def test_every_section_is_rendered_with_header_contents_and_formula(
+    analytics_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(monkeypatch, every_kind())
+    html = render(analytics_app)
+    assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
+    # The header: the edition, the period, when (local time) and for whom.
+    assert "Generic CRM" in html and "2026-01-01 – 2026-03-31" in html
+    assert "2026-03-15 12:00 CST" in html and ">system<" in html
+    # The contents link every section, in order; each has its anchor.
+    anchors = re.findall(r'<li><a href="#([^"]+)">', html)
+    assert anchors == ["s-value-tiers", "s-value-mix", "s-churn-trend", "s-churn-cohorts",
+                       "s-pipeline-funnel", "s-value-quadrants", "s-loyalty-nps"]
+    for anchor in anchors:
+        assert f'id="{anchor}"' in html
+    # One SVG per charted section (6), each with its accessible title.
+    assert html.count("<svg ") == 6
+    for kind in ("bar", "stacked_bar", "line", "heatmap", "funnel", "scatter"):
+        assert f'class="chart chart-{kind}"' in html
+    assert "<title>Cohort retention 留存矩阵</title>" in html
+    assert "tier by margin percentile [S004:983]" in html
+    # The empty section says what is missing instead of drawing an empty chart.
+    nps = html[html.index('id="s-loyalty-nps"'):]
+    assert "no survey answers in the period" in nps and "<svg" not in nps
+    # Self-contained: nothing is fetched from anywhere.
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
+    assert "@import" not in html and "url(" not in html
+
+
+def test_labels_are_escaped_everywhere(analytics_app: App,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, [*every_kind(), ReportSection(
+        key="value.evil", title=EVIL, summary=EVIL, formula=EVIL,
+        table=Table([EVIL], [[EVIL]]))])
+    html = render(analytics_app)
+    # The only <script> in the page is the report's own self-check.
+    assert html.count("<script") == 1
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def test_tables_format_money_ratios_and_thousands(analytics_app: App,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, [ReportSection(
+        key="value.numbers", title="Numbers",
+        table=Table(["name", "orders", "revenue", "conversion rate", "avg days", "留存率"],
+                    [["a", 1234567, Decimal("1234567.891"), 0.12345, 2.5, 0.5],
+                     ["b", 0, Decimal("-5"), 1.0, 1234.0, None]]))])
+    html = render(analytics_app)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["a", "1,234,567", "¥1,234,567.89", "12.3%", "2.5", "50.0%",
+                     "b", "0", "-¥5.00", "100.0%", "1,234", "—"]
+    assert '<td class="num">1,234,567</td>' in html and "<td>a</td>" in html
+    # Without a chart the table is open; with one it is folded under the chart.
+    assert '<details class="data" open>' in html
+
+
+def test_long_tables_are_cut_and_say_so(make_analytics_app: Callable[..., App],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_analytics_app(settings={"analytics": {"report": {"max_table_rows": 3}}})
+    serve(monkeypatch, [ReportSection(key="value.long", title="Long",
+                                      table=Table(["n"], [[i] for i in range(10)]))])
+    html = render(app)
+    assert html.count("<tr><td") == 3 and "显示前 3 行，共 10 行" in html
+
+
+def test_the_section_option_picks_areas_and_keys(analytics_app: App,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, every_kind())
+    with analytics_app.transaction(now=NOW) as uow:
+        keys = [s.key for s in gather_sections(uow, PERIOD, ["value.mix"])]
+        assert keys == ["value.mix"]
+        keys = [s.key for s in gather_sections(uow, PERIOD, ["value"])]
+        assert keys == ["value.tiers", "value.mix", "value.quadrants"]
+        with pytest.raises(ValidationError, match="section.*'value.nope'.*value.tiers"):
+            gather_sections(uow, PERIOD, ["value.nope"])
+        with pytest.raises(ValidationError, match="section.*'sales' names no analytics area"):
+            gather_sections(uow, PERIOD, ["sales"])
+
+
+def test_only_the_areas_asked_for_are_computed(analytics_app: App,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, every_kind())
+    asked: list[str] = []
+
+    def churn_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
+        asked.append("churn")
+        return []
+
+    monkeypatch.setattr(guanxi_analytics.churn, "html_sections", churn_sections, raising=False)
+    with analytics_app.transaction(now=NOW) as uow:
+        gather_sections(uow, PERIOD, ["value.tiers"])
+        assert asked == []
+        gather_sections(uow, PERIOD, [])
+        assert asked == ["churn"]
+
+
+def test_an_area_that_cannot_compute_says_why(analytics_app: App,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def too_few(uow: UnitOfWork, period: Period) -> list[ReportSection]:
+        raise ValidationError("purchases", "2 repeat buyers, at least 10 are needed to fit")
+
+    serve(monkeypatch, too_few)
+    html = render(analytics_app)
+    assert ("无法计算: field &#39;purchases&#39;: 2 repeat buyers, at least 10 are needed to "
+            "fit") in html
+    assert 'data-key="value.unavailable"' in html
+
+
+def test_no_sections_gives_a_page_that_says_so(analytics_app: App,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, [])
+    html = render(analytics_app)
+    assert "没有可显示的分析部分。" in html and "<svg" not in html
+
+
+def test_english_editions_get_english_words(make_analytics_app: Callable[..., App],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_analytics_app(settings={"core": {"language": "en", "currency": "USD"}})
+    serve(monkeypatch, every_kind())
+    html = render(app)
+    assert "Customer analytics report" in html and "How it is computed:" in html
+    assert '<html lang="en">' in html and "$123,456.50" in html
+
+
+def test_duplicate_keys_get_distinct_anchors(analytics_app: App,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    twice = ReportSection(key="value.same", title="Same", summary="x")
+    serve(monkeypatch, [twice, twice])
+    html = render(analytics_app)
+    assert 'id="s-value-same"' in html and 'id="s-value-same-2"' in html
+
+
+def test_an_edition_template_overrides_the_plugins(analytics_app: App, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "edition-templates" / "analytics"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text(
+        "<p>{{ title }}|{% for s in sections %}{{ s.key }};{% endfor %}</p>", encoding="utf-8")
+    # The edition's folder is searched first (App.templates); the same place here.
+    analytics_app.registry.template_dirs.insert(0, folder.parent)
+    serve(monkeypatch, every_kind()[:2])
+    assert render(analytics_app) == "<p>客户分析报告|value.tiers;value.mix;</p>"
+
+
+def test_charts_survive_odd_data(analytics_app: App,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    odd = [
+        ReportSection(key="value.none", title="odd 1", chart=Chart("bar")),
+        ReportSection(key="value.gaps", title="odd 2", chart=Chart(
+            "line", labels=["a", "b"], series={"s": [float("nan"), float("inf")]})),
+        ReportSection(key="value.short", title="odd 3", chart=Chart(
+            "bar", labels=["a", "b", "c"], series={"s": [1]})),
+        ReportSection(key="value.funnel0", title="odd 4", chart=Chart(
+            "funnel", labels=["a", "b"], series={"n": [0, 0]})),
+        ReportSection(key="value.scatter0", title="odd 5", chart=Chart("scatter")),
+    ]
+    serve(monkeypatch, odd)
+    html = render(analytics_app)
+    assert html.count("<svg ") == 5
+    assert "nan" not in html.lower() and "inf" not in html.lower()
+    assert html.count('class="chart chart-empty"') == 3  # no bars, only NaN, no points
