@@ -1,7 +1,9 @@
 """The delivered area of the analytics plugin (interface: :class:`guanxi.areas.Area`).
 
 Customer delivered value (顾客让渡价值): total customer value minus total customer cost,
-from configurable components, per customer and segment.
+from configurable components, per customer and segment; manual assessments of the
+components the log does not show; the guard rule. The functions are in
+:mod:`guanxi_analytics.delivered.service`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
-from guanxi_analytics.delivered.models import TABLES
+from guanxi_analytics.areas import ANALYSE
+from guanxi_analytics.common import Period
+from guanxi_analytics.delivered.models import TABLES, CdvAssessment
+from guanxi_analytics.kpi import Kpi
+from guanxi_analytics.sections import ReportSection
 
 __all__ = ["TABLES"]
 
 
 def register_entities(register: Callable[..., None]) -> None:
-    """The area's records under access control (none yet)."""
+    """Assessments, visible with their customer; the note is personal."""
+    register("analytics.cdv_assessment", CdvAssessment, customer_column="customer_id",
+             personal_fields=("note",), grants=ANALYSE,
+             description="an assessment of a component of a customer's delivered value")
 
 
 def register_kinds(register: Callable[..., None]) -> None:
@@ -28,19 +37,28 @@ def register_kinds(register: Callable[..., None]) -> None:
 
 
 def register_jobs(register: Callable[..., None]) -> None:
-    """The area's scheduled jobs (none yet)."""
+    """Nothing is stored that a job would compute: CDV is computed when asked."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
-    """The area's reports (none yet)."""
+    """``analytics.cdv_customers``, ``analytics.cdv_segments``."""
+    from guanxi_analytics.delivered.reports import register_reports as register_all
+
+    register_all(register)
 
 
 def register_commands(group: click.Group) -> None:
-    """``guanxi analytics delivered …`` (none yet)."""
+    """``guanxi analytics delivered customers|segments|assess|assessments|guard``."""
+    from guanxi_analytics.delivered.cli import delivered
+
+    group.add_command(delivered)
 
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """The area's part of the demo (none yet)."""
+    """Assessments of service, personnel, image and energy for a few demo customers."""
+    from guanxi_analytics.delivered.reports import demo_assessments
+
+    demo_assessments(uow, rng, customers)
 
 
 def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
@@ -48,9 +66,34 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """What the area holds about a customer (nothing yet)."""
-    return {}
+    """The customer's assessments, with their notes."""
+    from guanxi_analytics.delivered.reports import personal_data as part
+
+    return part(uow, customer_id)
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing personal to clear yet."""
+    """Clear the notes of the customer's assessments (the amounts stay)."""
+    from guanxi_analytics.delivered.reports import erase_personal_data as erase
+
+    erase(uow, customer_id)
+
+
+def kpis() -> list[Kpi]:
+    """``delivered.mean_cdv``."""
+    from guanxi_analytics.delivered.service import mean_cdv
+
+    return [Kpi(
+        key="delivered.mean_cdv", label="mean customer delivered value", unit="amount",
+        higher_is_better=True, compute=mean_cdv,
+        description="mean over the period's customers of total customer value − total "
+                    "customer cost",
+        source="Kotler; REQUIREMENTS §5.6 [S004:383, S004:545]",
+    )]
+
+
+def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
+    """CDV by segment (bar) and the mean components by segment (stacked bar)."""
+    from guanxi_analytics.delivered.reports import sections
+
+    return sections(uow, period)
