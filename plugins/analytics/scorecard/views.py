@@ -110,9 +110,10 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
     views = seven_p(uow, period)
     rows = [[v.label, line.label, format_value(line.value, line.unit), line.trend,
              line.status] for v in views for line in v.lines]
+    valued = [line for v in views for line in v.lines if line.value is not None]
     profile = next(v.profile for v in views if v.name == "profiling")
     product = next(v.products for v in views if v.name == "product")
-    if not rows and not profile and not product:
+    if not valued and not profile and not product:
         sections.append(ReportSection("scorecard.seven_p", "7P 客户分析 7P views",
                                       formula=SEVEN_P_FORMULA,
                                       empty="no customers and no KPI data in the period"))
