@@ -1,0 +1,165 @@
+"""The report's inline SVG charts and number formats, checked against hand-computed
+geometry and text (no application needed)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+
+from guanxi_analytics.report.charts import Style, render_chart
+from guanxi_analytics.report.formatting import cell, money, number, percent, tick_text, value_text
+from guanxi_analytics.report.svg import nice_step, nice_ticks
+from guanxi_analytics.sections import Chart
+from tests.analytics.report_support import EVIL, every_kind
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def draw(chart: Chart, **style: object) -> str:
+    out = render_chart(chart, Style(title="t", **style))  # type: ignore[arg-type]
+    ET.fromstring(out)  # well-formed XML whatever the labels hold
+    return out
+
+
+def rects(out: str) -> list[dict[str, str]]:
+    """The data rectangles (those with a tooltip), in drawing order."""
+    root = ET.fromstring(out)
+    return [r.attrib for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+
+
+@pytest.mark.parametrize(("low", "high", "zero", "ticks"), [
+    (0, 11, False, [0, 2, 4, 6, 8, 10, 12]),      # 11/6 = 1.83 → step 2
+    (-3, 7, True, [-4, -2, 0, 2, 4, 6, 8]),       # 10/6 = 1.67 → 2; -3 → -4, 7 → 8
+    (0.12, 0.47, False, [0.1, 0.2, 0.3, 0.4, 0.5]),  # 0.35/6 = 0.058 → 0.1
+    (0, 0, True, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),   # all zeros: 0..1, 1/6 → 0.2
+    (5, 5, True, [0, 1, 2, 3, 4, 5]),             # one value, from zero: 5/6 → 1
+    (5, 5, False, [2, 3, 4, 5, 6, 7, 8]),         # one value alone: 2.5..7.5 → step 1
+])
+def test_ticks_step_by_one_two_five(low: float, high: float, zero: bool,
+                                    ticks: list[float]) -> None:
+    assert nice_ticks(low, high, include_zero=zero) == ticks
+    assert nice_step(1234, 5) == 500  # 246.8 → 5 × 100
+
+
+def test_number_formats() -> None:
+    assert money(Decimal("-1234.5")) == "-¥1,234.50"
+    assert money(Decimal("7"), "EUR") == "€7.00" and money(1, "XYZ") == "XYZ 1.00"
+    assert percent(0.1234) == "12.3%" and number(1234.5) == "1,234.5"
+    assert number(2.0) == "2" and number(1234567) == "1,234,567"
+    assert cell(float("nan")) == "—" and cell(None) == "—" and cell(True) == "yes"
+    assert cell(0.5, ratio=True) == "50.0%" and cell(0.5) == "0.5"
+    assert tick_text(120000, 20000, "") == "120k" and tick_text(2.5e6, 5e5, "") == "2.5M"
+    assert tick_text(0.25, 0.05, "%") == "25%"     # a 5-point step needs no decimals
+    assert tick_text(0.025, 0.005, "%") == "2.5%"  # a half-point step needs one
+    assert value_text(3.5, "days") == "3.5 days" and value_text(12, "CNY") == "¥12.00"
+
+
+def test_bars_rise_from_zero_and_negatives_hang_below() -> None:
+    out = draw(Chart("bar", labels=["a", "b"], series={"n": [3, -1]}))
+    # Ticks -1..3 step 1; the plot runs from y=8 (3) to y=248 (-1): 60 px a unit, zero
+    # at 188. The 3 bar: y 8, height 180; the -1 bar: y 188, height 60.
+    a, b = rects(out)
+    assert (a["y"], a["height"]) == ("8", "180")
+    assert (b["y"], b["height"]) == ("188", "60")
+    assert "<title>a: 3</title>" in out and "<title>b: -1</title>" in out
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bar"' in out
+
+
+def test_grouped_bars_have_a_legend_and_one_colour_per_series() -> None:
+    out = draw(Chart("bar", labels=["x"], series={"2025": [1], "2026": [2]}))
+    first, second = rects(out)
+    assert first["fill"] != second["fill"]
+    assert ">2025</text>" in out and ">2026</text>" in out
+    assert "<title>x · 2026: 2</title>" in out
+
+
+def test_all_zero_and_single_bars_still_have_an_axis() -> None:
+    out = draw(Chart("bar", labels=["only"], series={"n": [0]}))
+    [bar] = rects(out)
+    assert bar["height"] == "0"
+    assert re.findall(r'text-anchor="end">([^<]+)</text>', out) == [
+        "0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+
+
+def test_stacks_go_up_for_positives_and_down_for_negatives() -> None:
+    out = draw(Chart("stacked_bar", labels=["m"], series={"a": [2], "b": [3], "c": [-1]}))
+    # Range -1..5, step 1 over 240 px: 40 px a unit. b (2 → 5) reaches the plot's top;
+    # a (0 → 2) starts 3 units below it; c (0 → -1) hangs from zero, 5 units below.
+    a, b, c = rects(out)
+    top, unit = float(b["y"]), 240 / 6
+    assert (float(b["height"]), float(a["height"]), float(c["height"])) == pytest.approx(
+        (3 * unit, 2 * unit, unit), abs=0.05)
+    assert float(a["y"]) == pytest.approx(top + 3 * unit, abs=0.05)
+    assert float(c["y"]) == pytest.approx(top + 5 * unit, abs=0.05)
+    assert top == 34  # under the legend (one row, 20 px, and a 14 px gap)
+    assert ">4</text>" in out  # the net total 2 + 3 - 1 written above the bar
+
+
+def test_lines_break_at_gaps_and_keep_lonely_points() -> None:
+    out = draw(Chart("line", labels=["1", "2", "3", "4"], series={"s": [1, None, 3, 4]},
+                     unit="%"))
+    paths = re.findall(r'<path d="([^"]+)"', out)
+    assert len(paths) == 1 and paths[0].count("L") == 1  # only 3 → 4 is a line
+    assert out.count("<circle") == 3  # the first point is a dot on its own
+    assert "<title>1 · s: 100.0%</title>" in out  # % charts hold fractions
+
+
+def test_heatmap_colours_cells_writes_values_and_leaves_gaps_grey() -> None:
+    out = draw(Chart("heatmap", labels=["2026-01", "2026-02"], columns=["M0", "M1"],
+                     series={"2026-01": [1.0, 0.25], "2026-02": [0.5, None]}, unit="%"))
+    root = ET.fromstring(out)
+    fills = {r.find(f"{SVG}title").text: r.attrib["fill"]  # type: ignore[union-attr]
+             for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None}
+    assert fills["2026-01 · M0: 100.0%"] == "#084594"   # the highest: darkest blue
+    assert fills["2026-01 · M1: 25.0%"] == "#f7fbff"    # the lowest: lightest
+    # 50% is a third of the way from 25% to 100%: (247,251,255) + ((8,69,148) -
+    # (247,251,255)) / 3 = (167.3, 190.3, 219.3) → #a7bedb.
+    assert fills["2026-02 · M0: 50.0%"] == "#a7bedb"
+    assert out.count('fill="#f3f4f6"') == 1             # the cohort not that old yet
+    assert 'fill="#ffffff" text-anchor="middle">100.0%</text>' in out  # white on dark
+    assert ">25.0%</text>" in out and ">100.0%</text>" in out  # the scale's two ends
+
+
+def test_funnel_narrows_with_counts_and_step_conversion() -> None:
+    out = draw(Chart("funnel", labels=["lead", "qualified", "won"],
+                     series={"n": [200, 50, 10]}))
+    widths = [float(r["width"]) for r in rects(out)]
+    assert widths[0] / widths[1] == pytest.approx(4, rel=1e-2)   # 200 / 50
+    assert widths[0] / widths[2] == pytest.approx(20, rel=1e-2)  # 200 / 10
+    assert "50 · 25.0% of first" in out and "↓ 25.0% from previous" in out
+    assert "10 · 5.0% of first" in out and "↓ 20.0% from previous" in out  # 10 / 50
+    none_after_zero = draw(Chart("funnel", labels=["a", "b", "c"], series={"n": [10, 0, 0]}))
+    assert "↓ 0.0% from previous" in none_after_zero and "↓ — from previous" in none_after_zero
+
+
+def test_scatter_has_groups_axes_cuts_and_thins_many_points() -> None:
+    out = draw(Chart("scatter", points=[(10, 2, "keep"), (80, 30, "grow"), (40, 12.5, "keep")],
+                     x_label="revenue", y_label="cost", x_cut=50, y_cut=10))
+    assert out.count('class="cut"') == 2
+    assert ">revenue</text>" in out and ">cost</text>" in out
+    root = ET.fromstring(out)
+    fills = [c.attrib["fill"] for c in root.iter(f"{SVG}circle")]
+    assert fills[0] == fills[2] != fills[1]  # colour by group
+    many = draw(Chart("scatter", points=[(i, i, "g") for i in range(25)]), max_points=10)
+    assert many.count("<circle") == 10 and "10 of 25" in many
+
+
+def test_every_label_is_escaped_in_every_kind() -> None:
+    for section in every_kind():
+        if section.chart is not None:
+            out = draw(section.chart)
+            assert "<script" not in out
+    bar = draw(every_kind()[0].chart)  # type: ignore[arg-type]
+    assert "&lt;script&gt;" in bar
+    assert draw(Chart("line", labels=[EVIL], series={EVIL: [1]})).count("<script") == 0
+
+
+def test_nothing_to_draw_gives_a_small_placeholder() -> None:
+    for chart in (Chart("bar"), Chart("heatmap", labels=["a"]), Chart("scatter"),
+                  Chart("line", labels=["a"], series={"s": [None]}),
+                  Chart("pie", labels=["a"], series={"s": [1]})):  # type: ignore[arg-type]
+        out = draw(chart)
+        assert 'class="chart chart-empty"' in out and "<rect" not in out
