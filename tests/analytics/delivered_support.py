@@ -81,6 +81,13 @@ class KitReferral(BaseModel):
     source: str = "referral"
 
 
+class KitMembership(BaseModel):
+    """``kit.joined`` / ``kit.left``: the edition's own loyalty programme."""
+
+    model_config = ConfigDict(extra="forbid")
+    card: str | None = None
+
+
 class KitFields(BaseModel):
     """The custom fields an edition would declare: costs, expectations, a referrer."""
 
@@ -101,6 +108,8 @@ class Kit:
     def register_interaction_kinds(register):  # type: ignore[no-untyped-def]
         register("kit.survey", schema=KitSurvey, default_channel="web")
         register("kit.referral", schema=KitReferral, default_channel="other")
+        register("kit.joined", schema=KitMembership, default_channel="other")
+        register("kit.left", schema=KitMembership, default_channel="other")
 
     @staticmethod
     @guanxi.hookimpl

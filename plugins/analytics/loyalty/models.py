@@ -1,4 +1,4 @@
-"""The loyalty area's tables (none yet)."""
+"""The loyalty area's tables: none (every figure is computed from the log)."""
 
 from __future__ import annotations
 
