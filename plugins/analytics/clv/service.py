@@ -44,7 +44,6 @@ from guanxi_analytics.clv.summary import (
     summarise,
 )
 from guanxi_analytics.common import add_months
-from guanxi_analytics.settings import analytics_settings
 
 MONTH_DAYS = 365.2425 / 12
 
@@ -60,9 +59,16 @@ class Scores:
     clv: np.ndarray
 
 
+def analytics_settings(uow: UnitOfWork) -> Any:
+    """The ``[analytics]`` settings (read from the application rather than through
+    :mod:`guanxi_analytics.settings`, which imports every area's package)."""
+    return uow.app.settings_for("analytics")
+
+
 def clv_settings(uow: UnitOfWork) -> ClvSettings:
     """The ``[analytics.clv]`` settings."""
-    return analytics_settings(uow).clv
+    settings: ClvSettings = analytics_settings(uow).clv
+    return settings
 
 
 def fit_summary(summary: Summary, settings: ClvSettings
