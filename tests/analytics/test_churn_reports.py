@@ -47,7 +47,6 @@ def test_kpis(analytics_app: App, world: dict) -> None:
     assert set(found) <= set(collect_kpis())
     with analytics_app.transaction(now=at("2026-03-10")) as uow:
         values = {key: kpi.compute(uow, FEB) for key, kpi in found.items()}
-        restricted = {key: kpi.compute(uow, FEB) for key, kpi in found.items()}
     # Jan {A, B, C} → Feb {A, C}: retention 2/3, churn 1/3; alerts of Feb not closed: B's.
     assert values == {"churn.retention_rate": 0.6667, "churn.churn_rate": 0.3333,
                       "churn.open_alerts": 1.0}
