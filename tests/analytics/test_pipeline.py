@@ -72,6 +72,31 @@ def opportunity(opp: int, owner: str, source: str, entries: list[tuple[str, str,
     return rows
 
 
+def scenario(mine: int, hidden: int | None) -> list[dict[str, Any]]:
+    """The log entries of the table above (O7 only with a ``hidden`` customer)."""
+    return [
+        *opportunity(1, "wang", "web", [("created", "03-02", "qualification"),
+                                        ("stage_changed", "03-04", "needs_analysis"),
+                                        ("stage_changed", "03-10", "proposal"),
+                                        ("opportunity_won", "03-12", "1000")], mine),
+        *opportunity(2, "wang", "fair", [("created", "03-03", "qualification"),
+                                         ("stage_changed", "03-07", "needs_analysis"),
+                                         ("opportunity_lost", "03-09", "price")], mine),
+        *opportunity(3, "li", "web", [("created", "03-05", "qualification"),
+                                      ("stage_changed", "03-06", "proposal"),
+                                      ("opportunity_won", "03-20", "500")], mine),
+        *opportunity(4, "li", "web", [("created", "03-10", "qualification")], mine),
+        *opportunity(5, "li", "web", [("created", "03-15", "needs_analysis"),
+                                      ("opportunity_lost", "03-16", "timing")], mine),
+        *opportunity(6, "wang", "fair", [("created", "02-20", "qualification"),
+                                         ("stage_changed", "03-01", "needs_analysis"),
+                                         ("opportunity_won", "03-05", "2000")], mine),
+        *([] if hidden is None else opportunity(
+            7, "other", "web", [("created", "03-02", "qualification"),
+                                ("opportunity_won", "03-03", "700")], hidden)),
+    ]
+
+
 @pytest.fixture
 def app(make_analytics_app: Callable[..., App]) -> App:
     app = make_analytics_app(enable=["sales"], settings={"core": {"timezone": "UTC"}})
@@ -81,27 +106,7 @@ def app(make_analytics_app: Callable[..., App]) -> App:
             grant_role(uow, staff=name, role="agent")
         mine = add_customer(uow, name="张三", owner="agent").id
         hidden = add_customer(uow, name="王五", owner="other").id
-        rows = [
-            *opportunity(1, "wang", "web", [("created", "03-02", "qualification"),
-                                            ("stage_changed", "03-04", "needs_analysis"),
-                                            ("stage_changed", "03-10", "proposal"),
-                                            ("opportunity_won", "03-12", "1000")], mine),
-            *opportunity(2, "wang", "fair", [("created", "03-03", "qualification"),
-                                             ("stage_changed", "03-07", "needs_analysis"),
-                                             ("opportunity_lost", "03-09", "price")], mine),
-            *opportunity(3, "li", "web", [("created", "03-05", "qualification"),
-                                          ("stage_changed", "03-06", "proposal"),
-                                          ("opportunity_won", "03-20", "500")], mine),
-            *opportunity(4, "li", "web", [("created", "03-10", "qualification")], mine),
-            *opportunity(5, "li", "web", [("created", "03-15", "needs_analysis"),
-                                          ("opportunity_lost", "03-16", "timing")], mine),
-            *opportunity(6, "wang", "fair", [("created", "02-20", "qualification"),
-                                             ("stage_changed", "03-01", "needs_analysis"),
-                                             ("opportunity_won", "03-05", "2000")], mine),
-            *opportunity(7, "other", "web", [("created", "03-02", "qualification"),
-                                             ("opportunity_won", "03-03", "700")], hidden),
-        ]
-        log_interactions(uow, rows)
+        log_interactions(uow, scenario(mine, hidden))
     return app
 
 

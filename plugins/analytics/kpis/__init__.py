@@ -1,26 +1,47 @@
 """The kpis area of the analytics plugin (interface: :class:`guanxi.areas.Area`).
 
-Campaign and service KPIs from what marketing and service logged: campaign ROI and
-attribution, SLA compliance, on-time repair rate, complaint resolution.
+Campaign and service KPIs from what marketing and service logged: campaign response,
+conversion, attribution and ROI (:mod:`guanxi_analytics.kpis.campaigns`); SLA compliance,
+on-time repairs, complaint resolution and first-contact resolution
+(:mod:`guanxi_analytics.kpis.service`). The area stores nothing.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi_analytics.common import Period
 from guanxi_analytics.kpis.models import TABLES
 
-__all__ = ["TABLES"]
+if TYPE_CHECKING:  # the views import the settings, which import this package
+    from guanxi_analytics.kpi import Kpi
+    from guanxi_analytics.sections import ReportSection
+
+__all__ = ["TABLES", "html_sections", "kpis"]
+
+
+def kpis() -> list[Kpi]:
+    """The area's indicators for the scorecard (:func:`guanxi_analytics.kpis.views.kpis`)."""
+    from guanxi_analytics.kpis.views import kpis as build
+
+    return build()
+
+
+def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
+    """The area's sections of the HTML report (see :mod:`guanxi_analytics.kpis.views`)."""
+    from guanxi_analytics.kpis.views import html_sections as build
+
+    return build(uow, period)
 
 
 def register_entities(register: Callable[..., None]) -> None:
-    """The area's records under access control (none yet)."""
+    """No records of its own: it reads interactions, under their record policies."""
 
 
 def register_kinds(register: Callable[..., None]) -> None:
@@ -28,19 +49,25 @@ def register_kinds(register: Callable[..., None]) -> None:
 
 
 def register_jobs(register: Callable[..., None]) -> None:
-    """The area's scheduled jobs (none yet)."""
+    """No jobs: nothing is stored."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
-    """The area's reports (none yet)."""
+    """``analytics.campaign_kpis``, ``analytics.attribution``, ``analytics.service_kpis``."""
+    from guanxi_analytics.kpis.views import register_reports as register_all
+
+    register_all(register)
 
 
 def register_commands(group: click.Group) -> None:
-    """``guanxi analytics kpis …`` (none yet)."""
+    """``guanxi analytics kpis campaigns|attribution|service|sla``."""
+    from guanxi_analytics.kpis.cli import kpis as kpis_group
+
+    group.add_command(kpis_group)
 
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """The area's part of the demo (none yet)."""
+    """Nothing to compute ahead: the analyses read the demo's log on demand."""
 
 
 def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
@@ -48,9 +75,9 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """What the area holds about a customer (nothing yet)."""
+    """Nothing: the area holds no data of its own about anyone."""
     return {}
 
 
 def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing personal to clear yet."""
+    """Nothing to clear (the log's own erasure covers the entries read)."""

@@ -45,6 +45,7 @@ from sqlalchemy import (
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
 from guanxi.inputs import parse_choice
 from guanxi.models import Interaction
 from guanxi_analytics.common import Period
@@ -72,6 +73,8 @@ def attribute(uow: UnitOfWork, period: Period, model: str,
     model = parse_choice(model, MODELS, "model")
     s = kpis_settings(uow)
     window = s.attribution_window_days if window_days is None else window_days
+    if not 1 <= window <= 3650:
+        raise ValidationError("window", f"{window} days is outside 1–3650")
     start, end = period.utc_bounds(uow.app.tz)
     campaign = int_field(s.campaign_field)
     touches = (select(campaign.label("campaign"), Interaction.customer_id.label("customer"),

@@ -95,12 +95,15 @@ def kinds_in(kinds: Sequence[str]) -> ColumnElement[bool]:
     return Interaction.kind.in_(list(kinds))
 
 
-def period_from_options(uow: UnitOfWork, options: dict[str, Any]) -> Period:
-    """The period of a report's ``from`` / ``to`` options (text dates, both optional)."""
-    unknown = set(options) - {"from", "to"}
+def period_from_options(uow: UnitOfWork, options: dict[str, Any],
+                        extra: Sequence[str] = ()) -> Period:
+    """The period of a report's ``from`` / ``to`` options (text dates, both optional);
+    an option other than those and ``extra`` is refused, naming it."""
+    allowed = ["from", "to", *extra]
+    unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise ValidationError(sorted(unknown)[0], "is not an option of this report "
-                              "(options: from, to)")
+        raise ValidationError(unknown[0], "is not an option of this report "
+                              f"(options: {', '.join(allowed)})")
     return resolve_period(uow, parse_date(options.get("from"), "from"),
                           parse_date(options.get("to"), "to"))
 
