@@ -61,14 +61,19 @@ def serve(monkeypatch: pytest.MonkeyPatch,
           sections: Sequence[ReportSection] | Callable[[UnitOfWork, Period],
                                                        list[ReportSection]],
           area: object = guanxi_analytics.value) -> None:
-    """Make ``area`` (the value area by default) return ``sections`` from
-    ``html_sections``; the other areas return none (whatever they implement by now)."""
+    """Make the areas return ``sections`` from ``html_sections``, each the sections its
+    key names (``churn.cohorts`` from the churn area), whatever they implement by now.
+    A function instead of a list is served by ``area`` (the value area by default) and
+    the other areas return none."""
     import importlib
 
     from guanxi_analytics.report.service import SECTION_AREAS
 
     for name in SECTION_AREAS:
         module = importlib.import_module(f"guanxi_analytics.{name}")
-        monkeypatch.setattr(module, "html_sections", lambda uow, period: [], raising=False)
-    build = sections if callable(sections) else (lambda uow, period: list(sections))
-    monkeypatch.setattr(area, "html_sections", build, raising=False)
+        mine = [] if callable(sections) else [
+            s for s in sections if s.key.split(".", 1)[0] == name]
+        monkeypatch.setattr(module, "html_sections",
+                            lambda uow, period, mine=mine: list(mine), raising=False)
+    if callable(sections):
+        monkeypatch.setattr(area, "html_sections", sections, raising=False)

@@ -36,10 +36,10 @@ def test_every_section_is_rendered_with_header_contents_and_formula(
     # The header: the edition, the period, when (local time) and for whom.
     assert "Generic CRM" in html and "2026-01-01 – 2026-03-31" in html
     assert "2026-03-15 12:00 CST" in html and ">system<" in html
-    # The contents link every section, in order; each has its anchor.
+    # The contents link every section, in area order; each has its anchor.
     anchors = re.findall(r'<li><a href="#([^"]+)">', html)
-    assert anchors == ["s-value-tiers", "s-value-mix", "s-churn-trend", "s-churn-cohorts",
-                       "s-pipeline-funnel", "s-value-quadrants", "s-loyalty-nps"]
+    assert anchors == ["s-value-tiers", "s-value-mix", "s-value-quadrants", "s-churn-trend",
+                       "s-churn-cohorts", "s-loyalty-nps", "s-pipeline-funnel"]
     for anchor in anchors:
         assert f'id="{anchor}"' in html
     # One SVG per charted section (6), each with its accessible title.
@@ -49,7 +49,7 @@ def test_every_section_is_rendered_with_header_contents_and_formula(
     assert "<title>Cohort retention 留存矩阵</title>" in html
     assert "tier by margin percentile [S004:983]" in html
     # The empty section says what is missing instead of drawing an empty chart.
-    nps = html[html.index('id="s-loyalty-nps"'):]
+    nps = html[html.index('id="s-loyalty-nps"'):html.index('id="s-pipeline-funnel"')]
     assert "no survey answers in the period" in nps and "<svg" not in nps
     # Self-contained: nothing is fetched from anywhere.
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
