@@ -30,6 +30,11 @@ def _customer_id(uow: Any, reference: str) -> int:
         raise ValidationError("customer", str(exc)) from None
 
 
+def _nothing(period: Any) -> ValidationError:
+    return ValidationError("from", f"no customer has a delivered-value figure (a purchase or "
+                           f"another logged component) in {period.label()}")
+
+
 def _component_columns(settings: Any) -> list[tuple[str, Any]]:
     return ([(f"value.{k}", (lambda r, k=k: r[f"value.{k}"])) for k in settings.value]
             + [(f"cost.{k}", (lambda r, k=k: r[f"cost.{k}"])) for k in settings.cost])
@@ -53,6 +58,8 @@ def customers(state: CliState, start: dt.date | None, last: dt.date | None,
         period = resolve_period(uow, start, last)
         rows = [r.as_dict() for r in customer_cdv(uow, period, group_by=group_by)]
         settings = analytics_settings(uow).delivered
+    if not rows:
+        raise _nothing(period)
     if not (as_json or as_csv):
         rows = rows[:limit]
     columns = [("customer_id", lambda r: r["customer_id"]), ("customer", lambda r: r["customer"]),
@@ -82,6 +89,8 @@ def segments(state: CliState, start: dt.date | None, last: dt.date | None,
         period = resolve_period(uow, start, last)
         rows = [s.as_dict() for s in segment_cdv(uow, period, group_by=group_by)]
         settings = analytics_settings(uow).delivered
+    if not rows:
+        raise _nothing(period)
     columns = [("segment", lambda r: r["segment"]), ("customers", lambda r: r["customers"]),
                *_component_columns(settings),
                ("mean_value", lambda r: r["mean_value"]), ("mean_cost", lambda r: r["mean_cost"]),

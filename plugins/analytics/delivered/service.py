@@ -273,8 +273,8 @@ class GuardVerdict:
 
 def guard(benefit: Decimal | str, cost: Decimal | str) -> GuardVerdict:
     """The guard rule on given totals (both non-negative amounts of money)."""
-    return GuardVerdict("(programme)", None, parse_money(benefit, "benefit"),
-                        parse_money(cost, "cost"))
+    return GuardVerdict("(programme)", None, money(parse_money(benefit, "benefit")),
+                        money(parse_money(cost, "cost")))
 
 
 def guard_segments(
@@ -333,7 +333,7 @@ def assess(
         raise ValidationError("component", f"{component!r} is not an assessed component "
                               f"(one of {', '.join(allowed) or 'none: configure a component '}"
                               f"{'' if allowed else 'with source = assessment'})")
-    amount = parse_money(value, "value")
+    amount = parse_money(value, "value").quantize(CENT)
     when = at or uow.now
     if when > uow.now:
         raise ValidationError("at", f"{when.isoformat()} is in the future")
