@@ -81,7 +81,7 @@ def utc_offsets(tz: dt.tzinfo, start: dt.datetime, end: dt.datetime) -> list[tup
     """The zone's UTC offsets between two instants: ``(from epoch second, offset seconds)``.
 
     A zone without daylight saving has one entry; each transition adds one, found to the
-    minute by bisection, so the SQL below can turn UTC into local days with a CASE.
+    second by bisection, so the SQL below can turn UTC into local days with a CASE.
     """
     def offset(at: int) -> int:
         moment = dt.datetime.fromtimestamp(at, dt.UTC).astimezone(tz)
@@ -92,7 +92,7 @@ def utc_offsets(tz: dt.tzinfo, start: dt.datetime, end: dt.datetime) -> list[tup
     for at in range(lo + DAY, hi + DAY, DAY):
         if offset(at) != found[-1][1]:
             left, right = at - DAY, at  # the change happened in (left, right]
-            while right - left > 60:
+            while right - left > 1:
                 middle = (left + right) // 2
                 left, right = (middle, right) if offset(middle) == found[-1][1] else (
                     left, middle)
