@@ -192,3 +192,26 @@ def test_analytics_alone_says_no_data(analytics_app: App) -> None:
         assert win_rate(uow, MARCH) == []
         assert sales_cycle(uow, MARCH) == []
         assert overall_conversion(uow, MARCH) is None
+
+
+def test_kpis_and_report_sections(app: App) -> None:
+    from guanxi_analytics.pipeline import html_sections, kpis
+
+    found = {k.key: k for k in kpis()}
+    with app.transaction(as_user="agent", now=NOW) as uow:
+        values = {key: kpi.compute(uow, MARCH) for key, kpi in found.items()}
+        sections = {s.key: s for s in html_sections(uow, MARCH)}
+    # Win rate 3/5, cycle mean 38/3 days, won / created of March's cohort 2/5.
+    assert values == {"pipeline.win_rate": 0.6, "pipeline.cycle_days": 12.67,
+                      "pipeline.stage_conversion": 0.4}
+    funnel_chart = sections["pipeline.funnel"].chart
+    assert funnel_chart is not None and funnel_chart.kind == "funnel"
+    assert funnel_chart.labels == ["qualification", "needs_analysis", "proposal", "won"]
+    assert funnel_chart.series == {"opportunities": [5.0, 4.0, 2.0, 2.0]}
+    stages = sections["pipeline.time_in_stage"].chart
+    assert stages is not None and stages.series["median"] == [3.0, 3.0, 8.0]
+    trend = sections["pipeline.win_rate"].chart
+    assert trend is not None and (trend.kind, trend.labels, trend.series) == (
+        "line", ["2026-03"], {"win rate": [60.0]})
+    assert list(sections) == ["pipeline.funnel", "pipeline.time_in_stage", "pipeline.win_rate",
+                              "pipeline.loss_reasons"]
