@@ -15,8 +15,15 @@ import pytest
 
 from guanxi.app import App, create_app
 from guanxi.editions import load_edition
+from tests import migration_cache
 
 POSTGRES_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL")
+
+# Empty test databases get their schema from recorded DDL after the first real upgrade
+# of each plugin set (tests/migration_cache.py says why and what stays real). Set
+# GUANXI_TEST_REAL_MIGRATIONS=1 to run Alembic for every test instead.
+if not os.environ.get("GUANXI_TEST_REAL_MIGRATIONS"):
+    migration_cache.install()
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 
