@@ -135,10 +135,12 @@ class History:
 
     @property
     def trailing_amounts(self) -> list[int]:
+        """Spend of the trailing months, oldest first (month M left out)."""
         return self.amounts[:-1]
 
     @property
     def active_months(self) -> int:
+        """How many trailing months had at least one purchase."""
         return sum(1 for n in self.counts[:-1] if n > 0)
 
 
