@@ -110,7 +110,8 @@ def win_rate_command(state: CliState, start: dt.date | None, last: dt.date | Non
         empty = _missing(uow, period)
     plain = as_json or as_csv
     show(rows, [
-        (by, lambda r: r.group), ("won", lambda r: r.won), ("lost", lambda r: r.lost),
+        (by if by != "all" else "group", lambda r: r.group), ("won", lambda r: r.won),
+        ("lost", lambda r: r.lost),
         ("win_rate", lambda r: r.win_rate if plain else pct(r.win_rate)),
         ("won_amount", lambda r: r.won_amount),
     ], as_json=as_json, as_csv=as_csv, title="win rate", empty=empty)
@@ -153,7 +154,8 @@ def cycle_command(state: CliState, start: dt.date | None, last: dt.date | None, 
         rows = sales_cycle(uow, period, by)
         empty = _missing(uow, period)
     show(rows, [
-        (by, lambda r: r.group), ("won", lambda r: r.won), ("mean_days", lambda r: r.mean_days),
+        (by if by != "all" else "group", lambda r: r.group), ("won", lambda r: r.won),
+        ("mean_days", lambda r: r.mean_days),
         ("median_days", lambda r: r.median_days), ("min_days", lambda r: r.min_days),
         ("max_days", lambda r: r.max_days),
     ], as_json=as_json, as_csv=as_csv, title="sales cycle (days)", empty=empty)

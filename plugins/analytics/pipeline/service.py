@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select
@@ -55,6 +56,7 @@ from guanxi_analytics.settings import analytics_settings
 WIN_RATE_BY = ("all", "owner", "source", "pipeline", "month")
 CYCLE_BY = ("all", "owner", "source", "pipeline")
 NO_VALUE = "-"
+CENT = Decimal("0.01")
 
 
 def _settings(uow: UnitOfWork) -> PipelineSettings:
@@ -260,11 +262,11 @@ class WinRate:
     won: int
     lost: int
     win_rate: float | None
-    won_amount: float  # the won opportunities' logged amounts
+    won_amount: Decimal  # the won opportunities' logged amounts
 
     def public(self) -> dict[str, Any]:
         """The row as JSON-able data."""
-        return asdict(self)
+        return {**asdict(self), "won_amount": str(self.won_amount)}
 
 
 def _dimension(uow: UnitOfWork, source: Subquery, by: str,
@@ -299,11 +301,17 @@ def win_rate(uow: UnitOfWork, period: Period, by: str = "all") -> list[WinRate]:
     for group, won, lost, amount in uow.session.exec(query):
         if won + lost:
             rows[label(group)] = WinRate(label(group), won, lost, ratio(won, won + lost),
-                                         round(float(amount or 0), 2))
+                                         _amount(amount))
     if by == "month":
         _, labels = month_bucket(uow, closed.c.at, period)
-        return [rows.get(m, WinRate(m, 0, 0, None, 0.0)) for m in labels]
+        return [rows.get(m, WinRate(m, 0, 0, None, Decimal("0.00"))) for m in labels]
     return sorted(rows.values(), key=lambda r: (-(r.won + r.lost), r.group))
+
+
+def _amount(value: Any) -> Decimal:
+    # The payload's amounts are decimal text, summed as floats in SQL (SQLite has no
+    # decimal type): exact to the cent for any realistic pipeline, shown as money.
+    return Decimal(str(round(float(value or 0), 2))).quantize(CENT)
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
             chart=Chart("line", labels=[m.group for m in months], unit="%",
                         series={"win rate": [_pct(m.win_rate) for m in months]}),
             table=Table(["month", "won", "lost", "win rate %", "won amount"],
-                        [[m.group, m.won, m.lost, _pct(m.win_rate), m.won_amount]
+                        [[m.group, m.won, m.lost, _pct(m.win_rate), str(m.won_amount)]
                          for m in months]),
             formula=f"win rate = won / (won + lost), closed in the month ({WIN_SOURCE})"))
     reasons = loss_reasons(uow, period)
