@@ -11,6 +11,8 @@ import pytest
 
 from guanxi.app import App
 from guanxi.errors import ConfigError
+from guanxi.services.customers import add_customer
+from guanxi.services.interactions import log_interactions
 from guanxi_analytics.kpi import Kpi, collect_kpis
 from guanxi_analytics.scorecard import kpis as own_kpis
 from guanxi_analytics.scorecard.basics import previous_period
@@ -25,6 +27,7 @@ from guanxi_analytics.scorecard.card import (
 from tests.analytics.scorecard_support import (
     BEFORE_MARCH,
     MARCH,
+    at,
     failing_kpi,
     fake_kpi,
     shop,
@@ -81,6 +84,7 @@ def test_attainment_and_trend() -> None:
     assert attainment_of(-0.02, 0.0, True) == 0.0  # a zero target: met or not
     assert attainment_of(0.01, 0.0, True) == 1.0
     assert attainment_of(None, 0.8, True) is None
+    assert attainment_of(-0.935, 0.05, True) == 0.0  # a fall attains nothing, not −1870%
     assert trend_of(0.85, 0.80, True) == (pytest.approx(0.05), "↑", True)
     assert trend_of(40, 50, False) == (-10, "↓", True)  # fewer days is better
     assert trend_of(5, 5, True) == (0.0, "→", None)
@@ -250,6 +254,20 @@ def test_own_kpis_follow_the_record_policies(analytics_app: App) -> None:
     assert theirs["scorecard.revenue"] == pytest.approx(60.0)
     assert theirs["scorecard.revenue_growth"] == pytest.approx(-0.8)
     assert theirs["scorecard.contactable_share"] == 0.0
+
+
+def test_imported_customers_count_from_their_first_interaction(analytics_app: App) -> None:
+    """A record created (imported) in April with a call logged in March is a March
+    customer: 1 of 1 in touch, 0 of 1 reachable (not "no customers", not 100% + 1)."""
+    with analytics_app.transaction(now=at("2026-04-10")) as uow:
+        late = add_customer(uow, name="周八").id
+        log_interactions(uow, [{"customer_id": late, "kind": "core.contact",
+                                "occurred_at": at("2026-03-10"), "channel": "phone"}])
+    found = {k.key: k for k in own_kpis()}
+    with analytics_app.transaction() as uow:
+        assert found["scorecard.touched_share"].compute(uow, MARCH) == 1.0
+        assert found["scorecard.contactable_share"].compute(uow, MARCH) == 0.0
+        assert found["scorecard.touched_share"].compute(uow, BEFORE_MARCH) is None
 
 
 def test_no_data_is_none_not_zero(analytics_app: App) -> None:

@@ -179,12 +179,18 @@ def test_reports_and_their_bad_options(analytics_app: App) -> None:
 def test_html_sections_with_and_without_data(analytics_app: App) -> None:
     with analytics_app.transaction() as uow:
         empty = html_sections(uow, MARCH)
-    assert [s.key for s in empty] == ["scorecard.card", "scorecard.seven_p"]
+    assert [s.key for s in empty] == ["scorecard.card", "scorecard.seven_p",
+                                      "scorecard.history"]
     assert empty[0].empty and empty[0].chart is None
-    assert empty[1].empty
+    assert empty[1].empty and "no snapshot" in empty[2].empty
     shop(analytics_app)
     with analytics_app.transaction() as uow:
-        card, views = html_sections(uow, MARCH)
+        take_snapshot(uow, FEBRUARY, kpis=own())
+        take_snapshot(uow, MARCH, kpis=own())
+        card, views, months = html_sections(uow, MARCH)
+        _, _, hidden = html_sections(uow, Period(dt.date(2026, 1, 1), dt.date(2026, 4, 1)))
+    with analytics_app.transaction(as_user="agent") as uow:
+        _, _, refused = html_sections(uow, MARCH)
     assert card.chart is not None and card.chart.kind == "bar"
     assert card.chart.series["target"] == [100.0] * len(card.chart.labels)
     assert card.table is not None and "[S003:47–55]" in card.formula
@@ -192,6 +198,13 @@ def test_html_sections_with_and_without_data(analytics_app: App) -> None:
     assert list(views.chart.labels) == ["保养服务", "(no line items)", "滤芯", "密封圈",
                                         "(corrections)"]
     assert "vendor advertisement" in views.formula
+    assert ["Profiling 客户概况分析", "value_segment: vip", "2 (40.0%)", "", ""] in views.table.rows
+    # History over January–March: February and March stored; in March growth (12.5% ≥ 5%)
+    # and in touch (80% ≥ 50%) are green, contactable (40% < 75%) red.
+    assert months.chart is not None and list(months.chart.labels) == ["2026-03"]
+    assert hidden.chart is not None and list(hidden.chart.labels) == ["2026-02", "2026-03"]
+    assert hidden.chart.series["green"][1] == 2 and hidden.chart.series["red"][1] == 1
+    assert "company-wide" in refused.empty
 
 
 def test_personal_data_and_erasure(analytics_app: App) -> None:

@@ -11,6 +11,7 @@ nothing to measure.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
@@ -95,35 +96,42 @@ def new_customers(uow: UnitOfWork, period: Period) -> float | None:
     return float(uow.session.exec(query).one())
 
 
-def _customers_at(uow: UnitOfWork, period: Period) -> tuple[dt.datetime, int]:
-    """The period's end instant and how many (not erased) customers existed by then."""
+def _known_by(uow: UnitOfWork, period: Period) -> tuple[dt.datetime, Any, int]:
+    """The period's end, the condition "customer known by then" and how many are.
+
+    A customer is known by the end of the period when his record was created before it
+    or something was logged about him before it: an import creates records long after
+    their first purchases, so the creation date alone would leave them out.
+    """
     _, end = period.utc_bounds(uow.app.tz)
-    query = select(func.count(col(Customer.id))).where(
-        col(Customer.created_at) < end, col(Customer.erased_at).is_(None))
-    return end, int(uow.session.exec(query).one())
+    logged = select(col(Interaction.customer_id)).where(col(Interaction.occurred_at) < end)
+    known = col(Customer.erased_at).is_(None) & (
+        (col(Customer.created_at) < end) | col(Customer.id).in_(logged))
+    total = int(uow.session.exec(select(func.count(col(Customer.id))).where(known)).one())
+    return end, known, total
 
 
 def contactable_share(uow: UnitOfWork, period: Period) -> float | None:
-    """Share of the customers existing at the period's end with an email or phone."""
-    end, total = _customers_at(uow, period)
+    """Share of the customers known by the period's end with an email or phone."""
+    _, known, total = _known_by(uow, period)
     if total == 0:
         return None
     reachable = select(col(ContactPoint.customer_id)).where(
         col(ContactPoint.kind).in_(("email", "phone")))
     query = select(func.count(col(Customer.id))).where(
-        col(Customer.created_at) < end, col(Customer.erased_at).is_(None),
-        col(Customer.id).in_(reachable))
+        known, col(Customer.id).in_(reachable))
     return int(uow.session.exec(query).one()) / total
 
 
 def touched_share(uow: UnitOfWork, period: Period) -> float | None:
-    """Share of the customers existing at the period's end with any interaction in it."""
-    end, total = _customers_at(uow, period)
+    """Share of the customers known by the period's end with an interaction in it."""
+    end, known, total = _known_by(uow, period)
     if total == 0:
         return None
     start, _ = period.utc_bounds(uow.app.tz)
-    query = select(func.count(distinct(col(Interaction.customer_id)))).where(
+    touched = select(col(Interaction.customer_id)).where(
         col(Interaction.occurred_at) >= start, col(Interaction.occurred_at) < end)
+    query = select(func.count(col(Customer.id))).where(known, col(Customer.id).in_(touched))
     return int(uow.session.exec(query).one()) / total
 
 

@@ -112,7 +112,8 @@ def status_of(value: float | None, target: float | None, warn: float | None,
 
 def attainment_of(value: float | None, target: float | None,
                   higher_is_better: bool) -> float | None:
-    """value / target (target / value when lower is better); None when undefined.
+    """value / target (target / value when lower is better), at least 0; None when
+    undefined.
 
     A target of 0 or a negative one (growth, ROI) has no meaningful ratio: attainment
     is then 1 when the target is met and 0 otherwise.
@@ -122,7 +123,8 @@ def attainment_of(value: float | None, target: float | None,
     if target <= 0 or (not higher_is_better and value <= 0):
         met = value >= target if higher_is_better else value <= target
         return 1.0 if met else 0.0
-    return value / target if higher_is_better else target / value
+    # A negative value against a positive target attains nothing (not "−1870%").
+    return max(0.0, value / target if higher_is_better else target / value)
 
 
 def trend_of(value: float | None, previous: float | None,

@@ -69,8 +69,9 @@ def default_customer() -> list[ScorecardEntry]:
         {"kpi": "scorecard.new_customers", "label": "新客户 new customers"},
         {"kpi": "loyalty.repeat_rate", "target": 0.4, "warn": 0.3,
          "label": "重复购买率 repeat rate"},
-        {"kpi": "loyalty.nps", "label": "净推荐值 NPS"},
-        {"kpi": "loyalty.csat", "label": "满意度 CSAT"},
+        {"kpi": "loyalty.nps", "target": 30, "warn": 0, "label": "净推荐值 NPS"},
+        {"kpi": "loyalty.csat", "target": 0.85, "warn": 0.75, "label": "满意客户占比 CSAT"},
+        {"kpi": "delivered.mean_cdv", "label": "顾客让渡价值 delivered value"},
     )
 
 
@@ -90,6 +91,11 @@ def default_process() -> list[ScorecardEntry]:
         {"kpi": "kpis.complaint_resolution", "target": 0.9, "warn": 0.8,
          "process": "retention", "subprocess": "request_handling",
          "label": "投诉解决率 complaint resolution"},
+        {"kpi": "kpis.first_contact_resolution", "target": 0.7, "warn": 0.6,
+         "process": "retention", "subprocess": "request_handling",
+         "label": "一次解决率 first-contact resolution"},
+        {"kpi": "loyalty.referrals", "process": "development",
+         "subprocess": "customer_network", "label": "推荐 referrals"},
         {"kpi": "kpis.campaign_roi", "target": 1.0, "warn": 0.0, "process": "development",
          "subprocess": "campaign_management", "label": "营销活动回报 campaign ROI"},
     )
@@ -110,10 +116,11 @@ def default_seven_p() -> dict[str, list[ScorecardEntry]]:
     return {
         "profiling": _entries({"kpi": "scorecard.active_customers"}),
         "persistency": _entries({"kpi": "churn.retention_rate"},
-                                {"kpi": "loyalty.repeat_rate"}),
+                                {"kpi": "loyalty.repeat_rate"}, {"kpi": "clv.share_alive"}),
         "profitability": _entries({"kpi": "value.margin_per_customer"},
                                   {"kpi": "value.top20_revenue_share"}),
-        "performance": _entries({"kpi": "pipeline.win_rate"}, {"kpi": "kpis.repair_on_time"}),
+        "performance": _entries({"kpi": "pipeline.win_rate"}, {"kpi": "kpis.repair_on_time"},
+                                {"kpi": "kpis.sla_compliance"}),
         "prospecting": _entries({"kpi": "scorecard.new_customers"}, {"kpi": "clv.mean_clv"}),
         "product": _entries({"kpi": "scorecard.revenue"},
                             {"kpi": "scorecard.average_order_value"}),

@@ -117,7 +117,14 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
         sections.append(ReportSection("scorecard.seven_p", "7P 客户分析 7P views",
                                       formula=SEVEN_P_FORMULA,
                                       empty="no customers and no KPI data in the period"))
+        sections.append(history_section(uow, period))
         return sections
+    # Profiling and product rows join the KPI lines: one small table for the seven Ps.
+    rows += [["Profiling 客户概况分析", f"{r.dimension}: {r.value}",
+              f"{r.customers} ({r.share * 100:.1f}%)", "", ""] for r in profile]
+    rows += [["Product 客户产品分析", r.name, f"{r.revenue}"
+              + ("" if r.share is None else f" ({r.share * 100:.1f}%)"), "", ""]
+             for r in product[:10]]
     top = product[:10]
     chart = Chart("bar", labels=[p.name for p in top],
                   series={"revenue": [float(p.revenue) for p in top]}, unit="CNY",
@@ -128,6 +135,43 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
                + (f"; top product {top[0].name} ({top[0].revenue})" if top else ""))
     sections.append(ReportSection(
         "scorecard.seven_p", "7P 客户分析 7P views", summary=summary, chart=chart,
-        table=Table(["P", "KPI", "value", "trend", "status"], rows),
+        table=Table(["P", "KPI or group", "value", "trend", "status"], rows),
         formula=SEVEN_P_FORMULA))
+    sections.append(history_section(uow, period))
     return sections
+
+
+def history_section(uow: UnitOfWork, period: Period) -> ReportSection:
+    """How many scorecard lines were green, amber and red in each stored month."""
+    from guanxi.access.enforce import visible_customers
+    from guanxi_analytics.scorecard.snapshots import history
+
+    title = "计分卡趋势 Scorecard over the months"
+    formula = ("lines per status in each stored snapshot (the monthly job "
+               "analytics.scorecard_snapshot stores the previous month)")
+    if visible_customers(uow) is not None:
+        return ReportSection("scorecard.history", title, formula=formula,
+                             empty="snapshots are company-wide figures, shown only to "
+                                   "users who see every customer")
+    rows = history(uow, period)
+    months = sorted({(r.period_from, r.period_to) for r in rows})
+    if not months:
+        return ReportSection("scorecard.history", title, formula=formula,
+                             empty="no snapshot stored in the period (run 'guanxi analytics "
+                                   "scorecard snapshot' or the monthly job)")
+    labels = [f"{start:%Y-%m}" if start.day == 1 else f"{start} – {last}"
+              for start, last in months]
+    series = {status: [sum(1 for r in rows if (r.period_from, r.period_to) == month
+                           and r.status == status) for month in months]
+              for status in ("green", "amber", "red", "no data")}
+    latest = months[-1]
+    on_target = series["green"][-1]
+    judged = sum(series[s][-1] for s in ("green", "amber", "red"))
+    return ReportSection(
+        "scorecard.history", title,
+        summary=f"{len(months)} stored periods; in the latest ({latest[0]} – {latest[1]}) "
+                f"{on_target} of {judged} lines with a target were on target.",
+        chart=Chart("stacked_bar", labels=labels,
+                    series={k: [float(v) for v in vals] for k, vals in series.items()},
+                    y_label="scorecard lines"),
+        formula=formula)
