@@ -207,3 +207,43 @@ def test_personal_data_export_and_erasure(app: App, world: dict) -> None:
         erase_customer(uow, b, reason="request")
     assert count(app, "analytics_cdv_assessment", "note IS NOT NULL") == 0
     assert count(app, "analytics_cdv_assessment", f"customer_id = {b}") == 3
+
+
+def test_report_sections_and_reports(app: App, world: dict) -> None:
+    from guanxi_analytics.delivered import html_sections, kpis
+    from guanxi_analytics.delivered.reports import cdv_customers_report
+
+    with app.transaction(as_user="agent", now=NOW) as uow:
+        sections = {s.key: s for s in html_sections(uow, H1)}
+        empty = html_sections(uow, Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)))
+        report = cdv_customers_report(uow, **{"from": "2026-01-01", "to": "2026-06-30"})
+        assert [k.compute(uow, H1) for k in kpis()] == [47.0]
+    bars = sections["delivered.by_segment"].chart
+    assert bars is not None and bars.kind == "bar"
+    assert (list(bars.labels), list(bars.series["mean CDV"])) == (["new", "vip"], [74.0, 47.0])
+    stacked = sections["delivered.components"].chart
+    assert stacked is not None and stacked.kind == "stacked_bar"
+    # Costs below the axis: vip's mean price (150 + 80)/2 = 115 drawn as −115.
+    assert list(stacked.series["cost: price"]) == [-80.0, -115.0]
+    assert list(stacked.series["value: personnel"]) == [60.0, 40.0]
+    assert all(s.empty and s.chart is None for s in empty)
+    assert [(r["customer"], r["cdv"]) for r in report["rows"]] == [("李四", "74.00"),
+                                                                   ("张三", "20.00")]
+    with pytest.raises(ValidationError) as caught, app.transaction(now=NOW) as uow:
+        cdv_customers_report(uow, colour="red")
+    assert caught.value.field == "colour"
+
+
+def test_demo_step_assesses_a_tenth_of_the_customers(app: App, world: dict) -> None:
+    import random
+    from types import SimpleNamespace
+
+    from guanxi_analytics.delivered import demo_data
+
+    before = count(app, "analytics_cdv_assessment")
+    # The step reads only the records' ids.
+    customers: Any = [SimpleNamespace(id=cid) for cid in world.values()]
+    with app.transaction(now=NOW) as uow:
+        demo_data(uow, random.Random(7), customers)
+    # 4 customers → max(1, 4 // 10) = 1 assessed, on the one assessed component.
+    assert count(app, "analytics_cdv_assessment") == before + 1

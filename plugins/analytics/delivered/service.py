@@ -65,14 +65,17 @@ class CustomerCdv:
 
     @property
     def total_value(self) -> Decimal:
+        """Σ of the value components."""
         return money(sum(self.value.values(), Decimal(0)))
 
     @property
     def total_cost(self) -> Decimal:
+        """Σ of the cost components."""
         return money(sum(self.cost.values(), Decimal(0)))
 
     @property
     def cdv(self) -> Decimal:
+        """total value − total cost."""
         return self.total_value - self.total_cost
 
     @property
@@ -253,6 +256,7 @@ class GuardVerdict:
 
     @property
     def net(self) -> Decimal:
+        """benefit − cost."""
         return self.benefit - self.cost
 
     @property
@@ -262,9 +266,11 @@ class GuardVerdict:
 
     @property
     def acceptable(self) -> bool:
+        """benefit > cost (strictly) [S004:1025]."""
         return self.benefit > self.cost
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict."""
         return {"segment": self.segment, "customers": self.customers,
                 "benefit": self.benefit, "cost": self.cost, "net": self.net,
                 "ratio": None if self.ratio is None else round(self.ratio, 4),

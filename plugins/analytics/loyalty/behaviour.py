@@ -59,6 +59,7 @@ class Repeat:
     median_interval_days: float | None
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict."""
         return asdict(self)
 
 
@@ -104,6 +105,7 @@ class Referrals:
     top_referrers: list[dict[str, Any]]  # customer_id, customer, referrals
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict."""
         return asdict(self)
 
 
@@ -168,6 +170,7 @@ class Membership:
     participation: float | None  # purchasing members / purchasers, 0..1
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict."""
         return asdict(self)
 
 

@@ -102,14 +102,17 @@ class NpsRow:
 
     @property
     def promoter_pct(self) -> float:
+        """Promoters as a percentage of the answers."""
         return round(100 * self.promoters / self.answers, 1)
 
     @property
     def passive_pct(self) -> float:
+        """Passives as a percentage of the answers."""
         return round(100 * self.passives / self.answers, 1)
 
     @property
     def detractor_pct(self) -> float:
+        """Detractors as a percentage of the answers."""
         return round(100 * self.detractors / self.answers, 1)
 
     @property
@@ -118,6 +121,7 @@ class NpsRow:
         return round(100 * (self.promoters - self.detractors) / self.answers, 1)
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict."""
         return {"group": self.group, "answers": self.answers, "promoters": self.promoters,
                 "passives": self.passives, "detractors": self.detractors,
                 "promoter_pct": self.promoter_pct, "passive_pct": self.passive_pct,
@@ -174,9 +178,11 @@ class CsatRow:
 
     @property
     def mean(self) -> float:
+        """The mean answer."""
         return round(self.score_sum / self.answers, 3)
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict."""
         return {"group": self.group, "answers": self.answers, "satisfied": self.satisfied,
                 "satisfied_share": self.satisfied_share, "mean": self.mean}
 
