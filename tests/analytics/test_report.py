@@ -71,14 +71,21 @@ def test_tables_format_money_ratios_and_thousands(analytics_app: App,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     serve(monkeypatch, [ReportSection(
         key="value.numbers", title="Numbers",
-        table=Table(["name", "orders", "revenue", "conversion rate", "avg days", "留存率"],
-                    [["a", 1234567, Decimal("1234567.891"), 0.12345, 2.5, 0.5],
-                     ["b", 0, Decimal("-5"), 1.0, 1234.0, None]]))])
+        table=Table(["name", "orders", "revenue", "conversion rate", "avg days", "留存率",
+                     "win %", "cost"],
+                    [["a", 1234567, Decimal("1234567.891"), 0.12345, 2.5, 0.5, 52.7,
+                      "4794.00"],
+                     ["b", 0, Decimal("-5"), 1.0, 1234.0, None, 100, "12.5"]]))])
     html = render(analytics_app)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
-    assert cells == ["a", "1,234,567", "¥1,234,567.89", "12.3%", "2.5", "50.0%",
-                     "b", "0", "-¥5.00", "100.0%", "1,234", "—"]
+    assert cells == ["a", "1,234,567", "¥1,234,567.89", "12.3%", "2.5", "50.0%", "52.7%",
+                     "4,794.00",
+                     "b", "0", "-¥5.00", "100.0%", "1,234", "—", "100%", "12.5"]
     assert '<td class="num">1,234,567</td>' in html and "<td>a</td>" in html
+    # Number columns are right-aligned, their headers too; text columns are not.
+    assert '<th scope="col" class="num">orders</th>' in html
+    assert '<th scope="col" class="num">cost</th>' in html  # amounts passed as text
+    assert '<th scope="col">name</th>' in html
     # Without a chart the table is open; with one it is folded under the chart.
     assert '<details class="data" open>' in html
 

@@ -10,7 +10,16 @@ from decimal import Decimal
 import pytest
 
 from guanxi_analytics.report.charts import Style, render_chart
-from guanxi_analytics.report.formatting import cell, money, number, percent, tick_text, value_text
+from guanxi_analytics.report.formatting import (
+    cell,
+    is_numeric,
+    money,
+    number,
+    percent,
+    ratio_kind,
+    tick_text,
+    value_text,
+)
 from guanxi_analytics.report.svg import nice_step, nice_ticks
 from guanxi_analytics.sections import Chart
 from tests.analytics.report_support import EVIL, every_kind
@@ -41,6 +50,7 @@ def rects(out: str) -> list[dict[str, str]]:
 def test_ticks_step_by_one_two_five(low: float, high: float, zero: bool,
                                     ticks: list[float]) -> None:
     assert nice_ticks(low, high, include_zero=zero) == ticks
+    assert nice_ticks(0, 1, include_zero=True, integer=True) == [0, 1]  # counts: no 0.2
     assert nice_step(1234, 5) == 500  # 246.8 → 5 × 100
 
 
@@ -50,7 +60,12 @@ def test_number_formats() -> None:
     assert percent(0.1234) == "12.3%" and number(1234.5) == "1,234.5"
     assert number(2.0) == "2" and number(1234567) == "1,234,567"
     assert cell(float("nan")) == "—" and cell(None) == "—" and cell(True) == "yes"
-    assert cell(0.5, ratio=True) == "50.0%" and cell(0.5) == "0.5"
+    assert cell(0.5, ratio="fraction") == "50.0%" and cell(0.5) == "0.5"
+    assert cell(52.7, ratio="points") == "52.7%" and cell(40, ratio="points") == "40%"
+    assert ratio_kind("win rate %") == "points" and ratio_kind("P(alive)") == "fraction"
+    assert ratio_kind("留存率") == "fraction" and ratio_kind("revenue") is None
+    assert cell("4794.00") == "4,794.00" and cell("2026") == "2026"  # str(Decimal) amounts
+    assert is_numeric("52.7%") and is_numeric("¥1,000") and not is_numeric("2026-01")
     assert tick_text(120000, 20000, "") == "120k" and tick_text(2.5e6, 5e5, "") == "2.5M"
     assert tick_text(0.25, 0.05, "%") == "25%"     # a 5-point step needs no decimals
     assert tick_text(0.025, 0.005, "%") == "2.5%"  # a half-point step needs one
@@ -80,8 +95,11 @@ def test_all_zero_and_single_bars_still_have_an_axis() -> None:
     out = draw(Chart("bar", labels=["only"], series={"n": [0]}))
     [bar] = rects(out)
     assert bar["height"] == "0"
-    assert re.findall(r'text-anchor="end">([^<]+)</text>', out) == [
-        "0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    # All zeros: an axis 0..1; whole numbers (counts) tick by whole steps.
+    assert re.findall(r'text-anchor="end">([^<]+)</text>', out) == ["0", "1"]
+    half = draw(Chart("bar", labels=["only"], series={"n": [0.5]}))
+    assert re.findall(r'text-anchor="end">([^<]+)</text>', half) == [
+        "0.0", "0.1", "0.2", "0.3", "0.4", "0.5"]
 
 
 def test_stacks_go_up_for_positives_and_down_for_negatives() -> None:
@@ -99,17 +117,25 @@ def test_stacks_go_up_for_positives_and_down_for_negatives() -> None:
 
 
 def test_lines_break_at_gaps_and_keep_lonely_points() -> None:
-    out = draw(Chart("line", labels=["1", "2", "3", "4"], series={"s": [1, None, 3, 4]},
+    out = draw(Chart("line", labels=["1", "2", "3", "4"], series={"s": [100, None, 30, 40]},
                      unit="%"))
     paths = re.findall(r'<path d="([^"]+)"', out)
     assert len(paths) == 1 and paths[0].count("L") == 1  # only 3 → 4 is a line
     assert out.count("<circle") == 3  # the first point is a dot on its own
-    assert "<title>1 · s: 100.0%</title>" in out  # % charts hold fractions
+    assert "<title>1 · s: 100.0%</title>" in out  # "%": percentage points
+
+
+def test_percent_charts_take_points_or_fractions() -> None:
+    points = draw(Chart("bar", labels=["a"], series={"r": [52.5]}, unit="%"))
+    ratio = draw(Chart("bar", labels=["a"], series={"r": [0.525]}, unit="ratio"))
+    lorenz = draw(Chart("bar", labels=["a"], series={"r": [0.525]}, unit="%"))
+    for out in (points, ratio, lorenz):  # 0.525 under "%" can only be a fraction
+        assert "<title>a: 52.5%</title>" in out and ">60%</text>" in out  # ticks 0..60%
 
 
 def test_heatmap_colours_cells_writes_values_and_leaves_gaps_grey() -> None:
     out = draw(Chart("heatmap", labels=["2026-01", "2026-02"], columns=["M0", "M1"],
-                     series={"2026-01": [1.0, 0.25], "2026-02": [0.5, None]}, unit="%"))
+                     series={"2026-01": [100, 25], "2026-02": [50, None]}, unit="%"))
     root = ET.fromstring(out)
     fills = {r.find(f"{SVG}title").text: r.attrib["fill"]  # type: ignore[union-attr]
              for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None}
@@ -163,3 +189,32 @@ def test_nothing_to_draw_gives_a_small_placeholder() -> None:
                   Chart("pie", labels=["a"], series={"s": [1]})):  # type: ignore[arg-type]
         out = draw(chart)
         assert 'class="chart chart-empty"' in out and "<rect" not in out
+
+
+def test_status_series_get_the_colours_they_name() -> None:
+    out = draw(Chart("stacked_bar", labels=["2026-01"],
+                     series={"green": [3], "amber": [1], "red": [2], "no data": [0]}))
+    assert [r["fill"] for r in rects(out)] == ["#2E9D5B", "#E6A700", "#D1453B"]
+    other = draw(Chart("bar", labels=["x"], series={"actual": [1], "target": [2]}))
+    assert [r["fill"] for r in rects(other)] == ["#0072B2", "#9CA3AF"]
+
+
+def test_many_labels_are_thinned_and_empty_stacks_get_no_total() -> None:
+    weeks = [f"2026-W{n:02d}" for n in range(1, 53)]
+    out = draw(Chart("line", labels=weeks, series={"s": list(range(52))}))
+    written = re.findall(r'text-anchor="middle">(2026-W\d\d)</text>', out)
+    # Ticks 0..60 need a 26.4 px margin (12 + "60" at 2 × 7.2), so 52 slots share
+    # 720 - 26.4 - 12 = 681.6 px: 13.11 px each. A label is 8 × 7.2 = 57.6 px, plus 8 px
+    # of space: ceil(65.6 / 13.11) = 6, every 6th label.
+    assert written == weeks[::6]
+    stacked = draw(Chart("stacked_bar", labels=["a", "b"], series={"x": [0, 2], "y": [0, 1]},
+                         unit="alerts"))
+    assert ">3 alerts</text>" in stacked and ">0 alerts</text>" not in stacked
+
+
+def test_values_are_written_on_bars_only_when_they_fit() -> None:
+    wide = draw(Chart("bar", labels=["a", "b"], series={"n": [1, 2]}, unit="CNY"))
+    assert ">¥2.00</text>" in wide
+    narrow = draw(Chart("bar", labels=[f"c{i}" for i in range(6)],
+                        series={s: [123456.78] * 6 for s in ("x", "y", "z")}, unit="CNY"))
+    assert ">¥123,456.78</text>" not in narrow and "<title>c0 · x: ¥123,456.78" in narrow

@@ -14,7 +14,7 @@ are gaps; an all-zero or one-bar chart still gets an axis with a height.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from guanxi_analytics.report import svg
 from guanxi_analytics.report.formatting import finite, value_text
@@ -60,7 +60,27 @@ def render_chart(chart: Chart, style: Style) -> str:
     }.get(chart.kind)
     if draw is None:
         return placeholder(style, f"unknown chart kind {chart.kind!r}")
-    return draw(chart, style)
+    return draw(normalise(chart), style)
+
+
+def normalise(chart: Chart) -> Chart:
+    """The chart with percentages as fractions, which is what the drawing code reads.
+
+    ``unit="ratio"`` holds fractions (0.25); ``unit="%"`` holds percentage points
+    (25.0) — unless every value lies between -1 and 1 and some have decimals, which can
+    only be fractions (a Lorenz curve), so those are read as fractions too.
+    """
+    if chart.unit == "ratio":
+        return replace(chart, unit="%")
+    if chart.unit != "%" or chart.kind == "scatter":
+        return chart
+    values = svg.values_of(chart.series.values())
+    if values and all(-1 <= v <= 1 for v in values) and not all(
+            v.is_integer() for v in values):
+        return chart
+    return replace(chart, series={
+        name: [None if (v := finite(raw)) is None else v / 100 for raw in row]
+        for name, row in chart.series.items()})
 
 
 def placeholder(style: Style, message: str | None = None) -> str:
@@ -100,7 +120,9 @@ class Frame:
 
 def _frame(chart: Chart, low: float, high: float, *, top: float,
            include_zero: bool = True) -> Frame:
-    ticks = svg.nice_ticks(low, high, include_zero=include_zero)
+    values = svg.values_of(chart.series.values())
+    counts = chart.unit != "%" and all(v.is_integer() for v in values)
+    ticks = svg.nice_ticks(low, high, include_zero=include_zero, integer=counts)
     left = 12 + svg.tick_label_width(ticks, chart.unit) + (20 if chart.y_label else 0)
     width = svg.WIDTH - left - 12
     slot = width / max(1, len(chart.labels))
@@ -112,7 +134,7 @@ def _header(names: Sequence[str]) -> tuple[str, float]:
     """The legend above the plot when there is more than one series."""
     if len(names) < 2:
         return "", 8.0
-    markup, height = svg.legend(names, 12, 8, svg.WIDTH - 24)
+    markup, height = svg.legend(names, 12, 8, svg.WIDTH - 24, svg.series_colours(names))
     return markup, height + 14
 
 
@@ -158,7 +180,11 @@ def bar_chart(chart: Chart, style: Style) -> str:
     zero = frame.value(0.0)
     group = frame.slot * 0.8
     width = group / len(series)
-    show_values = len(chart.labels) * len(series) <= VALUE_LABELS_UP_TO
+    colours = svg.series_colours(list(series))
+    # A value is written on its bar when there are few bars and the text fits above it.
+    room = frame.slot * 0.95 if len(series) == 1 else width + 2
+    show_values = len(chart.labels) * len(series) <= VALUE_LABELS_UP_TO and all(
+        svg.text_width(style.value(v, chart.unit), 10) <= room for v in values)
     parts = []
     for index, label in enumerate(chart.labels):
         x0 = frame.centre(index) - group / 2
@@ -173,7 +199,7 @@ def bar_chart(chart: Chart, style: Style) -> str:
             parts.append(
                 f'<rect x="{svg.fmt(x + 1)}" y="{svg.fmt(min(y, zero))}" '
                 f'width="{svg.fmt(max(width - 2, 1))}" height="{svg.fmt(abs(zero - y))}" '
-                f'fill="{svg.colour(number)}">{svg.tooltip(tip)}</rect>')
+                f'fill="{colours[number]}">{svg.tooltip(tip)}</rect>')
             if show_values:
                 above = y - 4 if value >= 0 else y + svg.FONT
                 parts.append(svg.text(x + width / 2, above, style.value(value, chart.unit),
@@ -194,17 +220,18 @@ def stacked_bar_chart(chart: Chart, style: Style) -> str:
     head, top = _header(list(series))
     frame = _frame(chart, min(downs, default=0.0), max(ups, default=0.0), top=top)
     width = frame.slot * 0.6
+    colours = svg.series_colours(list(series))
+    totals = [u + d for u, d in zip(ups, downs, strict=True)]
+    show_totals = len(chart.labels) <= VALUE_LABELS_UP_TO and all(
+        svg.text_width(style.value(t, chart.unit), 10) <= frame.slot * 0.95 for t in totals)
     parts = []
     for index, label in enumerate(chart.labels):
         x = frame.centre(index) - width / 2
         up = down = 0.0
-        present = False
         for number, (name, row) in enumerate(series.items()):
             value = row[index]
             if value is None or value == 0:
-                present = present or value is not None
                 continue
-            present = True
             base = up if value > 0 else down
             end = base + value
             y1, y2 = frame.value(base), frame.value(end)
@@ -215,12 +242,12 @@ def stacked_bar_chart(chart: Chart, style: Style) -> str:
             tip = f"{label} · {name}: {style.value(value, chart.unit)}"
             parts.append(
                 f'<rect x="{svg.fmt(x)}" y="{svg.fmt(min(y1, y2))}" width="{svg.fmt(width)}" '
-                f'height="{svg.fmt(abs(y2 - y1))}" fill="{svg.colour(number)}" '
+                f'height="{svg.fmt(abs(y2 - y1))}" fill="{colours[number]}" '
                 f'stroke="#fff" stroke-width="0.5">{svg.tooltip(tip)}</rect>')
-        if present and len(chart.labels) <= VALUE_LABELS_UP_TO:
-            total = up + down
+        if show_totals and (up or down):  # nothing written over an empty bar
             parts.append(svg.text(frame.centre(index), frame.value(up) - 4,
-                                  style.value(total, chart.unit), anchor="middle", size=10))
+                                  style.value(up + down, chart.unit), anchor="middle",
+                                  size=10))
     return _finish(chart, style, frame, head, "".join(parts), "stacked_bar")
 
 
@@ -238,8 +265,9 @@ def line_chart(chart: Chart, style: Style) -> str:
     frame = _frame(chart, low, high, top=top, include_zero=include_zero)
     dots = len(chart.labels) <= 60
     parts = []
+    colours = svg.series_colours(list(series))
     for number, (name, row) in enumerate(series.items()):
-        colour = svg.colour(number)
+        colour = colours[number]
         runs: list[list[tuple[float, float]]] = [[]]
         for index, value in enumerate(row):
             if value is None:

@@ -26,11 +26,15 @@ CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "JPY": "¥", "USD": "$", "HKD": "H
                     "EUR": "€", "GBP": "£", "TWD": "NT$"}
 
 # Header words that make a column of fractions (0.25 → 25.0%). Chinese: 率 (rate),
-# 占比 / 比例 (share), 概率 (probability).
+# 占比 / 比例 (share), 概率 (probability). A header with "%" holds percentage points.
 _RATIO_HEADER = re.compile(
-    r"(%|rate|share|ratio|conversion|probability|p_alive|percent|率|占比|比例|概率)",
+    r"(rate|share|ratio|conversion|probability|p_alive|p\(alive\)|percent|率|占比|比例|概率)",
     re.IGNORECASE,
 )
+# Text that is a number already written out ("4794.00", "52.7%", "¥1,000"): right-aligned;
+# a plain decimal gets thousands separators.
+_NUMBER_TEXT = re.compile(r"^[-+]?[¥$€£]?\d[\d,]*(\.\d+)?%?$")
+_PLAIN_DECIMAL = re.compile(r"^-?\d{4,}\.\d+$")
 _MONEY_UNITS = set(CURRENCY_SYMBOLS) | {"money", "amount"}
 
 
@@ -45,9 +49,13 @@ def finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def is_ratio_header(header: str) -> bool:
-    """Whether a table column of floats holds fractions, judged by its header."""
-    return bool(_RATIO_HEADER.search(header))
+def ratio_kind(header: str) -> str | None:
+    """How a table column of floats holds ratios, judged by its header: ``"points"``
+    when it says ``%`` (52.7 → 52.7%), ``"fraction"`` when it names a rate, share,
+    ratio or probability (0.527 → 52.7%), None otherwise."""
+    if "%" in header:
+        return "points"
+    return "fraction" if _RATIO_HEADER.search(header) else None
 
 
 def percent(value: float, digits: int = 1) -> str:
@@ -75,9 +83,10 @@ def money(value: float | Decimal, currency: str = "CNY") -> str:
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
-def cell(value: Any, *, ratio: bool = False, currency: str = "CNY",
+def cell(value: Any, *, ratio: str | None = None, currency: str = "CNY",
          yes_no: tuple[str, str] = ("yes", "no")) -> str:
-    """One table cell as text (the template escapes it)."""
+    """One table cell as text (the template escapes it); ``ratio`` as
+    :func:`ratio_kind` says for the column."""
     if value is None:
         return DASH
     if isinstance(value, bool):
@@ -87,19 +96,29 @@ def cell(value: Any, *, ratio: bool = False, currency: str = "CNY",
     if isinstance(value, float):
         if not math.isfinite(value):
             return DASH
-        return percent(value) if ratio else number(value)
+        if ratio == "fraction":
+            return percent(value)
+        return f"{value:,.1f}%" if ratio == "points" else number(value)
     if isinstance(value, int):
-        return number(value)
+        return f"{value:,}%" if ratio == "points" else number(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    if _PLAIN_DECIMAL.match(text):  # an amount an area passed as text: str(Decimal)
+        whole, _, fraction = text.partition(".")
+        return f"{int(whole):,}.{fraction}"
+    return text
 
 
 def is_numeric(value: Any) -> bool:
-    """Whether a cell is a number (right-aligned in the table)."""
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    """Whether a cell is a number, or text that is one (right-aligned in the table)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | Decimal):
+        return True
+    return isinstance(value, str) and bool(_NUMBER_TEXT.match(value.strip()))
 
 
 def value_text(value: float | None, unit: str, currency: str = "CNY") -> str:

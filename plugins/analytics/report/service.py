@@ -29,7 +29,7 @@ from guanxi.errors import ValidationError
 from guanxi_analytics.areas import AREA_NAMES
 from guanxi_analytics.common import Period
 from guanxi_analytics.report.charts import Style, render_chart
-from guanxi_analytics.report.formatting import cell, is_numeric, is_ratio_header
+from guanxi_analytics.report.formatting import cell, is_numeric, ratio_kind
 from guanxi_analytics.report.settings import ReportSettings
 from guanxi_analytics.sections import ReportSection, Table
 from guanxi_analytics.settings import analytics_settings
@@ -58,9 +58,10 @@ WORDS = {
 
 @dataclass(frozen=True)
 class TableView:
-    """A section's table as text: headers, cells ``(text, numeric)``, how many shown."""
+    """A section's table as text: headers (with whether the column holds numbers, to
+    right-align it), cells ``(text, numeric)``, how many rows are shown of how many."""
 
-    columns: list[str]
+    columns: list[tuple[str, bool]]
     rows: list[list[tuple[str, bool]]]
     shown: int
     total: int
@@ -150,14 +151,20 @@ def gather_sections(uow: UnitOfWork, period: Period,
 
 def _table_view(table: Table, settings: ReportSettings, language: dict[str, str],
                 currency: str) -> TableView:
-    columns = [str(c) for c in table.columns]
-    ratio = [is_ratio_header(c) for c in columns]
+    headers = [str(c) for c in table.columns]
+    ratios = [ratio_kind(c) for c in headers]
     yes_no = (language["yes"], language["no"])
-    rows = []
+    rows, numeric = [], [True] * len(headers)
     for raw in list(table.rows)[: settings.max_table_rows]:
-        values = list(raw)[: len(columns)] + [None] * (len(columns) - len(raw))
-        rows.append([(cell(v, ratio=ratio[i], currency=currency, yes_no=yes_no),
-                      is_numeric(v)) for i, v in enumerate(values)])
+        values = list(raw)[: len(headers)] + [None] * (len(headers) - len(raw))
+        row = []
+        for i, value in enumerate(values):
+            number = is_numeric(value)
+            numeric[i] = numeric[i] and (number or value is None)
+            row.append((cell(value, ratio=ratios[i], currency=currency, yes_no=yes_no),
+                        number))
+        rows.append(row)
+    columns = [(header, numeric[i] and bool(rows)) for i, header in enumerate(headers)]
     return TableView(columns, rows, len(rows), len(table.rows))
 
 

@@ -236,14 +236,14 @@ def scatter(chart: Chart, style: Style) -> str:
                     f'y2="{svg.fmt(sy(cut))}"')
         parts.append(f'<line class="cut" {line} stroke="#374151" stroke-width="1.2" '
                      f'stroke-dasharray="6 4"/>')
-    index = {g: k for k, g in enumerate(groups)}
+    colours = dict(zip(groups, svg.series_colours(groups), strict=True))
     radius = 4 if len(points) <= 500 else 2.5
     tips = len(points) <= 2000  # a tooltip per point, while the file stays small
     for x, y, group in points:
         tip = svg.tooltip(f"{group}: {chart.x_label or 'x'} {x:,.2f}, "
                           f"{chart.y_label or 'y'} {y:,.2f}") if tips else ""
         parts.append(f'<circle cx="{svg.fmt(sx(x))}" cy="{svg.fmt(sy(y))}" r="{radius}" '
-                     f'fill="{svg.colour(index[group])}" fill-opacity="0.75">{tip}</circle>')
+                     f'fill="{colours[group]}" fill-opacity="0.75">{tip}</circle>')
     if chart.x_label:
         parts.append(svg.text((left + right) / 2, bottom + 2 * svg.FONT + 10, chart.x_label,
                               anchor="middle", fill=svg.AXIS))

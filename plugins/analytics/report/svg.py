@@ -21,6 +21,12 @@ FONT = 12  # px, the labels' size; titles are not drawn inside the SVG (the HTML
 # Okabe–Ito's colour-blind-safe palette first, then a few more distinct hues.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
            "#F0E442", "#000000", "#8C564B", "#7F7F7F", "#17BECF", "#BCBD22")
+# Series whose name says what they are get the colour people expect: a traffic-light
+# status, NPS groups, won and lost, a target drawn in grey beside the actual.
+SEMANTIC = {"green": "#2E9D5B", "amber": "#E6A700", "yellow": "#E6A700", "red": "#D1453B",
+            "no data": "#9CA3AF", "promoters": "#2E9D5B", "passives": "#E6A700",
+            "detractors": "#D1453B", "won": "#2E9D5B", "lost": "#D1453B",
+            "target": "#9CA3AF", "绿": "#2E9D5B", "黄": "#E6A700", "红": "#D1453B"}
 AXIS = "#6b7280"
 GRID = "#e5e7eb"
 
@@ -33,6 +39,12 @@ def esc(text: object) -> str:
 def colour(index: int) -> str:
     """The palette colour of series ``index`` (cycling)."""
     return PALETTE[index % len(PALETTE)]
+
+
+def series_colours(names: Sequence[str]) -> list[str]:
+    """One colour per series: by meaning for the names of :data:`SEMANTIC`, else the
+    palette in order."""
+    return [SEMANTIC.get(str(name).strip().lower(), colour(i)) for i, name in enumerate(names)]
 
 
 def text_width(text: str, size: float = FONT) -> float:
@@ -69,8 +81,9 @@ def nice_step(span: float, max_ticks: int = 6) -> float:
 
 
 def nice_ticks(low: float, high: float, max_ticks: int = 6,
-               *, include_zero: bool = False) -> list[float]:
-    """Ticks covering ``[low, high]`` at a 1-2-5 step, the ends rounded outwards.
+               *, include_zero: bool = False, integer: bool = False) -> list[float]:
+    """Ticks covering ``[low, high]`` at a 1-2-5 step, the ends rounded outwards; a
+    step of at least 1 for ``integer`` data (counts).
 
     Equal ends (one value, all zeros) get a unit range around them, so an axis always
     has a height.
@@ -86,6 +99,8 @@ def nice_ticks(low: float, high: float, max_ticks: int = 6,
             pad = abs(low) * 0.5
             low, high = (0.0, high + pad) if low > 0 and include_zero else (low - pad, high + pad)
     step = nice_step(high - low, max_ticks)
+    if integer:
+        step = max(step, 1.0)
     first = math.floor(low / step + 1e-9) * step
     last = math.ceil(high / step - 1e-9) * step
     count = round((last - first) / step)
@@ -160,16 +175,30 @@ def tick_label_width(ticks: Sequence[float], unit: str) -> float:
 
 def category_labels(labels: Sequence[str], centres: Sequence[float], slot: float,
                     y: float) -> tuple[str, float]:
-    """Category labels under an axis: straight when they fit their slot, slanted (and
-    clipped) when not. Returns the markup and the height the labels take."""
+    """Category labels under an axis, and the height they take.
+
+    Straight when they fit their slot. When they do not and there are many (a time
+    axis of weeks), every k-th label is written straight; otherwise (a few long names)
+    they are slanted and clipped, every one written unless the slots are too narrow even
+    for that. The full text is always in a tooltip.
+    """
     widest = max((text_width(label) for label in labels), default=0.0)
     parts = []
     if widest <= slot - 4:
         for label, x in zip(labels, centres, strict=False):
             parts.append(text(x, y + FONT + 2, label, anchor="middle"))
         return "".join(parts), FONT + 8
+    every = math.ceil((widest + 8) / slot)
+    if len(labels) > 12 and every <= max(4, len(labels) // 6):
+        for index, (label, x) in enumerate(zip(labels, centres, strict=False)):
+            if index % every == 0:
+                parts.append(text(x, y + FONT + 2, label, anchor="middle"))
+        return "".join(parts), FONT + 8
     room = 110.0
-    for label, x in zip(labels, centres, strict=False):
+    every = max(1, math.ceil((FONT + 3) / slot))
+    for index, (label, x) in enumerate(zip(labels, centres, strict=False)):
+        if index % every:
+            continue
         shown = clip(label, room)
         parts.append(
             f'<text x="{fmt(x)}" y="{fmt(y + FONT)}" font-size="{FONT}" fill="#374151" '
@@ -178,17 +207,22 @@ def category_labels(labels: Sequence[str], centres: Sequence[float], slot: float
     return "".join(parts), min(widest, room) * 0.6 + FONT + 10
 
 
-def legend(names: Sequence[str], x: float, y: float, width: float) -> tuple[str, float]:
+def legend(names: Sequence[str], x: float, y: float, width: float,
+           colours: Sequence[str] | None = None) -> tuple[str, float]:
     """Coloured keys in rows from ``(x, y)``; returns the markup and its height."""
+    if not names:
+        return "", 0.0
+    colours = list(colours) if colours is not None else series_colours(names)
     parts, cx, cy = [], x, y
     for index, name in enumerate(names):
-        shown = clip(name, 180)
+        shown = clip(name, 260)
         item = 16 + text_width(shown) + 18
         if cx > x and cx + item > x + width:
             cx, cy = x, cy + FONT + 8
         parts.append(f'<rect x="{fmt(cx)}" y="{fmt(cy)}" width="10" height="10" rx="2" '
-                     f'fill="{colour(index)}"/>')
-        parts.append(text(cx + 14, cy + 9.5, shown))
+                     f'fill="{colours[index]}"/>')
+        full = tooltip(name) if shown != name else ""
+        parts.append(f'<text x="{fmt(cx + 14)}" y="{fmt(cy + 9.5)}" font-size="{FONT}" '
+                     f'fill="#374151">{full}{esc(shown)}</text>')
         cx += item
-    return ('<g class="legend">' + "".join(parts) + "</g>", (cy - y) + FONT + 8) if names \
-        else ("", 0.0)
+    return '<g class="legend">' + "".join(parts) + "</g>", (cy - y) + FONT + 8
