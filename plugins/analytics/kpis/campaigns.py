@@ -16,7 +16,8 @@ its tables:
   to the campaign of the earliest counting touch, **last touch** to the latest one,
   **linear** splits it equally among the distinct campaigns with a counting touch (the
   three rule-based models of Google Analytics' attribution and of Kotler & Keller ch. 6;
-  Jayawardane et al. 2015, "Multi-touch attribution"). Ties go to the lower campaign id.
+  the baselines of Shao & Li, "Data-driven multi-touch attribution models", KDD 2011).
+  Ties go to the lower campaign id.
 * **ROI** = (attributed revenue − cost) / cost (Kotler & Keller ch. 17, marketing ROI;
   REQUIREMENTS §7.5 computable KPIs); None without a cost.
 
