@@ -227,6 +227,8 @@ def test_report_sections_and_reports(app: App, world: dict) -> None:
     assert list(stacked.series["cost: price"]) == [-80.0, -115.0]
     assert list(stacked.series["value: personnel"]) == [60.0, 40.0]
     assert all(s.empty and s.chart is None for s in empty)
+    assert sections["delivered.by_segment"].summary == (
+        "2 segments; the highest mean CDV is new (74.00), the lowest vip (47.00).")
     assert [(r["customer"], r["cdv"]) for r in report["rows"]] == [("李四", "74.00"),
                                                                    ("张三", "20.00")]
     with pytest.raises(ValidationError) as caught, app.transaction(now=NOW) as uow:

@@ -199,3 +199,34 @@ def test_the_service_plugins_survey_answers(make_analytics_app: Callable[..., Ap
     with app.transaction(now=NOW) as uow:
         assert [(r.group, r.nps) for r in nps(uow, H1, by="total")] == [("total", 0.0)]
         assert [(r.satisfied_share, r.mean) for r in csat(uow, H1, by="total")] == [(0.5, 4.0)]
+
+
+def test_the_marketing_plugins_referrals_and_members_with_the_defaults(
+        make_analytics_app: Callable[..., App]) -> None:
+    app = make_analytics_app(enable=["marketing"])
+    ids = people(app, ["A", "B", "C"])
+    converted = {"lead_id": 1, "score": 40, "captured_at": "2026-02-01T00:00:00+00:00",
+                 "touches": 2, "created_customer": True}
+    member = {"membership_id": 1, "member_number": "M0001", "tier": "silver"}
+    log(app, [
+        # Two converted leads: one came by referral (counted), one from a form (not).
+        {"customer_id": ids["B"], "kind": "marketing.lead_converted", "when": "2026-02-03",
+         "payload": {**converted, "source": "referral"}},
+        {"customer_id": ids["C"], "kind": "marketing.lead_converted", "when": "2026-02-04",
+         "payload": {**converted, "lead_id": 2, "source": "form"}},
+        {"customer_id": ids["A"], "kind": "marketing.member_enrolled", "when": "2026-01-02",
+         "payload": member},
+        {"customer_id": ids["B"], "kind": "marketing.member_enrolled", "when": "2026-01-02",
+         "payload": {**member, "membership_id": 2, "member_number": "M0002"}},
+        {"customer_id": ids["B"], "kind": "marketing.member_cancelled", "when": "2026-06-02",
+         "payload": {**member, "membership_id": 2, "member_number": "M0002"}},
+        buy(ids["A"], "2026-03-01", "10"), buy(ids["C"], "2026-03-01", "10"),
+    ])
+    with app.transaction(now=NOW) as uow:
+        found = referrals(uow, H1)
+        members = membership(uow, H1)
+    assert (found.total, found.by_source, found.top_referrers) == (
+        1, {"marketing.lead_converted": 1}, [])
+    # Enrolled A and B, B cancelled: one member (A); purchasers A and C → 1/2.
+    assert (members.enrolled, members.ended, members.members, members.participation) == (
+        2, 1, 1, 0.5)

@@ -84,12 +84,17 @@ def sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
                               formula=FORMULA, empty=empty)]
     labels = [r.segment for r in rows]
     best = max(rows, key=lambda r: r.mean_cdv)
-    total_customers = sum(r.customers for r in rows)
+    worst = min(rows, key=lambda r: r.mean_cdv)
+    if len(rows) == 1:
+        summary = f"One segment ({best.segment}): mean CDV {best.mean_cdv} over " \
+                  f"{best.customers} customers."
+    else:
+        summary = (f"{len(rows)} segments; the highest mean CDV is {best.segment} "
+                   f"({best.mean_cdv}), the lowest {worst.segment} ({worst.mean_cdv}).")
     by_segment = ReportSection(
         key="delivered.by_segment",
         title=f"Customer delivered value by {settings.group_by}",
-        summary=(f"{total_customers} customer places in {len(rows)} segments; the highest "
-                 f"mean CDV is {best.segment} ({best.mean_cdv})."),
+        summary=summary,
         chart=Chart(kind="bar", labels=labels,
                     series={"mean CDV": [float(r.mean_cdv) for r in rows]}, unit="CNY",
                     y_label="mean CDV"),
