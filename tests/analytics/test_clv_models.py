@@ -103,3 +103,20 @@ def test_a_fit_that_runs_off_is_refused_with_a_message() -> None:
     with pytest.raises(ValidationError) as caught:
         fitting.fit_gamma_gamma(arr(*[2] * 30), arr(*[10] * 30))
     assert caught.value.field == "model" and "did not converge" in str(caught.value)
+
+
+def test_the_analytic_gradients_match_finite_differences() -> None:
+    from scipy.optimize import approx_fprime
+
+    x, t_x, T = arr(0, 1, 3, 5), arr(0, 2, 10, 20), arr(30, 30, 25, 40)
+    point = np.array([0.5, 3.0, 0.8, 2.5])
+    numeric = approx_fprime(point, lambda p: fitting.bgnbd_log_likelihood(
+        *p, x, t_x, T).sum(), 1e-7)
+    assert fitting.bgnbd_gradient(*point, x, t_x, T).sum(axis=1) == pytest.approx(
+        numeric, rel=1e-4)
+    x, m = arr(1, 2, 3, 4), arr(10, 20, 5, 8)
+    point = np.array([2.0, 3.0, 10.0])
+    numeric = approx_fprime(point, lambda p: fitting.gamma_gamma_log_likelihood(
+        *p, x, m).sum(), 1e-7)
+    assert fitting.gamma_gamma_gradient(*point, x, m).sum(axis=1) == pytest.approx(
+        numeric, rel=1e-4)

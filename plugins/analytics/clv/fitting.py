@@ -27,11 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from guanxi.errors import ValidationError
 
 Array = np.ndarray
+
+# A parameter beyond e^±RUN_OFF (a million, on data scaled to its mean) has run off to
+# the boundary: the likelihood has no interior maximum (no heterogeneity to fit).
+RUN_OFF = np.log(1e6)
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,35 @@ def bgnbd_log_likelihood(
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
+def bgnbd_gradient(
+    r: float, alpha: float, a: float, b: float, x: Array, t_x: Array, T: Array
+) -> Array:
+    """d ln L / d(r, α, a, b) per customer (4 × n), differentiating eq. 6 term by term:
+    with w the share of the A4 term in e^A3 + δ e^A4,
+
+    ∂/∂r = ψ(r + x) − ψ(r) + ln α − (1 − w) ln(α + T) − w ln(α + t_x)
+    ∂/∂α = r/α − (r + x) [(1 − w)/(α + T) + w/(α + t_x)]
+    ∂/∂a = ψ(a + b) − ψ(a + b + x) + w/a
+    ∂/∂b = ψ(a + b) + ψ(b + x) − ψ(b) − ψ(a + b + x) − w/(b + x − 1)
+    """
+    repeat = x > 0
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.where(
+        repeat,
+        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
+        -np.inf,
+    )
+    w = np.exp(a4 - np.logaddexp(a3, a4))
+    common = digamma(a + b) - digamma(a + b + x)
+    return np.stack([
+        digamma(r + x) - digamma(r) + np.log(alpha) - (1 - w) * np.log(alpha + T)
+        - w * np.log(alpha + t_x),
+        r / alpha - (r + x) * ((1 - w) / (alpha + T) + w / (alpha + t_x)),
+        common + w / a,
+        common + digamma(b + x) - digamma(b) - w / np.where(repeat, b + x - 1, 1.0),
+    ])
+
+
 def fit_bgnbd(x: Array, t_x: Array, T: Array, weights: Array | None = None) -> BgNbd:
     """Maximum-likelihood BG/NBD parameters for the customers ``(x, t_x, T)``.
 
@@ -103,16 +136,23 @@ def fit_bgnbd(x: Array, t_x: Array, T: Array, weights: Array | None = None) -> B
     """
     w = np.ones_like(x, dtype=float) if weights is None else weights
     total = float(w.sum())
-    # α has the time unit's scale: start it at the mean age so days and weeks fit alike.
-    start = np.log([1.0, max(float(np.average(T, weights=w)), 1e-3), 1.0, 1.0])
+    # α has the time unit's scale: fit in units of the mean age, so that days and weeks
+    # fit alike and "ran off" means the same thing for both; α is scaled back after.
+    scale = max(float(np.average(T, weights=w)), 1e-9)
+    t_x, T = t_x / scale, T / scale
 
-    def objective(theta: Array) -> float:
-        r, alpha, a, b = np.exp(theta)
-        return -float(np.dot(w, bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T))) / total
+    def objective(theta: Array) -> tuple[float, Array]:
+        params = np.exp(theta)
+        value = np.dot(w, bgnbd_log_likelihood(*params, x, t_x, T))
+        # Chain rule into log space: d/dθ = parameter × d/dparameter.
+        gradient = bgnbd_gradient(*params, x, t_x, T) @ w * params
+        return -float(value) / total, -gradient / total
 
-    theta, value = _minimise(objective, start, "BG/NBD")
+    theta, value = _minimise(objective, np.zeros(4), "BG/NBD")
     r, alpha, a, b = (float(v) for v in np.exp(theta))
-    return BgNbd(r, alpha, a, b, -value * total)
+    # Rescaling α multiplies every customer's likelihood by scale^(−x): the LL moves too.
+    return BgNbd(r, alpha * scale, a, b,
+                 float(-value * total - np.dot(w, x) * np.log(scale)))
 
 
 def expected_purchases_unconditional(model: BgNbd, t: Array) -> Array:
@@ -171,19 +211,40 @@ def gamma_gamma_log_likelihood(p: float, q: float, gamma: float, x: Array, m: Ar
             + (px - 1.0) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
 
 
+def gamma_gamma_gradient(p: float, q: float, gamma: float, x: Array, m: Array) -> Array:
+    """d ln f / d(p, q, γ) per repeat buyer (3 × n):
+
+    ∂/∂p = x [ψ(px + q) − ψ(px) + ln m̄ + ln x − ln(γ + m̄x)]
+    ∂/∂q = ψ(px + q) − ψ(q) + ln γ − ln(γ + m̄x)
+    ∂/∂γ = q/γ − (px + q)/(γ + m̄x)
+    """
+    px = p * x
+    both = digamma(px + q)
+    spread = np.log(gamma + m * x)
+    return np.stack([
+        x * (both - digamma(px) + np.log(m) + np.log(x) - spread),
+        both - digamma(q) + np.log(gamma) - spread,
+        q / gamma - (px + q) / (gamma + m * x),
+    ])
+
+
 def fit_gamma_gamma(x: Array, m: Array) -> GammaGamma:
     """Maximum-likelihood Gamma-Gamma parameters over repeat buyers (x > 0, m > 0)."""
-    # γ has the currency's scale: start it at the mean spend.
-    start = np.log([1.0, 1.0, max(float(np.mean(m)), 1e-3)])
+    # γ has the currency's scale: fit in units of the mean spend (as for α above).
+    scale = max(float(np.mean(m)), 1e-9)
+    m = m / scale
     n = float(len(x))
 
-    def objective(theta: Array) -> float:
-        p, q, gamma = np.exp(theta)
-        return -float(np.sum(gamma_gamma_log_likelihood(p, q, gamma, x, m))) / n
+    def objective(theta: Array) -> tuple[float, Array]:
+        params = np.exp(theta)
+        value = np.sum(gamma_gamma_log_likelihood(*params, x, m))
+        gradient = gamma_gamma_gradient(*params, x, m).sum(axis=1) * params
+        return -float(value) / n, -gradient / n
 
-    theta, value = _minimise(objective, start, "Gamma-Gamma")
+    theta, value = _minimise(objective, np.zeros(3), "Gamma-Gamma")
     p, q, gamma = (float(v) for v in np.exp(theta))
-    return GammaGamma(p, q, gamma, -value * n)
+    # The density of m̄ in currency units is the scaled one divided by the scale.
+    return GammaGamma(p, q, gamma * scale, float(-value * n - n * np.log(scale)))
 
 
 def expected_spend(model: GammaGamma, x: Array, m: Array) -> Array:
@@ -199,18 +260,23 @@ def expected_spend(model: GammaGamma, x: Array, m: Array) -> Array:
 
 
 def _minimise(
-    objective: Callable[[Array], float], start: Array, name: str
+    objective: Callable[[Array], tuple[float, Array]], start: Array, name: str
 ) -> tuple[Array, float]:
-    """BFGS on the mean negative log-likelihood in log-parameter space, polished by
-    Nelder-Mead; a result that is not finite, or a gradient not near zero, is refused."""
+    """BFGS with the analytic gradient on the mean negative log-likelihood, in
+    log-parameter space. BFGS often ends with "precision loss" at the optimum, so the
+    test is the gradient itself; if it is not near zero, Nelder-Mead carries on from
+    there. A result that is not finite, or that runs off to 0 or infinity, is refused."""
     with np.errstate(all="ignore"):
-        first = minimize(objective, start, method="BFGS", options={"gtol": 1e-9})
-        result = minimize(objective, first.x, method="Nelder-Mead",
-                          options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
-        theta = result.x if result.fun <= first.fun else first.x
-        value = float(min(result.fun, first.fun))
+        result = minimize(objective, start, jac=True, method="BFGS",
+                          options={"gtol": 1e-10, "maxiter": 2000})
+        theta, value = result.x, float(result.fun)
+        if not np.all(np.abs(objective(theta)[1]) < 1e-7):
+            polish = minimize(lambda t: objective(t)[0], theta, method="Nelder-Mead",
+                              options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
+            if polish.fun < value:
+                theta, value = polish.x, float(polish.fun)
         if not (np.all(np.isfinite(theta)) and np.isfinite(value)) or np.any(
-            np.abs(theta) > 30
+            np.abs(theta) > RUN_OFF
         ):
             raise ValidationError(
                 "model", f"the {name} fit did not converge (parameters ran off to 0 or "
