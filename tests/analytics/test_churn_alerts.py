@@ -105,8 +105,11 @@ def test_raising_again_adds_nothing_and_open_alerts_are_not_repeated(
     # Y 120 80 110 90 100 60 (6 of 6): threshold 0.5 × 560 / 6 = 46.67 > 0 → threshold;
     #   median 95, |dev| 25 15 15 5 5 35 → MAD 15, z = 0.6745 × (0 − 95) / 15 = −4.2718.
     # Z 210 190 205 195 200 140: threshold 0.5 × 1140 / 6 = 95 > 0 → threshold.
+    job = analytics_app.registry.jobs["analytics.churn_alerts"]
+    assert (job.plugin, job.daily_at) == ("analytics", dt.time(3, 30))
     with analytics_app.transaction(now=at("2026-07-01 03:30")) as uow:
-        assert run_job(uow, at("2026-07-01 03:30")) == 3
+        job.func(uow, at("2026-07-01 03:30"))
+        assert run_job(uow, at("2026-07-01 03:31")) == 0  # the job again: nothing new
         june = list_alerts(uow, start=dt.date(2026, 6, 1))
     assert {(a.customer_id, a.kind) for a in june} == {
         (world["Y"], "threshold"), (world["Y"], "drop"), (world["Z"], "threshold")}

@@ -58,6 +58,14 @@ def test_the_command_line(gx: Guanxi) -> None:
         "customer_id": zhang, "min_amount": None, "min_count": 2}
     assert "min_amount" in gx.fails("analytics", "churn", "threshold", "set", str(wu),
                                     "--amount", "-3")
+    gx("analytics", "churn", "threshold", "set", str(wu), "--amount", "50.5")
+    listed = gx.json("analytics", "churn", "threshold", "list", as_user="wang")
+    assert [(t["customer"], t["min_amount"], t["min_count"]) for t in listed] == [
+        ("张三", None, 2), ("吴六", "50.50", None)]
+    assert "removed" in gx("analytics", "churn", "threshold", "clear", str(wu)).stdout
+    assert "no threshold" in gx("analytics", "churn", "threshold", "clear", str(wu)).stdout
+    counts = gx("analytics", "churn", "cohorts", *period, "--counts", "--csv").stdout
+    assert counts.splitlines()[1] == "2026-01,3,3,2"
     [alert] = gx.json("analytics", "churn", "scan", "--month", "2026-02")
     assert (alert["customer"], alert["kind"], alert["count"], alert["basis"]) == (
         "张三", "threshold", 1, "customer")
