@@ -28,7 +28,7 @@ from guanxi.models import Customer
 from guanxi_analytics.common import Period, default_period
 from guanxi_analytics.settings import analytics_settings
 from guanxi_analytics.value import classify
-from guanxi_analytics.value.figures import Figures, collect
+from guanxi_analytics.value.figures import Figures, collect, instants
 from guanxi_analytics.value.models import CustomerValue
 
 ENTITY = "analytics.customer_value"
@@ -96,6 +96,7 @@ class ValueAnalysis:
 def analyse(uow: UnitOfWork, period: Period) -> ValueAnalysis:
     """Revenue, cost-to-serve, margin, tier, ABC class, quadrant, member class and RFM of
     every customer the acting user sees, over ``period``."""
+    require(uow, ENTITY, "read")
     settings = analytics_settings(uow).value
     figures = collect(uow, period)
     margin = figures.margin
@@ -356,9 +357,9 @@ def store(uow: UnitOfWork, analysis: ValueAnalysis) -> int:
     start = bind("period_start", analysis.period.start)
     end = bind("period_end", analysis.period.end)
     computed = bind("computed_at", uow.now)
-    raw_last = figures.last_purchase_raw
+    last = instants(figures.last_purchase, dialect.name)
     if dialect.name != "sqlite":
-        raw_last = [None if v is None else bind("last_purchase_at", v) for v in raw_last]
+        last = [None if v is None else bind("last_purchase_at", v) for v in last]
     buyers = figures.purchases > 0
     scores = [np.where(buyers, s, None).tolist() for s in (analysis.r, analysis.f,
                                                             analysis.m)]
@@ -368,7 +369,7 @@ def store(uow: UnitOfWork, analysis: ValueAnalysis) -> int:
     inserter = BulkInserter(connection, table, columns, bound=columns)
     rows = zip(figures.customer_id.tolist(), _repeat(start), _repeat(end),
                figures.revenue.tolist(), figures.cost.tolist(), figures.margin.tolist(),
-               figures.purchases.tolist(), raw_last, analysis.tier.tolist(),
+               figures.purchases.tolist(), last, analysis.tier.tolist(),
                analysis.abc.tolist(), analysis.quadrant.tolist(), analysis.member.tolist(),
                *scores, analysis.segment.tolist(), _repeat(computed), strict=False)
     if erased:
