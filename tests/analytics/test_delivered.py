@@ -249,3 +249,32 @@ def test_demo_step_assesses_a_tenth_of_the_customers(app: App, world: dict) -> N
         demo_data(uow, random.Random(7), customers)
     # 4 customers → max(1, 4 // 10) = 1 assessed, on the one assessed component.
     assert count(app, "analytics_cdv_assessment") == before + 1
+
+
+@pytest.mark.parametrize(("field", "reason"), [
+    ("region", "custom field 'region' is not a number"),
+    ("shoe_size", "no custom field 'shoe_size' is declared")])
+def test_a_field_component_must_be_a_declared_number(
+        make_analytics_app: Callable[..., App], field: str, reason: str) -> None:
+    settings = {"analytics": {"delivered": {"cost": {
+        "travel": {"source": "field", "field": field}}}}}
+    app = make_analytics_app(plugins=[Kit], enable=["kit"], settings=settings)
+    with pytest.raises(ValidationError) as caught, app.transaction(now=NOW) as uow:
+        customer_cdv(uow, H1)
+    assert (caught.value.field, caught.value.reason) == ("delivered.travel.field", reason)
+
+
+def test_the_expected_value_may_be_assessed(make_analytics_app: Callable[..., App]) -> None:
+    settings = {"analytics": {"delivered": {"expected": {"source": "assessment"}}}}
+    app = make_analytics_app(settings=settings)
+    ids = people(app, ["张三", "李四"])
+    log(app, [buy(ids["张三"], "2026-02-10", "100.00"), buy(ids["李四"], "2026-02-10", "50.00")])
+    with app.transaction(now=NOW) as uow:
+        when = at("2026-06-01")
+        assess(uow, ids["张三"], "service", "30", at=when)
+        assess(uow, ids["张三"], "expected", "120", at=when)
+        assess(uow, ids["李四"], "expected", "60", at=when)
+        rows = {r.name: (r.total_value, r.expected, r.satisfied) for r in customer_cdv(uow, H1)}
+    # 张三: perceived 100 + 30 = 130 > 120; 李四: 50 < 60.
+    assert rows == {"张三": (Decimal("130.00"), Decimal("120.00"), True),
+                    "李四": (Decimal("50.00"), Decimal("60.00"), False)}

@@ -32,6 +32,9 @@ def test_delivered_and_loyalty_commands(analytics_app: App, tmp_path: Path,
     assert [(r["customer"], r["value.product"], r["value.service"], r["cost.price"], r["cdv"])
             for r in rows] == [("张三", "150.00", "30.00", "150.00", "30.00"),
                                ("李四", "80.00", "0.00", "80.00", "0.00")]
+    only = gx.json("analytics", "delivered", "customers", *PERIOD, "--group-by", "tag",
+                   "--segment", "vip")
+    assert [r["customer"] for r in only] == ["张三", "李四"]  # not 王五 (no tag)
     table = gx("analytics", "delivered", "customers", *PERIOD, as_user="agent").stdout
     assert "张三" in table and "王五" not in table
     csv_text = gx("analytics", "delivered", "segments", *PERIOD, "--group-by", "tag", "--csv",

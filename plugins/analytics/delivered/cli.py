@@ -43,20 +43,23 @@ def _component_columns(settings: Any) -> list[tuple[str, Any]]:
 @delivered.command("customers")
 @period_options
 @click.option("--group-by", default=None, help=GROUP_HELP)
+@click.option("--segment", default=None, help="Only the customers of this segment.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="Show this many customers (highest CDV first; all with --json/--csv).")
 @json_option
 @csv_option
 @pass_state
 def customers(state: CliState, start: dt.date | None, last: dt.date | None,
-              group_by: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
+              group_by: str | None, segment: str | None, limit: int, as_json: bool,
+              as_csv: bool) -> None:
     """Each customer's value and cost components and CDV over the period."""
     from guanxi_analytics.delivered.service import customer_cdv
     from guanxi_analytics.settings import analytics_settings
 
     with state.transaction() as uow:
         period = resolve_period(uow, start, last)
-        rows = [r.as_dict() for r in customer_cdv(uow, period, group_by=group_by)]
+        rows = [r.as_dict() for r in customer_cdv(uow, period, group_by=group_by,
+                                                  segment=segment)]
         settings = analytics_settings(uow).delivered
     if not rows:
         raise _nothing(period)

@@ -153,8 +153,10 @@ def check_group_by(group_by: str) -> str:
 
 def customer_cdv(
     uow: UnitOfWork, period: Period, *, group_by: str | None = None,
+    segment: str | None = None,
 ) -> list[CustomerCdv]:
-    """Every visible customer's delivered value over ``period``, highest CDV first."""
+    """Every visible customer's delivered value over ``period`` (only those in
+    ``segment`` when given), highest CDV first."""
     require(uow, ASSESSMENT, "read")
     settings: DeliveredSettings = analytics_settings(uow).delivered
     group_by = check_group_by(group_by or settings.group_by)
@@ -191,6 +193,8 @@ def customer_cdv(
         )
         for cid in ids
     ]
+    if segment is not None:
+        rows = [r for r in rows if segment in r.segments]
     rows.sort(key=lambda r: (-r.cdv, r.customer_id))
     return rows
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import Float, and_, cast, func, select
 from sqlmodel import col
 
 from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
 from guanxi.models import Customer, CustomerTag, Interaction
 from guanxi_analytics.delivered.models import CdvAssessment
 from guanxi_analytics.delivered.settings import Component
@@ -70,6 +71,23 @@ def survey_means(
     return {cid: _decimal(mean) for cid, mean in uow.session.execute(query) if mean is not None}
 
 
+def check_numeric_field(uow: UnitOfWork, field: str, setting: str) -> None:
+    """Refuse a custom field that is not declared, or not declared as a number (reading
+    text as a number would fail on PostgreSQL)."""
+    declared = uow.app.registry.custom_fields.get(field)
+    if declared is None:
+        raise ValidationError(setting, f"no custom field {field!r} is declared")
+    if not _numeric(declared.model.model_fields[field].annotation):
+        raise ValidationError(setting, f"custom field {field!r} is not a number")
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type is a number (or an optional or union of one)."""
+    if annotation in (int, float, Decimal):
+        return True
+    return any(_numeric(arg) for arg in get_args(annotation))
+
+
 def custom_field(uow: UnitOfWork, field: str) -> Figures:
     """The numeric custom field ``field`` of every customer that has it."""
     value = cast(Customer.custom[field].as_string(), Float)  # type: ignore[index]
@@ -111,6 +129,7 @@ def component_figures(
     if component.source == "survey":
         return survey_means(uow, component.kinds, component.field or "", start, end)
     if component.source == "field":
+        check_numeric_field(uow, component.field or "", f"delivered.{assessed_as}.field")
         return custom_field(uow, component.field or "")
     if component.source == "assessment":
         return assessments(uow, assessed_as, end)
