@@ -240,6 +240,10 @@ def test_the_command_line(analytics_app: App, tmp_path: Path, database_url: str)
     rows = gx.json("analytics", "scorecard", "history", "--from", "2026-01-01", "--to",
                    "2026-04-30", "--kpi", "scorecard.revenue")
     assert [(r["from"], r["value"]) for r in rows] == [("2026-03-01", 450.0)]
+    # Without --from: the history_months (12) months up to --to, May 2025 – April 2026.
+    assert gx.json("analytics", "scorecard", "history", "--to", "2026-04-30", "--kpi",
+                   "scorecard.revenue") == rows
+    assert gx.json("analytics", "scorecard", "history", "--to", "2026-02-28") == []
     products = gx("analytics", "7p", *period, "--view", "product", "--csv").stdout
     assert products.splitlines()[1].startswith("P2,保养服务,4.0,240.00,2,2")
     views = gx.json("analytics", "7p", *period)

@@ -193,10 +193,10 @@ def compute(kpi: Kpi, uow: UnitOfWork, period: Period) -> tuple[float | None, st
 
 
 def line_for(uow: UnitOfWork, perspective: str, entry: ScorecardEntry, kpi: Kpi,
-             period: Period, previous: Period) -> Line:
-    """One entry evaluated over ``period`` and the ``previous`` one."""
+             period: Period, previous: Period | None) -> Line:
+    """One entry evaluated over ``period`` and the ``previous`` one (None: no trend)."""
     value, note = compute(kpi, uow, period)
-    before, _ = compute(kpi, uow, previous)
+    before = None if previous is None else compute(kpi, uow, previous)[0]
     change, arrow, improved = trend_of(value, before, kpi.higher_is_better)
     return Line(
         perspective=perspective, kpi=kpi.key, label=entry.label or kpi.label, unit=kpi.unit,
@@ -226,11 +226,12 @@ def worst_status(lines: list[Line]) -> str:
     return NO_DATA if found == {NO_DATA} else NONE
 
 
-def build_scorecard(uow: UnitOfWork, period: Period,
-                    kpis: dict[str, Kpi] | None = None) -> Scorecard:
+def build_scorecard(uow: UnitOfWork, period: Period, kpis: dict[str, Kpi] | None = None,
+                    *, compare: bool = True) -> Scorecard:
     """The scorecard of ``period`` against the previous period of the same length.
 
     ``kpis`` defaults to every area's (:func:`collect_kpis`); tests pass their own.
+    Without ``compare`` the previous period is not computed (a snapshot stores no trend).
     """
     settings = analytics_settings(uow).scorecard
     kpis = collect_kpis() if kpis is None else kpis
@@ -247,7 +248,8 @@ def build_scorecard(uow: UnitOfWork, period: Period,
                 continue
             if name == "process" and entry.process not in emphasised:
                 continue
-            lines.append(line_for(uow, name, entry, kpis[entry.kpi], period, previous))
+            lines.append(line_for(uow, name, entry, kpis[entry.kpi], period,
+                                  previous if compare else None))
         if name == "process":  # in value-chain order: selection, acquisition, …
             order = list(SUBPROCESSES)
             lines.sort(key=lambda line: order.index(line.process or ""))

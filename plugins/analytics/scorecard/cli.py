@@ -11,7 +11,7 @@ from rich.text import Text
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import console, csv_option, emit, json_option, print_json
-from guanxi_analytics.common import period_options, resolve_period
+from guanxi_analytics.common import add_months, period_options, resolve_period
 from guanxi_analytics.scorecard.card import Line, format_value
 
 STYLES = {"green": "green", "amber": "yellow", "red": "red", "no data": "dim", "none": ""}
@@ -118,10 +118,16 @@ def snapshot_command(state: CliState, start: dt.date | None, last: dt.date | Non
 @pass_state
 def history_command(state: CliState, start: dt.date | None, last: dt.date | None,
                     kpi: str | None, as_json: bool, as_csv: bool) -> None:
-    """The stored snapshots: every line of every period, oldest first."""
+    """The stored snapshots: every line of every period, oldest first (default: the
+    last ``history_months`` months)."""
     from guanxi_analytics.scorecard.snapshots import history
+    from guanxi_analytics.settings import analytics_settings
 
     with state.transaction() as uow:
+        if start is None:  # the setting's number of months up to --to
+            months = analytics_settings(uow).scorecard.history_months
+            end = last or uow.today()
+            start = add_months(end.replace(day=1), -(months - 1))
         rows = history(uow, resolve_period(uow, start, last), kpi=kpi)
     def shown(value: float | None) -> float | None:  # exact in JSON and CSV
         return value if as_json or as_csv or value is None else round(value, 4)

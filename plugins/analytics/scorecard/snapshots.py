@@ -56,7 +56,7 @@ def take_snapshot(uow: UnitOfWork, period: Period, *, replace: bool = False,
     existing = uow.session.exec(select(ScorecardSnapshot.id).where(*same)).all()
     if existing and not replace:
         return SnapshotResult(period.start, period.last, len(existing), stored=False)
-    card = build_scorecard(uow, period, kpis)
+    card = build_scorecard(uow, period, kpis, compare=False)
     if existing:
         uow.session.execute(delete(ScorecardSnapshot).where(*same))
     for line in card.lines():
