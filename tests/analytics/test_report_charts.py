@@ -20,7 +20,7 @@ from guanxi_analytics.report.formatting import (
     tick_text,
     value_text,
 )
-from guanxi_analytics.report.svg import nice_step, nice_ticks
+from guanxi_analytics.report.svg import nice_step, nice_ticks, wrap
 from guanxi_analytics.sections import Chart
 from tests.analytics.report_support import EVIL, every_kind
 
@@ -218,3 +218,14 @@ def test_values_are_written_on_bars_only_when_they_fit() -> None:
     narrow = draw(Chart("bar", labels=[f"c{i}" for i in range(6)],
                         series={s: [123456.78] * 6 for s in ("x", "y", "z")}, unit="CNY"))
     assert ">¥123,456.78</text>" not in narrow and "<title>c0 · x: ¥123,456.78" in narrow
+
+
+def test_a_few_long_names_wrap_onto_two_lines() -> None:
+    assert wrap("学习与成长 learning and growth", 140) == ["学习与成长 learning", "and growth"]
+    # 12 px CJK characters in 100 px: 8 a line.
+    assert wrap("客户亲密度很高的一类客户群体", 100) == ["客户亲密度很高的", "一类客户群体"]
+    out = draw(Chart("bar", labels=["学习与成长 learning and growth", "内部流程 internal process",
+                                    "客户 customer", "财务 financial"],
+                     series={"attainment": [100, 70.3, 93.7, 100]}, unit="%"))
+    # Slots of 166.8 px: "学习与成长 learning and" (153.6 px) fits the first line.
+    assert ">学习与成长 learning and</tspan>" in out and ">growth</tspan>" in out

@@ -63,6 +63,27 @@ def clip(text: str, width: float, size: float = FONT) -> str:
     return text + "…"
 
 
+def wrap(text_: str, width: float, lines: int = 2, size: float = FONT) -> list[str]:
+    """``text_`` broken into at most ``lines`` lines of ``width``: at a space when the
+    line has one (English), anywhere otherwise (Chinese); the last line clipped."""
+    out: list[str] = []
+    rest = text_.strip()
+    while rest and len(out) < lines - 1:
+        if text_width(rest, size) <= width:
+            break
+        cut = 1
+        while cut < len(rest) and text_width(rest[: cut + 1], size) <= width:
+            cut += 1
+        space = rest.rfind(" ", 0, cut + 1)
+        if space > 0:
+            cut = space
+        out.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        out.append(clip(rest, width, size))
+    return out
+
+
 def fmt(value: float) -> str:
     """A coordinate with at most one decimal (keeps the file small)."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
@@ -194,6 +215,17 @@ def category_labels(labels: Sequence[str], centres: Sequence[float], slot: float
             if index % every == 0:
                 parts.append(text(x, y + FONT + 2, label, anchor="middle"))
         return "".join(parts), FONT + 8
+    if slot >= 48:  # a few long names: two lines each under the slot
+        for label, x in zip(labels, centres, strict=False):
+            lines = wrap(label, slot - 6)
+            full = tooltip(label) if "".join(lines).replace(" ", "") != label.replace(
+                " ", "") else ""
+            spans = "".join(
+                f'<tspan x="{fmt(x)}" dy="{0 if i == 0 else FONT + 2}">{esc(line)}</tspan>'
+                for i, line in enumerate(lines))
+            parts.append(f'<text x="{fmt(x)}" y="{fmt(y + FONT + 2)}" font-size="{FONT}" '
+                         f'fill="#374151" text-anchor="middle">{full}{spans}</text>')
+        return "".join(parts), 2 * (FONT + 2) + 8
     room = 110.0
     every = max(1, math.ceil((FONT + 3) / slot))
     for index, (label, x) in enumerate(zip(labels, centres, strict=False)):
