@@ -251,3 +251,57 @@ def test_the_command_line(analytics_app: App, tmp_path: Path, database_url: str)
     assert "to" in gx.fails("analytics", "scorecard", "show", "--from", "2026-03-31",
                             "--to", "2026-03-01")
     assert "company-wide" in gx.fails("analytics", "scorecard", "history", as_user="agent")
+
+
+def test_line_items_as_sales_orders_write_them() -> None:
+    """``sales.order`` lines are dicts of strings; amounts still add up to the revenue."""
+    from decimal import Decimal
+
+    from guanxi_analytics.scorecard.sevenp import _line_items
+
+    lines = [{"sku": "X-1", "name": "挖掘机", "quantity": "2", "unit_price": "300.00"},
+             {"name": "安装", "quantity": "1"}, {"name": "培训"}, "not a line"]
+    # 2 × 300 = 600; the two unpriced lines share 1000 − 600 = 400: 200 each.
+    assert _line_items(lines, Decimal("1000.00")) == [
+        ("X-1", "挖掘机", Decimal(2), Decimal("600.00")),
+        ("安装", "安装", Decimal(1), Decimal("200.00")),
+        ("培训", "培训", Decimal(1), Decimal("200.00")),
+    ]
+    # 100 over three unpriced lines: 33.33, 33.33 and the remainder 33.34.
+    thirds = _line_items([{"name": "a"}, {"name": "b"}, {"name": "c"}], Decimal("100.00"))
+    assert [a for *_, a in thirds] == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+    # Every line priced but short of the revenue: the rest is left unattributed.
+    assert _line_items([{"name": "a", "quantity": 1, "unit_price": 80}], Decimal("100")) == [
+        ("a", "a", Decimal(1), Decimal("80.00")),
+        ("(no line items)", "(no line items)", Decimal(0), Decimal("20"))]
+
+
+def test_registered_job_reports_and_demo_step(analytics_app: App) -> None:
+    import random
+
+    from guanxi_analytics import scorecard
+
+    registry = analytics_app.registry
+    assert "analytics.scorecard_snapshot" in registry.jobs
+    assert {"analytics.scorecard", "analytics.seven_p"} <= set(registry.reports)
+    shop(analytics_app)
+    with analytics_app.transaction(now=at("2026-04-02")) as uow:
+        scorecard.demo_data(uow, random.Random(1), [])
+        [row] = history(uow, MARCH, kpi="scorecard.revenue")
+    assert row.value == pytest.approx(450.0)
+
+
+def test_a_snapshot_computes_the_period_only(make_analytics_app: Callable[..., App]) -> None:
+    app = make_analytics_app(settings={"analytics": {"scorecard": {
+        "financial": [{"kpi": "t.x"}], "customer": [], "process": [], "learning": []}}})
+    asked: list[Period] = []
+
+    def compute(uow: object, period: Period) -> float:
+        asked.append(period)
+        return 1.0
+
+    from guanxi_analytics.kpi import Kpi
+
+    with app.transaction() as uow:
+        take_snapshot(uow, MARCH, kpis={"t.x": Kpi("t.x", "x", "count", True, compute)})
+    assert asked == [MARCH]  # no previous period: a snapshot stores no trend
