@@ -84,6 +84,7 @@ def test_monthly_retention_and_churn(analytics_app: App, world: dict) -> None:
         ("2026-04", 2, 1, 0, 0, 1, 2, 0.0, 1.0, 0.5),
         ("2026-05", 1, 0, 0, 0, 0, 1, 0.0, 1.0, 0.0),
     ]
+    assert all(r.complete for r in rows)
 
 
 def test_quarterly_retention(analytics_app: App, world: dict) -> None:
@@ -92,6 +93,8 @@ def test_quarterly_retention(analytics_app: App, world: dict) -> None:
     # Q4 2025 {D} → Q1 {A, B, C, D, E, G}: D retained, 5 new. Q2 {E}: 1 of 6 retained.
     assert [(r.period, r.at_risk, r.retained, r.new, r.retention_rate) for r in rows] == [
         ("2026-Q1", 1, 1, 5, 1.0), ("2026-Q2", 6, 1, 0, 0.1667)]
+    # On 15 June the second quarter is still running.
+    assert [r.complete for r in rows] == [True, False]
 
 
 def test_period_retention_against_the_window_before(analytics_app: App, world: dict) -> None:

@@ -67,13 +67,18 @@ def test_html_sections_carry_charts_and_formulas(analytics_app: App, world: dict
         sections = {s.key: s for s in html_sections(uow, JAN_MAR)}
     assert list(sections) == ["churn.cohorts", "churn.retention", "churn.alerts", "churn.risk"]
     cohorts = sections["churn.cohorts"]
-    # One cohort (Jan: A, B, C); Feb: A, C → 66.7 %; March: nobody yet.
-    assert cohorts.chart.kind == "heatmap" and cohorts.chart.columns == ["+0", "+1", "+2"]
-    assert cohorts.chart.series == {"2026-01": [100.0, 66.7, 0.0]}
-    # Jan: nobody bought in Dec (no rate); Feb 2 of 3; Mar 0 of 2.
-    assert sections["churn.retention"].chart.kind == "line"
-    assert sections["churn.retention"].chart.series["retention"] == [None, 66.7, 0.0]
-    assert sections["churn.retention"].chart.series["churn"] == [None, 33.3, 100.0]
+    # One cohort (Jan: A, B, C); Feb: A, C → 66.7 %; March: nobody yet. Month +0 (always
+    # 100 %) is left out of the heatmap; the row label carries the cohort's size.
+    assert cohorts.chart.kind == "heatmap" and cohorts.chart.columns == ["+1", "+2"]
+    assert cohorts.chart.series == {"2026-01 (3)": [66.7, 0.0]}
+    assert cohorts.table.rows == [["2026-01", 3, 3, 2, 0]]
+    assert "still running" in cohorts.summary
+    # Jan: nobody bought in Dec (no rate); Feb 2 of 3. March (0 of 2 so far) is still
+    # running on 10 March: in the table, marked, and out of the line.
+    retention = sections["churn.retention"]
+    assert retention.chart.kind == "line" and retention.chart.labels == ["2026-01", "2026-02"]
+    assert retention.chart.series == {"retention": [None, 66.7], "churn": [None, 33.3]}
+    assert retention.table.rows[2][:2] == ["2026-03 (running)", 2]
     alerts = sections["churn.alerts"]
     assert alerts.chart.kind == "stacked_bar"
     assert alerts.chart.series == {"threshold": [0, 2, 0], "drop": [0, 0, 0]}

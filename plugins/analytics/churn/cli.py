@@ -84,6 +84,7 @@ def retention(state: CliState, start: dt.date | None, last: dt.date | None, by: 
         ("retained", lambda r: r.retained), ("reactivated", lambda r: r.reactivated),
         ("lost", lambda r: r.lost), ("retention_rate", lambda r: rate(r.retention_rate)),
         ("churn_rate", lambda r: rate(r.churn_rate)), ("crr", lambda r: rate(r.crr)),
+        ("complete", lambda r: r.complete),
     ], as_json=as_json, as_csv=as_csv, title=f"customer retention by {by}")
 
 

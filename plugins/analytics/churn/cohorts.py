@@ -148,6 +148,7 @@ class RetentionRow:
     retention_rate: float | None  # retained / S
     churn_rate: float | None  # lost / S = 1 - retention_rate
     crr: float | None  # (E - N) / S, the classic formula
+    complete: bool = True  # False while the period is still running (today is in it)
 
 
 def _counts(uow: UnitOfWork, days: list[dt.date]) -> tuple[dict[int, int], dict[int, int],
@@ -191,9 +192,13 @@ def retention_rates(uow: UnitOfWork, period: Period, by: str = "month") -> list[
     last = grain_start(period.last, by)
     days = boundaries(add_months(first, -STEP[by]), add_months(last, STEP[by]), by)
     actives, retained, news = _counts(uow, days)
-    return [_row(grain_label(days[b], by), actives.get(b - 1, 0), actives.get(b, 0),
+    rows = [_row(grain_label(days[b], by), actives.get(b - 1, 0), actives.get(b, 0),
                  news.get(b, 0), retained.get(b, 0))
             for b in range(1, len(days) - 1)]
+    today = uow.today()
+    for b, row in enumerate(rows, start=1):
+        row.complete = days[b + 1] <= today
+    return rows
 
 
 def period_retention(uow: UnitOfWork, period: Period) -> RetentionRow:

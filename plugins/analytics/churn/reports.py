@@ -202,11 +202,19 @@ def _cohort_section(uow: UnitOfWork, period: Period) -> ReportSection:
     summary = (f"{len(matrix.cohorts)} monthly cohorts, "
                f"{sum(r.customers for r in matrix.cohorts)} new customers"
                + ("" if one is None else f"; {_pct(one)}% bought again the month after"))
+    if period.end > uow.today():
+        summary += " (the current month is still running)"
+    # Month +0 is 100 % by definition: drawn, it would take the whole colour scale, so the
+    # heatmap starts at +1 and the row labels carry the cohort's size.
+    rows = {f"{r.cohort} ({r.customers})": [_pct(v) for v in r.retention[1:]]
+            for r in matrix.cohorts}
+    chart = None
+    if matrix.months > 1:
+        chart = Chart("heatmap", labels=list(rows), columns=columns[1:], series=rows,
+                      unit="%", x_label="months since first purchase",
+                      y_label="cohort (customers)")
     return ReportSection(
-        "churn.cohorts", title, summary=summary, formula=formula,
-        chart=Chart("heatmap", labels=[r.cohort for r in matrix.cohorts], columns=columns,
-                    series={r.cohort: [_pct(v) for v in r.retention] for r in matrix.cohorts},
-                    unit="%", x_label="months since first purchase", y_label="cohort"),
+        "churn.cohorts", title, summary=summary, formula=formula, chart=chart,
         table=Table(["cohort", "customers", *columns],
                     [[r.cohort, r.customers, *r.active] for r in matrix.cohorts]))
 
@@ -222,15 +230,23 @@ def _retention_section(uow: UnitOfWork, period: Period) -> ReportSection:
     summary = ("" if total.retention_rate is None else
                f"{_pct(total.retention_rate)}% of the {total.at_risk} customers of the window "
                f"before the period bought again in it")
+    # A month still running would show as a collapse: it stays in the table, marked,
+    # and out of the line.
+    drawn = [r for r in rows if r.complete]
+    if len(drawn) < len(rows):
+        summary += "; the current month is still running (in the table only)"
+    chart = None
+    if drawn:
+        chart = Chart("line", labels=[r.period for r in drawn], unit="%",
+                      series={"retention": [_pct(r.retention_rate) for r in drawn],
+                              "churn": [_pct(r.churn_rate) for r in drawn]})
     return ReportSection(
-        "churn.retention", title, summary=summary, formula=formula,
-        chart=Chart("line", labels=[r.period for r in rows], unit="%",
-                    series={"retention": [_pct(r.retention_rate) for r in rows],
-                            "churn": [_pct(r.churn_rate) for r in rows]}),
+        "churn.retention", title, summary=summary, formula=formula, chart=chart,
         table=Table(["month", "at risk (S)", "active (E)", "new (N)", "retained", "lost",
                      "retention %", "churn %"],
-                    [[r.period, r.at_risk, r.active, r.new, r.retained, r.lost,
-                      _pct(r.retention_rate), _pct(r.churn_rate)] for r in rows]))
+                    [[r.period if r.complete else f"{r.period} (running)", r.at_risk,
+                      r.active, r.new, r.retained, r.lost, _pct(r.retention_rate),
+                      _pct(r.churn_rate)] for r in rows]))
 
 
 def _alerts_section(uow: UnitOfWork, period: Period) -> ReportSection:
