@@ -49,6 +49,7 @@ class BgNbd:
     log_likelihood: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
+        """The parameters and the log-likelihood, as stored in ``ModelFit.params``."""
         return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b,
                 "bgnbd_log_likelihood": self.log_likelihood}
 
@@ -63,6 +64,7 @@ class GammaGamma:
     log_likelihood: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
+        """The parameters and the log-likelihood, as stored in ``ModelFit.params``."""
         return {"p": self.p, "q": self.q, "gamma": self.gamma,
                 "gg_log_likelihood": self.log_likelihood}
 
