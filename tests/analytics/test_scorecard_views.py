@@ -188,7 +188,7 @@ def test_html_sections_with_and_without_data(analytics_app: App) -> None:
         take_snapshot(uow, FEBRUARY, kpis=own())
         take_snapshot(uow, MARCH, kpis=own())
         card, views, months = html_sections(uow, MARCH)
-        _, _, hidden = html_sections(uow, Period(dt.date(2026, 1, 1), dt.date(2026, 4, 1)))
+        _, _, earlier = html_sections(uow, FEBRUARY)
     with analytics_app.transaction(as_user="agent") as uow:
         _, _, refused = html_sections(uow, MARCH)
     assert card.chart is not None and card.chart.kind == "bar"
@@ -199,11 +199,13 @@ def test_html_sections_with_and_without_data(analytics_app: App) -> None:
                                         "(corrections)"]
     assert "vendor advertisement" in views.formula
     assert ["Profiling 客户概况分析", "value_segment: vip", "2 (40.0%)", "", ""] in views.table.rows
-    # History over January–March: February and March stored; in March growth (12.5% ≥ 5%)
-    # and in touch (80% ≥ 50%) are green, contactable (40% < 75%) red.
-    assert months.chart is not None and list(months.chart.labels) == ["2026-03"]
-    assert hidden.chart is not None and list(hidden.chart.labels) == ["2026-02", "2026-03"]
-    assert hidden.chart.series["green"][1] == 2 and hidden.chart.series["red"][1] == 1
+    # History: the 12 months up to the report's end, so a March report shows February and
+    # March; in March growth (12.5% ≥ 5%) and in touch (80% ≥ 50%) are green, contactable
+    # (40% < 75%) red. A February report does not show March.
+    assert months.chart is not None and list(months.chart.labels) == ["2026-02", "2026-03"]
+    assert months.chart.series["green"][1] == 2 and months.chart.series["red"][1] == 1
+    assert "2 stored periods" in months.summary
+    assert earlier.chart is not None and list(earlier.chart.labels) == ["2026-02"]
     assert "company-wide" in refused.empty
 
 

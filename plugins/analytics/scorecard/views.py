@@ -10,9 +10,10 @@ from typing import Any
 from guanxi.app import UnitOfWork
 from guanxi.cli.output import to_jsonable
 from guanxi.errors import ValidationError
-from guanxi_analytics.common import Period, resolve_period
+from guanxi_analytics.common import Period, add_months, resolve_period
 from guanxi_analytics.scorecard.card import build_scorecard, format_value, scorecard_json
 from guanxi_analytics.sections import Chart, ReportSection, Table
+from guanxi_analytics.settings import analytics_settings
 
 FORMULA = (
     "status: green when value ≥ target (≤ when lower is better), amber when ≥ warn, else "
@@ -147,13 +148,18 @@ def history_section(uow: UnitOfWork, period: Period) -> ReportSection:
     from guanxi_analytics.scorecard.snapshots import history
 
     title = "计分卡趋势 Scorecard over the months"
-    formula = ("lines per status in each stored snapshot (the monthly job "
-               "analytics.scorecard_snapshot stores the previous month)")
+    formula = ("lines per status in each snapshot stored over the history_months months "
+               "up to the period's end (the monthly job analytics.scorecard_snapshot stores "
+               "the previous month)")
     if visible_customers(uow) is not None:
         return ReportSection("scorecard.history", title, formula=formula,
                              empty="snapshots are company-wide figures, shown only to "
                                    "users who see every customer")
-    rows = history(uow, period)
+    # The trend needs more than the report's period: the history_months up to its end.
+    months_back = analytics_settings(uow).scorecard.history_months
+    first = add_months(period.last.replace(day=1), -(months_back - 1))
+    window = Period(min(period.start, first), period.end)
+    rows = history(uow, window)
     months = sorted({(r.period_from, r.period_to) for r in rows})
     if not months:
         return ReportSection("scorecard.history", title, formula=formula,
@@ -169,8 +175,9 @@ def history_section(uow: UnitOfWork, period: Period) -> ReportSection:
     judged = sum(series[s][-1] for s in ("green", "amber", "red"))
     return ReportSection(
         "scorecard.history", title,
-        summary=f"{len(months)} stored periods; in the latest ({latest[0]} – {latest[1]}) "
-                f"{on_target} of {judged} lines with a target were on target.",
+        summary=f"{len(months)} stored period{'s' if len(months) > 1 else ''}; in the "
+                f"latest ({latest[0]} – {latest[1]}) {on_target} of {judged} lines with a "
+                "target were on target.",
         chart=Chart("stacked_bar", labels=labels,
                     series={k: [float(v) for v in vals] for k, vals in series.items()},
                     y_label="scorecard lines"),
