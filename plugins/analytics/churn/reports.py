@@ -212,7 +212,7 @@ def _cohort_section(uow: UnitOfWork, period: Period) -> ReportSection:
     if matrix.months > 1:
         chart = Chart("heatmap", labels=list(rows), columns=columns[1:], series=rows,
                       unit="%", x_label="months since first purchase",
-                      y_label="cohort (customers)")
+                      y_label="cohort")
     return ReportSection(
         "churn.cohorts", title, summary=summary, formula=formula, chart=chart,
         table=Table(["cohort", "customers", *columns],
