@@ -64,59 +64,61 @@ def _settings(uow: UnitOfWork) -> PipelineSettings:
     return analytics_settings(uow).pipeline
 
 
-def _events(uow: UnitOfWork, s: PipelineSettings, period: Period) -> Subquery:
+EXTRA_FIELDS = ("owner", "source", "reason", "amount")
+
+
+def _events(uow: UnitOfWork, s: PipelineSettings, period: Period,
+            *extra: str) -> Subquery:
     """Every opportunity entry logged before the period's end: ``(opp, pipeline, stage,
-    kind, at, id, owner, source, reason, amount)``."""
+    kind, at, id)`` and the ``extra`` payload fields of :data:`EXTRA_FIELDS` asked for.
+
+    Only the fields a statement needs are read: each is a JSON extraction per row."""
     _, end = period.utc_bounds(uow.app.tz)
     opp = int_field(s.opportunity_field)
     stage = case((Interaction.kind == s.stage_changed_kind, text_field(s.to_stage_field)),
                  else_=text_field(s.stage_field))
-    return (select(
+    fields = {"owner": s.owner_field, "source": s.source_field, "reason": s.reason_field,
+              "amount": s.amount_field}
+    columns = [
         opp.label("opp"),
         func.coalesce(text_field(s.pipeline_field), NO_VALUE).label("pipeline"),
         func.coalesce(stage, NO_VALUE).label("stage"),
         Interaction.kind.label("kind"), Interaction.occurred_at.label("at"),
         Interaction.id.label("id"),
-        func.coalesce(text_field(s.owner_field), NO_VALUE).label("owner"),
-        func.coalesce(text_field(s.source_field), NO_VALUE).label("source"),
-        func.coalesce(text_field(s.reason_field), NO_VALUE).label("reason"),
-        text_field(s.amount_field).label("amount"),
-    ).where(kinds_in([s.created_kind, s.stage_changed_kind, s.won_kind, s.lost_kind]),
-            Interaction.occurred_at < end, opp.isnot(None))
+    ]
+    for name in extra:
+        value = text_field(fields[name])
+        columns.append((value if name == "amount" else func.coalesce(value, NO_VALUE))
+                       .label(name))
+    return (select(*columns)
+            .where(kinds_in([s.created_kind, s.stage_changed_kind, s.won_kind, s.lost_kind]),
+                   Interaction.occurred_at < end, opp.isnot(None))
             .subquery("opp_event"))
 
 
-def _entries(events: Subquery, s: PipelineSettings) -> Any:
+def _entries(events: Any, s: PipelineSettings) -> Any:
     """The entries that put an opportunity in an open stage (created, stage changed)."""
     return events.c.kind.in_([s.created_kind, s.stage_changed_kind])
 
 
-def stage_order(uow: UnitOfWork, s: PipelineSettings, events: Subquery,
-                where: Any = None) -> dict[str, list[str]]:
-    """The open stages of each pipeline in funnel order.
+def _order(s: PipelineSettings, mean_entry: dict[tuple[str, str], float]
+           ) -> dict[str, list[str]]:
+    """The open stages of each pipeline in funnel order, from the average entry number
+    of each ``(pipeline, stage)``.
 
     The settings' ``stage_order`` comes first; other stages follow by their average
     entry number (1 for the stage an opportunity was created in, 2 for the next …),
     so the order the data shows is the order the funnel uses.
     """
-    number = func.row_number().over(partition_by=events.c.opp,
-                                    order_by=(events.c.at, events.c.id))
-    entries = select(events.c.pipeline, events.c.stage, number.label("n")).where(
-        _entries(events, s))
-    if where is not None:
-        entries = entries.where(where)
-    ranked = entries.subquery("entry")
-    rows = uow.session.exec(
-        select(ranked.c.pipeline, ranked.c.stage, func.avg(ranked.c.n))
-        .group_by(ranked.c.pipeline, ranked.c.stage)).all()
     found: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for pipeline, stage, mean in rows:
-        found[pipeline].append((float(mean), stage))
+    for (pipeline, stage), mean in mean_entry.items():
+        found[pipeline].append((mean, stage))
     order: dict[str, list[str]] = {}
     for pipeline, stages in sorted(found.items()):
-        configured = [x for x in s.stage_order.get(pipeline, []) if x in {n for _, n in stages}]
-        rest = [name for _, name in sorted(stages) if name not in configured]
-        order[pipeline] = configured + rest
+        names = {name for _, name in stages}
+        configured = [x for x in s.stage_order.get(pipeline, []) if x in names]
+        order[pipeline] = configured + [name for _, name in sorted(stages)
+                                        if name not in configured]
     return order
 
 
@@ -138,7 +140,14 @@ class FunnelStep:
 
 
 def funnel(uow: UnitOfWork, period: Period, pipeline: str | None = None) -> list[FunnelStep]:
-    """The funnel of the opportunities created in ``period``, per pipeline (or one)."""
+    """The funnel of the opportunities created in ``period``, per pipeline (or one).
+
+    Two statements over the cohort's entries: one numbers each opportunity's entries
+    (``ROW_NUMBER``) and counts, per stage, the opportunities that entered it and their
+    average entry number (the stage order) and, per pipeline, the won ones; the other
+    takes each opportunity's furthest step (``MAX`` of the stage positions) and counts
+    the opportunities per furthest step.
+    """
     s = _settings(uow)
     start, _ = period.utc_bounds(uow.app.tz)
     events = _events(uow, s, period)
@@ -146,7 +155,26 @@ def funnel(uow: UnitOfWork, period: Period, pipeline: str | None = None) -> list
     in_cohort = events.c.opp.in_(cohort.scalar_subquery())
     if pipeline is not None:
         in_cohort = and_(in_cohort, events.c.pipeline == pipeline)
-    order = stage_order(uow, s, events, in_cohort)
+    number = func.row_number().over(partition_by=events.c.opp,
+                                    order_by=(events.c.at, events.c.id))
+    numbered = (select(events.c.opp, events.c.pipeline, events.c.stage, events.c.kind,
+                       number.label("n"))
+                .where(in_cohort, events.c.kind != s.lost_kind).subquery("numbered"))
+    won_flag = case((numbered.c.kind == s.won_kind, 1), else_=0)
+    mean_entry: dict[tuple[str, str], float] = {}
+    entered: dict[tuple[str, str], int] = {}
+    won: dict[str, tuple[int, str]] = {}
+    for name, stage, is_won, mean, count in uow.session.exec(
+            select(numbered.c.pipeline, numbered.c.stage, won_flag, func.avg(numbered.c.n),
+                   func.count(distinct(numbered.c.opp)))
+            .group_by(numbered.c.pipeline, numbered.c.stage, won_flag)):
+        if is_won:
+            previous = won.get(name, (0, stage))
+            won[name] = (previous[0] + count, max(previous[1], stage))
+        else:
+            mean_entry[(name, stage)] = float(mean)
+            entered[(name, stage)] = count
+    order = _order(s, mean_entry)
     if not order:
         return []
     position = case(*[
@@ -165,12 +193,6 @@ def funnel(uow: UnitOfWork, period: Period, pipeline: str | None = None) -> list
             .group_by(furthest.c.pipeline, furthest.c.far)):
         if far is not None:
             reach[name][int(far)] = count
-    entered = {(name, stage): n for name, stage, n in uow.session.exec(
-        select(events.c.pipeline, events.c.stage, func.count(distinct(events.c.opp)))
-        .where(in_cohort, _entries(events, s)).group_by(events.c.pipeline, events.c.stage))}
-    won = {name: (n, stage) for name, n, stage in uow.session.exec(
-        select(events.c.pipeline, func.count(distinct(events.c.opp)), func.max(events.c.stage))
-        .where(in_cohort, events.c.kind == s.won_kind).group_by(events.c.pipeline))}
     steps: list[FunnelStep] = []
     for name, stages in order.items():
         won_count, won_stage = won.get(name, (0, "won"))
@@ -218,39 +240,50 @@ class StageTime:
 
 def time_in_stage(uow: UnitOfWork, period: Period) -> list[StageTime]:
     """Mean, median and longest stay per stage (stays that ended in ``period``), and the
-    opportunities still in each stage at its end with their mean age."""
+    opportunities still in each stage at its end with their mean age.
+
+    One statement: a CTE numbers each opportunity's entries and gives each its next
+    entry's time (``ROW_NUMBER`` and ``LEAD`` over the same window, so one sort); one
+    GROUP BY over it gives the stage order, the ended stays and the open ones, a second
+    window over the ended stays their median, joined per stage.
+    """
     s = _settings(uow)
     start, end = period.utc_bounds(uow.app.tz)
     events = _events(uow, s, period)
-    following = func.lead(events.c.at).over(partition_by=events.c.opp,
-                                            order_by=(events.c.at, events.c.id))
-    seq = select(events.c.pipeline, events.c.stage, events.c.kind, events.c.at,
-                 following.label("next_at")).subquery("seq")
-    stays = (select(seq.c.pipeline, seq.c.stage,
-                    days_between(uow, seq.c.next_at, seq.c.at).label("days"))
-             .where(seq.c.kind.in_([s.created_kind, s.stage_changed_kind]),
-                    seq.c.next_at >= start).subquery("stay"))
-    done = {(p, st): (n, mean, top) for p, st, n, mean, top in uow.session.exec(
-        select(stays.c.pipeline, stays.c.stage, func.count(), func.avg(stays.c.days),
-               func.max(stays.c.days)).group_by(stays.c.pipeline, stays.c.stage))}
-    medians = {(p, st): m for p, st, m in uow.session.exec(
-        median_by(stays, ["pipeline", "stage"], "days"))}
-    as_of = literal(min(uow.now, end), UTCDateTime)
-    open_rows = uow.session.exec(
-        select(seq.c.pipeline, seq.c.stage, func.count(),
-               func.avg(days_between(uow, as_of, seq.c.at)))
-        .where(seq.c.kind.in_([s.created_kind, s.stage_changed_kind]), seq.c.next_at.is_(None))
-        .group_by(seq.c.pipeline, seq.c.stage)).all()
-    still = {(p, st): (n, age) for p, st, n, age in open_rows}
+    window = {"partition_by": events.c.opp, "order_by": (events.c.at, events.c.id)}
+    seq = (select(events.c.pipeline, events.c.stage, events.c.kind, events.c.at,
+                  func.lead(events.c.at).over(**window).label("next_at"),
+                  func.row_number().over(**window).label("n"))
+           .cte("seq"))
+    entries = _entries(seq, s)
+    ended = seq.c.next_at >= start
+    days = days_between(uow, seq.c.next_at, seq.c.at)
+    age = days_between(uow, literal(min(uow.now, end), UTCDateTime), seq.c.at)
+    still = seq.c.next_at.is_(None)
+    totals = (select(
+        seq.c.pipeline, seq.c.stage, func.avg(seq.c.n).label("mean_entry"),
+        func.sum(case((ended, 1), else_=0)).label("stays"),
+        func.avg(case((ended, days))).label("mean_days"),
+        func.max(case((ended, days))).label("max_days"),
+        func.sum(case((still, 1), else_=0)).label("open_now"),
+        func.avg(case((still, age))).label("open_age"))
+        .where(entries).group_by(seq.c.pipeline, seq.c.stage).subquery("totals"))
+    stays = (select(seq.c.pipeline, seq.c.stage, days.label("days"))
+             .where(entries, ended).subquery("stay"))
+    medians = median_by(stays, ["pipeline", "stage"], "days").subquery("median")
+    query = (select(totals, medians.c[2])
+             .outerjoin(medians, and_(medians.c.k0 == totals.c.pipeline,
+                                      medians.c.k1 == totals.c.stage)))
+    found = {(row[0], row[1]): row for row in uow.session.exec(query)}
+    order = _order(s, {key: float(row[2]) for key, row in found.items()})
     rows = []
-    for pipeline, stages in stage_order(uow, s, events).items():
+    for pipeline, stages in order.items():
         for stage in stages:
-            n, mean, top = done.get((pipeline, stage), (0, None, None))
-            waiting, age = still.get((pipeline, stage), (0, None))
-            if not n and not waiting:
-                continue
-            rows.append(StageTime(pipeline, stage, n, rounded(mean), rounded(
-                medians.get((pipeline, stage))), rounded(top), waiting, rounded(age)))
+            _, _, _, n, mean, top, waiting, open_age, median = found[(pipeline, stage)]
+            if n or waiting:
+                rows.append(StageTime(pipeline, stage, int(n or 0), rounded(mean),
+                                      rounded(median), rounded(top), int(waiting or 0),
+                                      rounded(open_age)))
     return rows
 
 
@@ -285,7 +318,7 @@ def win_rate(uow: UnitOfWork, period: Period, by: str = "all") -> list[WinRate]:
     by = parse_choice(by, WIN_RATE_BY, "by")
     s = _settings(uow)
     start, _ = period.utc_bounds(uow.app.tz)
-    events = _events(uow, s, period)
+    events = _events(uow, s, period, *(["amount"] + ([by] if by in EXTRA_FIELDS else [])))
     closed = select(events).where(events.c.kind.in_([s.won_kind, s.lost_kind]),
                                   events.c.at >= start).subquery("closed")
     key, label = _dimension(uow, closed, by, period)
@@ -331,7 +364,7 @@ def loss_reasons(uow: UnitOfWork, period: Period) -> list[LossReason]:
     """Opportunities lost in ``period`` by logged reason, most frequent first."""
     s = _settings(uow)
     start, _ = period.utc_bounds(uow.app.tz)
-    events = _events(uow, s, period)
+    events = _events(uow, s, period, "reason")
     rows = uow.session.exec(
         select(events.c.reason, func.count(distinct(events.c.opp)))
         .where(events.c.kind == s.lost_kind, events.c.at >= start)
@@ -363,11 +396,12 @@ def sales_cycle(uow: UnitOfWork, period: Period, by: str = "all") -> list[Cycle]
     by = parse_choice(by, CYCLE_BY, "by")
     s = _settings(uow)
     start, _ = period.utc_bounds(uow.app.tz)
-    events = _events(uow, s, period)
+    events = _events(uow, s, period, *([by] if by in EXTRA_FIELDS else []))
     created = (select(events.c.opp, func.min(events.c.at).label("created_at"))
                .where(events.c.kind == s.created_kind).group_by(events.c.opp)
                .subquery("created"))
-    won = (select(events.c.opp, events.c.owner, events.c.source, events.c.pipeline,
+    won = (select(events.c.opp, *([events.c[by]] if by in EXTRA_FIELDS else []),
+                  events.c.pipeline,
                   days_between(uow, events.c.at, created.c.created_at).label("days"))
            .join(created, created.c.opp == events.c.opp)
            .where(events.c.kind == s.won_kind, events.c.at >= start).subquery("won"))
