@@ -41,7 +41,7 @@ from guanxi_analytics.churn.buckets import (
     utc_instants,
     within,
 )
-from guanxi_analytics.churn.cohorts import _first_purchases
+from guanxi_analytics.churn.cohorts import first_purchases
 from guanxi_analytics.churn.models import (
     ALERT_KINDS,
     ALERT_STATUSES,
@@ -243,7 +243,7 @@ def raise_alerts(uow: UnitOfWork, month: dt.date) -> list[ChurnAlert]:
     histories = monthly_history(uow, month, settings.trailing_months)
     # Customers with a threshold of their own are watched even in a month without any
     # purchase, once they have bought at least once before it.
-    first = _first_purchases(uow)
+    first = first_purchases(uow)
     start = utc_instants(uow, [month])[0]
     owned = {t.customer_id: t for t in uow.session.execute(
         select(SpendThreshold).join(first, first.c.customer_id == SpendThreshold.customer_id)

@@ -40,7 +40,7 @@ from guanxi_analytics.churn.buckets import (
 from guanxi_analytics.common import Period, add_months
 
 
-def _first_purchases(uow: UnitOfWork) -> Any:
+def first_purchases(uow: UnitOfWork) -> Any:
     """``(customer_id, first_at)``: every customer's first purchase, ever."""
     return (select(col(Interaction.customer_id).label("customer_id"),
                    func.min(Interaction.occurred_at).label("first_at"))
@@ -61,7 +61,7 @@ def _active(uow: UnitOfWork, instants: list[dt.datetime]) -> Any:
 
 def _new(uow: UnitOfWork, instants: list[dt.datetime]) -> Any:
     """``(customer_id, bucket)`` of the first purchase, for first purchases in range."""
-    first = _first_purchases(uow)
+    first = first_purchases(uow)
     return (select(first.c.customer_id, bucket_of(first.c.first_at, instants).label("bucket"))
             .where(within(first.c.first_at, instants)).subquery("cohort"))
 
