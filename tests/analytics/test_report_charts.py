@@ -74,11 +74,12 @@ def test_number_formats() -> None:
 
 def test_bars_rise_from_zero_and_negatives_hang_below() -> None:
     out = draw(Chart("bar", labels=["a", "b"], series={"n": [3, -1]}))
-    # Ticks -1..3 step 1; the plot runs from y=8 (3) to y=248 (-1): 60 px a unit, zero
-    # at 188. The 3 bar: y 8, height 180; the -1 bar: y 188, height 60.
+    # Ticks -1..3 step 1; the plot runs from y=20 (3; 8 px margin and 12 px for the value
+    # over the bar) to y=260 (-1): 60 px a unit, zero at 200. The 3 bar: y 20, height
+    # 180; the -1 bar: y 200, height 60.
     a, b = rects(out)
-    assert (a["y"], a["height"]) == ("8", "180")
-    assert (b["y"], b["height"]) == ("188", "60")
+    assert (a["y"], a["height"]) == ("20", "180")
+    assert (b["y"], b["height"]) == ("200", "60")
     assert "<title>a: 3</title>" in out and "<title>b: -1</title>" in out
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bar"' in out
 
@@ -112,7 +113,7 @@ def test_stacks_go_up_for_positives_and_down_for_negatives() -> None:
         (3 * unit, 2 * unit, unit), abs=0.05)
     assert float(a["y"]) == pytest.approx(top + 3 * unit, abs=0.05)
     assert float(c["y"]) == pytest.approx(top + 5 * unit, abs=0.05)
-    assert top == 34  # under the legend (one row, 20 px, and a 14 px gap)
+    assert top == 46  # under the legend (one row, 20 px, a 14 px gap, 12 px for totals)
     assert ">4</text>" in out  # the net total 2 + 3 - 1 written above the bar
 
 
@@ -229,3 +230,8 @@ def test_a_few_long_names_wrap_onto_two_lines() -> None:
                      series={"attainment": [100, 70.3, 93.7, 100]}, unit="%"))
     # Slots of 166.8 px: "学习与成长 learning and" (153.6 px) fits the first line.
     assert ">学习与成长 learning and</tspan>" in out and ">growth</tspan>" in out
+    # English words too long for a line are slanted instead of cut in the middle.
+    rfm = draw(Chart("bar", labels=["champions", "potential_loyalist", "at_risk", "lost"] * 3,
+                     series={"n": [1] * 12}))
+    assert "<tspan" not in rfm and "rotate(-35" in rfm
+    assert wrap("need_attention", 70) == ["need_", "attention"]  # 9 × 7.2 = 64.8 px

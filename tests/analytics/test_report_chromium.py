@@ -97,3 +97,37 @@ def test_the_check_catches_a_broken_page(analytics_app: App, monkeypatch: pytest
     assert body is not None and 'data-ready="failed"' in body.group(1)
     assert "notDefined is not defined" in body.group(1)
     assert "1 chart(s) without a size" in body.group(1)
+
+
+def test_the_real_report_over_a_small_log_opens_without_errors(
+    analytics_app: App, tmp_path: Path
+) -> None:
+    """Every area's real sections, analytics alone, over a few customers' purchases:
+    sections with data draw, the others say what is missing, and the browser is happy."""
+    import xml.etree.ElementTree as ET
+    from decimal import Decimal
+
+    from guanxi.services.customers import add_customer
+    from guanxi.services.interactions import log_interactions
+
+    start = dt.datetime(2026, 1, 5, 2, tzinfo=dt.UTC)
+    later = dt.datetime(2026, 9, 1, 2, tzinfo=dt.UTC)
+    with analytics_app.transaction(now=later) as uow:
+        ids = [add_customer(uow, name=name).id for name in ("张三", "李四", "<b>王五</b>")]
+        log_interactions(uow, [
+            {"customer_id": ids[k % 3], "kind": "core.purchase",
+             "revenue": Decimal(100 + 37 * k), "occurred_at": start + dt.timedelta(days=9 * k)}
+            for k in range(24)])
+    with analytics_app.transaction(now=later) as uow:
+        report = render_report(uow, Period(dt.date(2026, 1, 1), dt.date(2026, 9, 1)))
+    assert report.sections, "no area gave a section"
+    for svg in re.findall(r"<svg .*?</svg>", report.html, re.S):
+        ET.fromstring(svg)
+    assert not re.search(r"\bnan\b", report.html, re.I) and "<b>王五</b>" not in report.html
+    page = tmp_path / "real.html"
+    page.write_text(report.html, encoding="utf-8")
+    done, dom = open_in_chromium(page, tmp_path / "profile")
+    assert done.returncode == 0 and console_lines(done.stderr) == []
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body is not None and 'data-ready="ok"' in body.group(1), body
+    assert dom.count('<section class="section"') == len(report.sections)

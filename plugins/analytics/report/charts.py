@@ -22,6 +22,7 @@ from guanxi_analytics.sections import Chart
 
 PLOT_HEIGHT = 240.0
 VALUE_LABELS_UP_TO = 24  # bars in a chart that still get their value written on them
+VALUE_ROOM = 12.0  # px above a bar chart's plot for the value over the tallest bar
 
 ENGLISH = {"no_data": "no data to draw", "of_first": "of first",
            "from_previous": "from previous", "shown": "points shown",
@@ -176,7 +177,9 @@ def bar_chart(chart: Chart, style: Style) -> str:
     if not chart.labels or not series:
         return placeholder(style)
     head, top = _header(list(series))
-    frame = _frame(chart, min(values, default=0.0), max(values, default=0.0), top=top)
+    # Room above the plot for the value written over the tallest bar.
+    frame = _frame(chart, min(values, default=0.0), max(values, default=0.0),
+                   top=top + VALUE_ROOM)
     zero = frame.value(0.0)
     group = frame.slot * 0.8
     width = group / len(series)
@@ -218,7 +221,8 @@ def stacked_bar_chart(chart: Chart, style: Style) -> str:
     downs = [sum(v for row in series.values() if (v := row[i]) is not None and v < 0)
              for i in range(len(chart.labels))]
     head, top = _header(list(series))
-    frame = _frame(chart, min(downs, default=0.0), max(ups, default=0.0), top=top)
+    frame = _frame(chart, min(downs, default=0.0), max(ups, default=0.0),
+                   top=top + VALUE_ROOM)
     width = frame.slot * 0.6
     colours = svg.series_colours(list(series))
     totals = [u + d for u, d in zip(ups, downs, strict=True)]

@@ -8,6 +8,7 @@ Charts use a fixed ``viewBox`` and scale with the page (CSS ``width: 100%``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -63,9 +64,13 @@ def clip(text: str, width: float, size: float = FONT) -> str:
     return text + "…"
 
 
+_BREAKS = re.compile(r"[ _/-]")
+
+
 def wrap(text_: str, width: float, lines: int = 2, size: float = FONT) -> list[str]:
-    """``text_`` broken into at most ``lines`` lines of ``width``: at a space when the
-    line has one (English), anywhere otherwise (Chinese); the last line clipped."""
+    """``text_`` broken into at most ``lines`` lines of ``width``: after a space, ``_``,
+    ``-`` or ``/`` when the line has one (English), anywhere otherwise (Chinese); the last
+    line clipped."""
     out: list[str] = []
     rest = text_.strip()
     while rest and len(out) < lines - 1:
@@ -74,14 +79,24 @@ def wrap(text_: str, width: float, lines: int = 2, size: float = FONT) -> list[s
         cut = 1
         while cut < len(rest) and text_width(rest[: cut + 1], size) <= width:
             cut += 1
-        space = rest.rfind(" ", 0, cut + 1)
-        if space > 0:
-            cut = space
+        breaks = [m.end() for m in _BREAKS.finditer(rest[: cut + 1])]
+        if breaks and breaks[-1] > 1:
+            cut = breaks[-1]
         out.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     if rest:
         out.append(clip(rest, width, size))
     return out
+
+
+def wraps_well(label: str, width: float, size: float = FONT) -> bool:
+    """Whether ``label`` wraps onto two lines without cutting a word: every word fits a
+    line (Chinese text breaks anywhere, so it always does) and nothing is clipped."""
+    words = [w for w in _BREAKS.split(label) if w]
+    if any(text_width(w, size) > width and not any(ord(c) >= 0x2E80 for c in w)
+           for w in words):
+        return False
+    return not wrap(label, width, size=size)[-1].endswith("…")
 
 
 def fmt(value: float) -> str:
@@ -215,7 +230,8 @@ def category_labels(labels: Sequence[str], centres: Sequence[float], slot: float
             if index % every == 0:
                 parts.append(text(x, y + FONT + 2, label, anchor="middle"))
         return "".join(parts), FONT + 8
-    if slot >= 48:  # a few long names: two lines each under the slot
+    if slot >= 48 and all(wraps_well(label, slot - 6) for label in labels):
+        # A few long names: two lines each under the slot.
         for label, x in zip(labels, centres, strict=False):
             lines = wrap(label, slot - 6)
             full = tooltip(label) if "".join(lines).replace(" ", "") != label.replace(
