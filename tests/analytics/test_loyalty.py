@@ -230,3 +230,17 @@ def test_the_marketing_plugins_referrals_and_members_with_the_defaults(
     # Enrolled A and B, B cancelled: one member (A); purchasers A and C → 1/2.
     assert (members.enrolled, members.ended, members.members, members.participation) == (
         2, 1, 1, 0.5)
+
+
+def test_nps_by_value_tier(app: App, world: dict) -> None:
+    from guanxi_analytics.value.models import CustomerValue
+
+    with app.transaction(now=NOW) as uow:
+        for name, tier in (("A", "high"), ("B", "low")):  # C not classified
+            uow.session.add(CustomerValue(customer_id=world[name], period_start=H1.start,
+                                          period_end=H1.end, tier=tier, computed_at=NOW))
+    with app.transaction(as_user="agent", now=NOW) as uow:
+        rows = nps(uow, H1, by="tier")
+    # high (A): 10, 7 → (1 − 0)/2 = 50; low (B): 9, 3 → 0; none (C): 6, 10 → 0.
+    assert [(r.group, r.answers, r.nps) for r in rows] == [
+        ("high", 2, 50.0), ("low", 2, 0.0), ("(none)", 2, 0.0), ("total", 6, 16.7)]

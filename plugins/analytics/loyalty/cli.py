@@ -14,7 +14,8 @@ from guanxi_analytics.common import Period, period_options, resolve_period
 from guanxi_analytics.loyalty.surveys import GROUPINGS
 
 BY = click.option("--by", type=click.Choice(GROUPINGS), default="month", show_default=True,
-                  help="Group the answers by month, channel, team (the payload's) or not.")
+                  help="Group the answers by month, channel, team (the payload's), the "
+                  "customer's value tier or RFM segment, or not.")
 
 
 @click.group()

@@ -1,4 +1,5 @@
-"""NPS and CSAT from the survey answers in the log, by month, channel or team.
+"""NPS and CSAT from the survey answers in the log, by month, channel, team or the
+customer's value tier or RFM segment.
 
 Definitions (as in ``docs/plugins/analytics/loyalty.md``):
 
@@ -28,7 +29,8 @@ from guanxi_analytics.common import Period
 from guanxi_analytics.loyalty.settings import LoyaltySettings
 from guanxi_analytics.settings import analytics_settings
 
-GROUPINGS = ("month", "channel", "team", "total")
+GROUPINGS = ("month", "channel", "team", "tier", "rfm_segment", "total")
+VALUE_GROUPINGS = ("tier", "rfm_segment")  # the value area's classification of the customer
 NONE = "(none)"
 TOTAL = "total"
 
@@ -56,6 +58,10 @@ def _bucket(uow: UnitOfWork, period: Period, by: str, settings: LoyaltySettings)
         return month_bucket(uow, period)
     if by == "channel":
         return Interaction.channel
+    if by in VALUE_GROUPINGS:
+        from guanxi_analytics.value.models import CustomerValue
+
+        return getattr(CustomerValue, by)
     if by == "team":
         if not settings.team_field:
             raise ValidationError("by", "no team field is configured "
@@ -84,6 +90,11 @@ def score_counts(
                score >= low, score <= high)
         .group_by(literal_column("loyalty_bucket"), literal_column("loyalty_score"))
     )
+    if by in VALUE_GROUPINGS:  # answers of customers not classified yet go to "(none)"
+        from guanxi_analytics.value.models import CustomerValue
+
+        query = query.select_from(Interaction).outerjoin(
+            CustomerValue, CustomerValue.customer_id == Interaction.customer_id)
     found: dict[str, dict[int, int]] = {}
     for group, value, n in uow.session.execute(query):
         found.setdefault(NONE if group is None else str(group), {})[int(value)] = n
@@ -135,9 +146,15 @@ def _nps_row(group: str, counts: dict[int, int]) -> NpsRow:
                   sum(n for s, n in counts.items() if s <= 6))
 
 
+TIER_ORDER = ("high", "medium", "low", "zero", "negative")
+
+
 def _ordered(groups: dict[str, Any], by: str, period: Period) -> list[str]:
     if by == "month":
         return [m for m in month_labels(period) if m in groups]
+    if by == "tier":
+        return sorted(groups, key=lambda g: (TIER_ORDER.index(g) if g in TIER_ORDER
+                                             else len(TIER_ORDER), g == NONE, g))
     return sorted(groups, key=lambda g: (g == NONE, g))
 
 
