@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -84,10 +85,12 @@ def _cell(value: Any) -> str:
 
 def print_csv(rows: Iterable[Any], columns: Sequence[tuple[str, Callable[[Any], Any]]]) -> None:
     """Print ``rows`` as CSV with a header row; cells as in JSON, lists and dicts as JSON."""
-    writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header for header, _ in columns])
     for row in rows:
         writer.writerow([_csv_cell(to_jsonable(get(row))) for _, get in columns])
+    click.echo(buffer.getvalue(), nl=False)
 
 
 def _csv_cell(value: Any) -> Any:

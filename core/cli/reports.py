@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import click
 
 from guanxi.cli import CliState, pass_state
@@ -48,8 +50,13 @@ def report_run(state: CliState, name: str, options: tuple[str, ...], as_json: bo
     if found is None:
         known = ", ".join(sorted(state.app.registry.reports)) or "none"
         raise ConfigError(f"no report {name!r} (known: {known})")
+    given = parse_assignments(options, "--option")
+    try:
+        inspect.signature(found.func).bind(None, **given)
+    except TypeError as exc:
+        raise click.BadParameter(f"report {name}: {exc}", param_hint="--option") from None
     with state.transaction() as uow:
-        result = found.func(uow, **parse_assignments(options, "--option"))
+        result = found.func(uow, **given)
     if as_json or not isinstance(result, dict):
         print_json(result)
         return

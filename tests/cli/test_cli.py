@@ -256,6 +256,12 @@ def test_reports_registered_by_a_plugin(tmp_path: Path, monkeypatch: pytest.Monk
     missing = runner.invoke(cli, ["-C", str(tmp_path), "report", "run", "nope"])
     assert missing.exit_code == 1 and "no report 'nope' (known: " in missing.stderr
     assert "counts.customers" in missing.stderr
+    unknown = runner.invoke(
+        cli, ["-C", str(tmp_path), "report", "run", "counts.customers", "--option", "colour=red"]
+    )
+    assert unknown.exit_code == 2
+    assert "report counts.customers:" in unknown.stderr and "colour" in unknown.stderr
+    assert "Traceback" not in unknown.output
 
 
 def test_init_with_an_edition_folder_outside_guanxi(tmp_path: Path) -> None:
