@@ -6,6 +6,7 @@ PostgreSQL server as well; each test then gets its own schema, dropped afterward
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -62,7 +63,8 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., App]]:
     apps: list[App] = []
 
     def factory(*, migrate: bool = True, **kwargs: Any) -> App:
-        settings = kwargs.pop("settings", {})
+        # A copy: a module-level settings dict must not carry this test's database on.
+        settings = copy.deepcopy(kwargs.pop("settings", {}))
         settings.setdefault("core", {}).setdefault("database_url", database_url)
         kwargs.setdefault("environ", {})
         kwargs.setdefault("entry_points", False)
