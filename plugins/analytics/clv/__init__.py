@@ -43,9 +43,16 @@ def register_kinds(register: Callable[..., None]) -> None:
 
 
 def _fit_job(uow: UnitOfWork, due_at: dt.datetime) -> None:
+    """Refit; too little data yet (a young or empty database) is no failure: the job
+    tries again next week. A fit that does not converge does fail, to be looked at."""
+    from guanxi.errors import ValidationError
     from guanxi_analytics.clv.service import fit_models
 
-    fit_models(uow, observation_end=due_at.astimezone(uow.app.tz).date())
+    try:
+        fit_models(uow, observation_end=due_at.astimezone(uow.app.tz).date())
+    except ValidationError as exc:
+        if exc.field not in ("purchases", "calibration_end"):
+            raise
 
 
 def register_jobs(register: Callable[..., None]) -> None:
