@@ -235,6 +235,17 @@ def test_the_areas_own_kpis_by_hand(analytics_app: App) -> None:
     assert before["scorecard.contactable_share"] == pytest.approx(0.5)
     assert before["scorecard.touched_share"] == pytest.approx(0.5)
     assert before["scorecard.revenue_growth"] is None  # nothing before 29 January
+    assert march["scorecard.new_leads"] is None  # no lead ever logged (no marketing)
+
+
+def test_new_leads_of_the_configured_kinds(make_analytics_app: Callable[..., App]) -> None:
+    app = make_analytics_app(settings={"analytics": {"scorecard": {
+        "lead_kinds": ["core.contact"]}}})
+    shop(app)  # one core.contact: A, 15 March
+    lead = {k.key: k for k in own_kpis()}["scorecard.new_leads"]
+    with app.transaction() as uow:
+        assert lead.compute(uow, MARCH) == 1
+        assert lead.compute(uow, BEFORE_MARCH) == 0  # leads exist, none in February
 
 
 def test_own_kpis_follow_the_record_policies(analytics_app: App) -> None:

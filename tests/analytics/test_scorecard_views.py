@@ -88,7 +88,8 @@ def test_seven_p_views(analytics_app: App) -> None:
     by_name = {v.name: v for v in views}
     assert [(line.kpi, line.value) for line in by_name["profiling"].lines] == [
         ("scorecard.active_customers", 4.0)]
-    assert [line.kpi for line in by_name["prospecting"].lines] == ["scorecard.new_customers"]
+    assert [(line.kpi, line.value) for line in by_name["prospecting"].lines] == [
+        ("scorecard.new_leads", None), ("scorecard.new_customers", 2.0)]
     assert by_name["persistency"].lines == []  # churn and loyalty KPIs not given here
     assert by_name["profiling"].profile and by_name["product"].products
     assert not by_name["promotion"].profile

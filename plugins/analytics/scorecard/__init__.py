@@ -60,7 +60,8 @@ def register_commands(group: click.Group) -> None:
 
 
 def kpis() -> list[Kpi]:
-    """Revenue, growth, order value, active and new customers, customer knowledge."""
+    """Revenue, growth, order value, active and new customers, new leads, customer
+    knowledge."""
     from guanxi_analytics.scorecard.basics import basic_kpis
 
     return basic_kpis()

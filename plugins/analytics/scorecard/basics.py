@@ -135,6 +135,22 @@ def touched_share(uow: UnitOfWork, period: Period) -> float | None:
     return int(uow.session.exec(query).one()) / total
 
 
+def new_leads(uow: UnitOfWork, period: Period) -> float | None:
+    """Leads captured in the period: interactions of the ``lead_kinds`` (not corrections).
+
+    Zero when such leads were ever logged but none in the period; None when no lead was
+    ever logged (marketing not enabled, or not used): then there is nothing to measure.
+    """
+    kinds = analytics_settings(uow).scorecard.lead_kinds
+    start, end = period.utc_bounds(uow.app.tz)
+    leads = (col(Interaction.kind).in_(kinds), col(Interaction.corrects_id).is_(None))
+    in_period = (col(Interaction.occurred_at) >= start) & (col(Interaction.occurred_at) < end)
+    query = select(func.count(col(Interaction.id)).filter(in_period),
+                   func.count(col(Interaction.id))).where(*leads)
+    found, ever = uow.session.exec(query).one()
+    return None if ever == 0 else float(found)
+
+
 def basic_kpis() -> list[Kpi]:
     """The scorecard area's own indicators."""
     return [
@@ -149,6 +165,9 @@ def basic_kpis() -> list[Kpi]:
             active_customers, "customers with a purchase in the period", "[S004:629]"),
         Kpi("scorecard.new_customers", "新客户 new customers", "count", True, new_customers,
             "customers whose first purchase falls in the period", "[S004:629]"),
+        Kpi("scorecard.new_leads", "新线索 new leads", "count", True, new_leads,
+            "leads captured in the period (interactions of the lead kinds)",
+            "lead management [S003:38–45]"),
         Kpi("scorecard.contactable_share", "可联系客户占比 contactable customers", "ratio",
             True, contactable_share, "customers with an email or phone / customers",
             "[S003:56–66]"),

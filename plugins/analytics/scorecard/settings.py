@@ -80,6 +80,8 @@ def default_process() -> list[ScorecardEntry]:
     return _entries(
         {"kpi": "value.high_value_share", "process": "selection",
          "subprocess": "profitability_analysis", "label": "高价值客户占比 high-value share"},
+        {"kpi": "scorecard.new_leads", "process": "acquisition",
+         "subprocess": "lead_management", "label": "新线索 new leads"},
         {"kpi": "pipeline.win_rate", "target": 0.3, "warn": 0.2, "process": "acquisition",
          "subprocess": "lead_management", "label": "赢单率 win rate"},
         {"kpi": "pipeline.cycle_days", "target": 30, "warn": 45, "process": "acquisition",
@@ -121,7 +123,8 @@ def default_seven_p() -> dict[str, list[ScorecardEntry]]:
                                   {"kpi": "value.top20_revenue_share"}),
         "performance": _entries({"kpi": "pipeline.win_rate"}, {"kpi": "kpis.repair_on_time"},
                                 {"kpi": "kpis.sla_compliance"}),
-        "prospecting": _entries({"kpi": "scorecard.new_customers"}, {"kpi": "clv.mean_clv"}),
+        "prospecting": _entries({"kpi": "scorecard.new_leads"},
+                                {"kpi": "scorecard.new_customers"}, {"kpi": "clv.mean_clv"}),
         "product": _entries({"kpi": "scorecard.revenue"},
                             {"kpi": "scorecard.average_order_value"}),
         "promotion": _entries({"kpi": "kpis.campaign_roi"}),
@@ -144,6 +147,9 @@ class ScorecardSettings(BaseModel):
         default=None,
         description="custom fields of the customer record the profiling view groups by "
                     "(region, province …); default: every custom field of the edition")
+    lead_kinds: list[str] = Field(
+        default_factory=lambda: ["marketing.lead_captured"],
+        description="interaction kinds that are a captured lead (scorecard.new_leads)")
     history_months: int = Field(default=12, ge=1, le=120,
                                 description="months `scorecard history` shows by default")
 
