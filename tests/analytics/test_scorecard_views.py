@@ -308,3 +308,16 @@ def test_a_snapshot_computes_the_period_only(make_analytics_app: Callable[..., A
     with app.transaction() as uow:
         take_snapshot(uow, MARCH, kpis={"t.x": Kpi("t.x", "x", "count", True, compute)})
     assert asked == [MARCH]  # no previous period: a snapshot stores no trend
+
+
+def test_bad_settings_on_the_command_line(analytics_app: App, tmp_path: Path,
+                                          database_url: str) -> None:
+    (tmp_path / "guanxi.toml").write_text(
+        '[analytics.scorecard]\ndiscipline = "cheapest"\n', encoding="utf-8")
+    gx = Guanxi(tmp_path, database_url, plugins=["analytics"])
+    assert "discipline" in gx.fails("analytics", "scorecard", "show")
+    (tmp_path / "guanxi.toml").write_text(
+        '[[analytics.scorecard.customer]]\nkpi = "churn.retention_rte"\n', encoding="utf-8")
+    error = gx.fails("analytics", "scorecard", "show")
+    assert "analytics.scorecard.customer[0].kpi: unknown KPI 'churn.retention_rte'" in error
+    assert snapshot_count(analytics_app) == 0
