@@ -207,10 +207,13 @@ def roi(revenue: Decimal, cost: Decimal | None) -> float | None:
     return round(float((revenue - cost) / cost), 4)
 
 
-def overall_roi(uow: UnitOfWork, period: Period) -> float | None:
-    """ROI of every campaign with a cost together: (Σ attributed − Σ cost) / Σ cost."""
+def overall_roi(uow: UnitOfWork, period: Period,
+                rows: list[CampaignKpis] | None = None) -> float | None:
+    """ROI of every campaign with a cost together: (Σ attributed − Σ cost) / Σ cost
+    (``rows``: the period's :func:`campaign_kpis`, when already computed)."""
     model = kpis_settings(uow).roi_model
-    costed = [r for r in campaign_kpis(uow, period) if r.cost is not None and r.cost > 0]
+    rows = campaign_kpis(uow, period) if rows is None else rows
+    costed = [r for r in rows if r.cost is not None and r.cost > 0]
     if not costed:
         return None
     return roi(sum((r.attributed[model] for r in costed), Decimal(0)),

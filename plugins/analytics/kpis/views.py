@@ -70,7 +70,7 @@ def campaigns_report(uow: UnitOfWork, **options: Any) -> dict[str, Any]:
     period = period_from_options(uow, options)
     rows = campaign_kpis(uow, period)
     return {"period": period.label(), "roi_model": kpis_settings(uow).roi_model,
-            "campaigns": [r.public() for r in rows], "roi": overall_roi(uow, period)}
+            "campaigns": [r.public() for r in rows], "roi": overall_roi(uow, period, rows)}
 
 
 def attribution_report(uow: UnitOfWork, **options: Any) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def _campaign_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
             "— the marketing plugin logs them"))]
     model = kpis_settings(uow).roi_model
     costed = [r for r in rows if r.roi is not None]
-    overall = overall_roi(uow, period)
+    overall = overall_roi(uow, period, rows)
     summary = (f"Together the campaigns with a cost returned {_pct(overall)}% on it "
                f"({model.replace('_', ' ')} attribution)." if overall is not None else
                "No campaign has a cost in the log or the settings: ROI cannot be computed.")
