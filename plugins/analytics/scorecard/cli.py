@@ -129,14 +129,14 @@ def history_command(state: CliState, start: dt.date | None, last: dt.date | None
             end = last or uow.today()
             start = add_months(end.replace(day=1), -(months - 1))
         rows = history(uow, resolve_period(uow, start, last), kpi=kpi)
-    def shown(value: float | None) -> float | None:  # exact in JSON and CSV
+    def _shown(value: float | None) -> float | None:  # exact in JSON and CSV
         return value if as_json or as_csv or value is None else round(value, 4)
 
     emit(rows, [
         ("from", lambda r: r.period_from), ("to", lambda r: r.period_to),
         ("perspective", lambda r: r.perspective), ("kpi", lambda r: r.kpi),
-        ("value", lambda r: shown(r.value)), ("target", lambda r: r.target),
-        ("status", lambda r: r.status), ("attainment", lambda r: shown(r.attainment)),
+        ("value", lambda r: _shown(r.value)), ("target", lambda r: r.target),
+        ("status", lambda r: r.status), ("attainment", lambda r: _shown(r.attainment)),
     ], as_json=as_json, as_csv=as_csv, title="scorecard history")
 
 
