@@ -217,3 +217,24 @@ def test_analytics_alone_says_no_data(analytics_app: App) -> None:
         assert sla_compliance(uow, MARCH) == []
     assert (kpis.sla_compliance, kpis.repair_on_time_rate, kpis.complaint_resolution_rate,
             kpis.first_contact_resolution_rate) == (None, None, None, None)
+
+
+def test_without_costs_the_roi_section_compares_rates(
+        make_analytics_app: Callable[..., App]) -> None:
+    from guanxi_analytics.kpis import html_sections, kpis
+
+    app = make_analytics_app(enable=["marketing"], settings={"core": {"timezone": "UTC"}})
+    ids = people(app)
+    # Campaign 1 reaches A, B and C; A and B respond, A converts; no cost anywhere.
+    log(app, [*[campaign("sent", ids[x], 1, "03-01") for x in "ABC"],
+              campaign("responded", ids["A"], 1, "03-02"),
+              campaign("responded", ids["B"], 1, "03-03"),
+              campaign("converted", ids["A"], 1, "03-04")])
+    with app.transaction(now=NOW) as uow:
+        sections = {s.key: s for s in html_sections(uow, MARCH)}
+        roi = {k.key: k for k in kpis()}["kpis.campaign_roi"].compute(uow, MARCH)
+    section = sections["kpis.campaign_roi"]
+    assert roi is None and "cannot be computed" in section.summary
+    assert section.chart is not None and section.chart.series == {
+        "response rate": [66.7], "conversion rate": [33.3]}  # 2/3 and 1/3
+    assert sections["kpis.service"].empty.startswith("no ticket resolutions")

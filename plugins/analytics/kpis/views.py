@@ -133,8 +133,12 @@ def _campaign_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
     return [
         ReportSection(
             "kpis.campaign_roi", "Campaign ROI", summary=summary,
+            # Without any cost, the rates are what can be compared.
             chart=Chart("bar", labels=[r.campaign for r in costed], unit="%",
-                        series={"ROI": [_pct(r.roi) for r in costed]}) if costed else None,
+                        series={"ROI": [_pct(r.roi) for r in costed]}) if costed else Chart(
+                "bar", labels=[r.campaign for r in rows], unit="%",
+                series={"response rate": [_pct(r.response_rate) for r in rows],
+                        "conversion rate": [_pct(r.conversion_rate) for r in rows]}),
             table=Table(["campaign", "members", "response %", "conversion %", "cost",
                          "attributed", "ROI %"],
                         [[r.campaign, r.members, _pct(r.response_rate),
