@@ -70,6 +70,19 @@ def test_the_command_writes_the_page_and_lists_its_sections(
                    "loyalty.nps,NPS,,,no survey answers in the period"]
 
 
+def test_an_out_file_that_cannot_be_written_is_refused(gx: Guanxi, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, every_kind())
+    missing = tmp_path / "no-such-folder" / "r.html"
+    assert gx.fails("analytics", "report", "--out", str(missing)) == (
+        f"error: field 'out': the folder {missing.parent} does not exist")
+    too_long = tmp_path / ("x" * 300 + ".html")  # no file system takes a 305-byte name
+    assert gx.fails("analytics", "report", "--out", str(too_long)).startswith(
+        f"error: field 'out': cannot write {too_long}: File name too long")
+    refused = gx("analytics", "report", "--out", str(tmp_path), ok=False)
+    assert refused.exit_code == 2 and "is a directory" in refused.stderr  # click's check
+
+
 @pytest.mark.parametrize(("args", "words"), [
     (("--section", "value.nope"), "no section 'value.nope' (the value area has: value.tiers"),
     (("--section", "crm"), "'crm' names no analytics area"),

@@ -25,12 +25,18 @@ def report(state: CliState, out: Path, sections: tuple[str, ...], start: dt.date
            last: dt.date | None, as_json: bool, as_csv: bool) -> None:
     """Write every analysis of the period as one HTML page (charts inline, no network),
     then list its sections."""
+    from guanxi.errors import ValidationError
     from guanxi_analytics.report.service import render_report, section_summary
 
+    if not out.parent.is_dir():  # checked first: a long report is not computed for nothing
+        raise ValidationError("out", f"the folder {out.parent} does not exist")
     with state.transaction() as uow:
         period = resolve_period(uow, start, last)
         result = render_report(uow, period, sections)
-    out.write_text(result.html, encoding="utf-8")
+    try:
+        out.write_text(result.html, encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError("out", f"cannot write {out}: {exc.strerror or exc}") from None
     rows = section_summary(result.sections)
     if as_json:
         print_json({"out": str(out), "from": period.start, "to": period.last,
