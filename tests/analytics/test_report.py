@@ -12,7 +12,7 @@ import pytest
 
 import guanxi_analytics.churn
 from guanxi.app import App, UnitOfWork
-from guanxi.errors import ValidationError
+from guanxi.errors import ConfigError, ValidationError
 from guanxi_analytics.common import Period
 from guanxi_analytics.report.service import gather_sections, render_report
 from guanxi_analytics.sections import Chart, ReportSection, Table
@@ -195,3 +195,20 @@ def test_charts_survive_odd_data(analytics_app: App,
     assert html.count("<svg ") == 5
     assert "nan" not in html.lower() and "inf" not in html.lower()
     assert html.count('class="chart chart-empty"') == 3  # no bars, only NaN, no points
+
+
+def test_settings_choose_the_title_the_sections_and_the_template(
+    make_analytics_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_analytics_app(settings={"analytics": {"report": {
+        "title": "华东区客户分析", "sections": ["churn", "value.mix"]}}})
+    serve(monkeypatch, every_kind())
+    html = render(app)
+    assert "<h1>华东区客户分析</h1>" in html
+    assert re.findall(r'data-key="([^"]+)"', html) == [
+        "value.mix", "churn.trend", "churn.cohorts"]
+    assert 'data-key="loyalty.nps"' in render(app, ("loyalty",))  # --section wins
+    missing = make_analytics_app(settings={"analytics": {"report": {
+        "template": "analytics/nope.html"}}})
+    with pytest.raises(ConfigError, match="template: no template 'analytics/nope.html'"):
+        render(missing)

@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 from sqlmodel import select
 
 from guanxi.app import UnitOfWork
-from guanxi.errors import ValidationError
+from guanxi.errors import ConfigError, ValidationError
 from guanxi_analytics.areas import AREA_NAMES
 from guanxi_analytics.common import Period
 from guanxi_analytics.report.charts import Style, render_chart
@@ -234,7 +235,12 @@ def render_report(uow: UnitOfWork, period: Period, wanted: Sequence[str] = ()) -
         "principal": principal_name(uow),
         "sections": section_views(uow, sections),
     }
-    html = uow.app.render(settings.template, **context)
+    try:
+        html = uow.app.render(settings.template, **context)
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(
+            f"[analytics.report] template: no template {exc.name!r} in the edition's or "
+            "the plugins' template folders") from None
     return Report(html=html, period=period, sections=sections)
 
 
