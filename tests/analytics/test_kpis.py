@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from guanxi.app import App
-from guanxi.errors import ValidationError
+from guanxi.errors import ConfigError, ValidationError
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpis.campaigns import attribute, campaign_kpis, overall_roi
 from guanxi_analytics.kpis.service import service_kpis, sla_compliance
@@ -238,3 +238,16 @@ def test_without_costs_the_roi_section_compares_rates(
     assert section.chart is not None and section.chart.series == {
         "response rate": [66.7], "conversion rate": [33.3]}  # 2/3 and 1/3
     assert sections["kpis.service"].empty.startswith("no ticket resolutions")
+
+
+@pytest.mark.parametrize(("kpis_settings", "message"), [
+    ({"campaign_costs": {"1": "-5"}}, "cannot be negative"),
+    ({"campaign_costs": {"spring": "5"}}, "not a campaign id"),
+    ({"resolution_hours": {"urgent": 0}}, "must be positive"),
+    ({"attribution_window_days": 0}, "attribution_window_days"),
+    ({"roi_model": "u_shaped"}, "roi_model"),
+])
+def test_bad_settings_are_refused_naming_them(
+        make_analytics_app: Callable[..., App], kpis_settings: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make_analytics_app(settings={"analytics": {"kpis": kpis_settings}})

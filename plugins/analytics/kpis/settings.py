@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_RESOLUTION_HOURS = {"urgent": 4.0, "high": 24.0, "normal": 72.0, "low": 120.0}
 
@@ -66,3 +66,21 @@ class KpisSettings(BaseModel):
     csat_field: str = Field("csat", description="payload field: the CSAT score (1–5)")
     poor_field: str = Field("poor", description="payload field: the answer was flagged poor")
     satisfied_csat: int = Field(4, ge=1, le=10, description="lowest CSAT that is satisfied")
+
+    @field_validator("campaign_costs")
+    @classmethod
+    def _costs_not_negative(cls, costs: dict[str, Decimal]) -> dict[str, Decimal]:
+        for campaign, cost in costs.items():
+            if not campaign.strip().isdigit():
+                raise ValueError(f"{campaign!r} is not a campaign id")
+            if cost < 0:
+                raise ValueError(f"campaign {campaign}: a cost cannot be negative ({cost})")
+        return costs
+
+    @field_validator("resolution_hours")
+    @classmethod
+    def _hours_positive(cls, hours: dict[str, float]) -> dict[str, float]:
+        for priority, limit in hours.items():
+            if not limit > 0:
+                raise ValueError(f"{priority}: a resolution target must be positive ({limit})")
+        return hours
