@@ -75,6 +75,9 @@ def test_reports_and_bad_input(gx: Guanxi) -> None:
     assert "not a date" in gx.fails("report", "run", "analytics.win_rate", "--option",
                                     "from=2026-02-30")
     assert gx("analytics", "pipeline", "win-rate", "--by", "moon", ok=False).exit_code == 2
+    assert gx("analytics", "pipeline", "funnel", *MARCH, "--pipeline", "retail").stdout == (
+        "no data: no opportunity of pipeline 'retail' was created in "
+        "2026-03-01 – 2026-03-31\n")
 
 
 def test_without_sales_the_commands_say_no_data(tmp_path: Path, database_url: str) -> None:

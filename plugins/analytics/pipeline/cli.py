@@ -59,7 +59,8 @@ def funnel_command(state: CliState, start: dt.date | None, last: dt.date | None,
     with state.transaction() as uow:
         period = resolve_period(uow, start, last)
         rows = funnel(uow, period, name)
-        empty = _missing(uow, period)
+        empty = _missing(uow, period) if name is None else (
+            f"no data: no opportunity of pipeline {name!r} was created in {period.label()}")
     plain = as_json or as_csv
     show(rows, [
         ("pipeline", lambda r: r.pipeline), ("step", lambda r: r.position),
