@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from guanxi import Plugin, hookimpl
-from guanxi.app import UnitOfWork
+from guanxi.app import App, UnitOfWork
 from guanxi.areas import AreaPlugin
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
@@ -33,8 +33,8 @@ def analytics() -> None:
 
 
 class AnalyticsPlugin(AreaPlugin):
-    """The area hooks, with the demo step run after every other plugin's, and the
-    analytics section of the customer 360 view."""
+    """The area hooks, with the demo step run after every other plugin's, the start-up
+    check of the scorecard settings, and the analytics section of the customer 360 view."""
 
     @hookimpl(trylast=True)
     def demo_data(
@@ -43,6 +43,13 @@ class AnalyticsPlugin(AreaPlugin):
         """Every area's part of the demo: analyses over what the other plugins logged,
         so it runs last."""
         super().demo_data(uow, rng, customers)
+
+    @hookimpl
+    def app_ready(self, app: App) -> None:
+        """Stop at start-up when the scorecard names a KPI or field no area provides."""
+        from guanxi_analytics.scorecard import check_settings
+
+        check_settings(app)
 
     @hookimpl
     def customer_360_sections(self, uow: UnitOfWork, customer: CustomerRecord) -> Section | None:

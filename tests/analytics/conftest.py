@@ -40,3 +40,10 @@ def make_analytics_app(make_app: Callable[..., App]) -> Callable[..., App]:
 def analytics_app(make_analytics_app: Callable[..., App]) -> App:
     """The generic edition with analytics alone, on a fresh migrated database."""
     return make_analytics_app()
+
+
+@pytest.fixture
+def start_up_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For apps whose scorecard names test KPIs (``t.…``, known to ``build_scorecard``
+    only), which the start-up check (``app_ready``) would refuse. It has tests of its own."""
+    monkeypatch.setattr("guanxi_analytics.scorecard.check_settings", lambda app: None)

@@ -55,6 +55,9 @@ CARD = {
     "seven_p": {},
 }
 
+# Every app here may name test KPIs; the start-up check is tested with it put back.
+pytestmark = pytest.mark.usefixtures("start_up_check_off")
+
 
 def scorecard_app(make_analytics_app: Callable[..., App], **card: Any) -> App:
     return make_analytics_app(settings={"analytics": {"scorecard": card}})
@@ -188,6 +191,15 @@ def test_an_unknown_required_kpi_is_a_one_line_config_error(
     assert "\n" not in message
     with pytest.raises(ConfigError), app.transaction() as uow:
         build_scorecard(uow, MARCH, FAKES)
+
+
+def test_the_start_up_check_refuses_an_unknown_kpi(
+    make_analytics_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the check as the plugin runs it at app_ready
+    unknown = r"customer\[0\]\.kpi: unknown KPI 'churn\.retention_rte'"
+    with pytest.raises(ConfigError, match=unknown):
+        scorecard_app(make_analytics_app, customer=[{"kpi": "churn.retention_rte"}])
 
 
 def test_the_default_settings_pass_the_start_up_check(analytics_app: App) -> None:
