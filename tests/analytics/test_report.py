@@ -42,6 +42,10 @@ def test_every_section_is_rendered_with_header_contents_and_formula(
                        "s-churn-cohorts", "s-loyalty-nps", "s-pipeline-funnel"]
     for anchor in anchors:
         assert f'id="{anchor}"' in html
+    # Grouped under their areas' headings, numbered through the report.
+    assert re.findall(r'<h2 class="area" id="[^"]+">([^<]+)</h2>', html) == [
+        "客户价值", "流失与保持", "满意度与忠诚度", "销售周期"]
+    assert '<ol start="4">' in html and "<h3>7. Sales funnel<span" in html
     # One SVG per charted section (6), each with its accessible title.
     assert html.count("<svg ") == 6
     for kind in ("bar", "stacked_bar", "line", "heatmap", "funnel", "scatter"):

@@ -38,6 +38,17 @@ from guanxi_analytics.settings import analytics_settings
 # The areas that may contribute sections (the report area itself does not).
 SECTION_AREAS = tuple(name for name in AREA_NAMES if name != "report")
 
+# The areas' headings in the report, by language.
+AREA_TITLES = {
+    "zh": {"value": "客户价值", "clv": "客户终身价值", "churn": "流失与保持",
+           "delivered": "顾客让渡价值", "loyalty": "满意度与忠诚度", "pipeline": "销售周期",
+           "kpis": "营销与服务指标", "scorecard": "平衡计分卡与 7P"},
+    "en": {"value": "Customer value", "clv": "Customer lifetime value",
+           "churn": "Churn and retention", "delivered": "Customer delivered value",
+           "loyalty": "Satisfaction and loyalty", "pipeline": "Sales cycle",
+           "kpis": "Campaign and service KPIs", "scorecard": "Scorecard and 7P"},
+}
+
 WORDS = {
     "zh": {"title": "客户分析报告", "period": "期间", "generated": "生成时间",
            "by": "生成人", "contents": "目录", "formula": "计算方法", "no_data": "暂无数据",
@@ -73,6 +84,7 @@ class SectionView:
     """A section ready for the template (the chart already SVG markup)."""
 
     key: str
+    number: int  # 1, 2, … through the report
     anchor: str
     title: str
     summary: str
@@ -81,6 +93,16 @@ class SectionView:
     table: TableView | None
     formula: str
     empty: str
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """The sections of one area, under the area's heading."""
+
+    area: str
+    title: str
+    anchor: str
+    sections: list[SectionView]
 
 
 @dataclass(frozen=True)
@@ -196,11 +218,26 @@ def section_views(uow: UnitOfWork, sections: Sequence[ReportSection]) -> list[Se
         if section.table is not None and not section.empty:
             table = _table_view(section.table, settings, language, currency)
         views.append(SectionView(
-            key=section.key, anchor=_anchor(section.key, taken), title=section.title,
+            key=section.key, number=len(views) + 1, anchor=_anchor(section.key, taken),
+            title=section.title,
             summary=section.summary, chart=chart,
             chart_kind=section.chart.kind if section.chart else "", table=table,
             formula=section.formula, empty=section.empty))
     return views
+
+
+def area_groups(uow: UnitOfWork, views: Sequence[SectionView]) -> list[AreaGroup]:
+    """The sections in runs of the same area (the order stays the areas')."""
+    titles = AREA_TITLES["en" if uow.app.settings.language == "en" else "zh"]
+    groups: list[AreaGroup] = []
+    for view in views:
+        area = view.key.split(".", 1)[0]
+        if not groups or groups[-1].area != area:
+            groups.append(AreaGroup(area, titles.get(area, area),
+                                    f"a-{re.sub(r'[^A-Za-z0-9_-]+', '-', area)}-{len(groups)}",
+                                    []))
+        groups[-1].sections.append(view)
+    return groups
 
 
 def principal_name(uow: UnitOfWork) -> str:
@@ -225,6 +262,7 @@ def render_report(uow: UnitOfWork, period: Period, wanted: Sequence[str] = ()) -
     language = words(uow)
     sections = gather_sections(uow, period, list(wanted) or settings.sections)
     edition = uow.app.edition
+    views = section_views(uow, sections)
     context: dict[str, Any] = {
         "title": settings.title or language["title"],
         "words": language,
@@ -233,7 +271,8 @@ def render_report(uow: UnitOfWork, period: Period, wanted: Sequence[str] = ()) -
         "period": period,
         "generated": uow.app.local_time(uow.now).strftime("%Y-%m-%d %H:%M %Z"),
         "principal": principal_name(uow),
-        "sections": section_views(uow, sections),
+        "sections": views,  # flat, for a simpler template
+        "groups": area_groups(uow, views),
     }
     try:
         html = uow.app.render(settings.template, **context)
