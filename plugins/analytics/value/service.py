@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
@@ -367,25 +368,24 @@ def store(uow: UnitOfWork, analysis: ValueAnalysis) -> int:
     erased = set(uow.session.execute(select(col(Customer.id)).where(
         col(Customer.erased_at).is_not(None))).scalars().all())
     inserter = BulkInserter(connection, table, columns, bound=columns)
-    rows = zip(figures.customer_id.tolist(), _repeat(start), _repeat(end),
+    rows = zip(figures.customer_id.tolist(), repeat(start), repeat(end),
                figures.revenue.tolist(), figures.cost.tolist(), figures.margin.tolist(),
                figures.purchases.tolist(), last, analysis.tier.tolist(),
                analysis.abc.tolist(), analysis.quadrant.tolist(), analysis.member.tolist(),
-               *scores, analysis.segment.tolist(), _repeat(computed), strict=False)
+               *scores, analysis.segment.tolist(), repeat(computed), strict=False)
     if erased:
         rows = (row for row in rows if row[0] not in erased)
+    # Every value is already what the driver takes (bound above); when the compiled
+    # INSERT takes them in column order they go to executemany as they are.
+    direct = inserter.positional and list(inserter._names) == list(columns)
     total = 0
-    while True:
-        batch = [row for _, row in zip(range(BATCH), rows, strict=False)]
-        if not batch:
-            break
-        total += inserter.insert(batch)
+    while batch := list(islice(rows, BATCH)):
+        if direct:
+            connection.exec_driver_sql(inserter.sql, batch)
+            total += len(batch)
+        else:
+            total += inserter.insert(batch)
     return total
-
-
-def _repeat(value: Any) -> Any:
-    while True:
-        yield value
 
 
 @dataclass
