@@ -5,6 +5,7 @@ breaches, escalation up the team hierarchy, idempotence."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -318,6 +319,13 @@ def test_the_tickets_service_drives_the_clock(app: App, org: dict) -> None:
         tickets.reopen_ticket(uow, tid, reason="又漏水了")
     t = ticket(app, tid)
     assert (t.sla_state, local(t.resolution_due_at)) == ("running", "2026-03-18 10:00")
+    with app.transaction(now=at("2026-03-19 10:00"), as_user="agent") as uow:
+        tickets.change_status(uow, tid, "resolved", resolution="更换水泵")
+    # The log says whether each resolution met its target: analytics reads compliance there.
+    resolved = rows(app, "SELECT payload FROM interaction "
+                         "WHERE kind = 'service.ticket_resolved' ORDER BY id")
+    met = [(json.loads(p) if isinstance(p, str) else p)["sla_met"] for (p,) in resolved]
+    assert met == [True, False]
 
 
 def test_each_ticket_escalates_up_its_own_branch(app: App, org: dict) -> None:

@@ -129,6 +129,7 @@ def log_ticket(
     uow: UnitOfWork, ticket: Ticket, kind: str, *, direction: str = "internal",
     conversation: bool = False, subject: str | None = None, from_status: str | None = None,
     occurred_at: dt.datetime | None = None, channel: str | None = None,
+    sla_met: bool | None = None,
 ) -> None:
     """Log ``service.<kind>`` about ``ticket`` to the interaction log.
 
@@ -150,7 +151,7 @@ def log_ticket(
             "ticket_id": ticket.id, "number": ticket.number, "type": ticket.type,
             "priority": ticket.priority, "status": ticket.status, "team_id": ticket.team_id,
             "assignee_id": ticket.assignee_id, "from_status": from_status,
-            "reopened_count": ticket.reopened_count},
+            "reopened_count": ticket.reopened_count, "sla_met": sla_met},
     })
     insert_interactions(uow, [record])
 

@@ -25,6 +25,9 @@ class TicketPayload(BaseModel):
     assignee_id: int | None = None
     from_status: str | None = None  # status changes, resolutions, reopenings
     reopened_count: int = 0
+    # Resolved and closed entries: whether the resolution met its SLA target (None: no
+    # policy applies), so analytics reads compliance from the log.
+    sla_met: bool | None = None
 
 
 # kind → (payload model, default channel, description). Entries about the customer's

@@ -53,7 +53,20 @@ def move(uow: UnitOfWork, ticket: Ticket, wanted: str, *, resolution: str | None
                  body=resolution if wanted in ("resolved", "closed") else None,
                  public=wanted in ("resolved", "closed"))
     kind = {"resolved": "ticket_resolved", "closed": "ticket_closed"}.get(wanted, "ticket_status")
-    log_ticket(uow, ticket, kind, conversation=kind != "ticket_status", from_status=previous)
+    log_ticket(uow, ticket, kind, conversation=kind != "ticket_status", from_status=previous,
+               sla_met=resolution_met(ticket) if wanted in ("resolved", "closed") else None)
+
+
+def resolution_met(ticket: Ticket) -> bool | None:
+    """Whether the ticket was resolved within its SLA resolution target (None: no policy).
+
+    Breached when the SLA job already marked it, or resolved after the deadline the
+    clock last set (a pause moves the deadline when the clock resumes).
+    """
+    if ticket.sla_policy is None or ticket.resolution_due_at is None:
+        return None
+    resolved = ticket.resolved_at or ticket.updated_at
+    return not ticket.resolution_breached and resolved <= ticket.resolution_due_at
 
 
 def reopen(uow: UnitOfWork, ticket: Ticket, reason: str) -> None:
