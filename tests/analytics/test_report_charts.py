@@ -20,6 +20,7 @@ from guanxi_analytics.report.formatting import (
     tick_text,
     value_text,
 )
+from guanxi_analytics.report.shapes import heat_colour
 from guanxi_analytics.report.svg import nice_step, nice_ticks, wrap
 from guanxi_analytics.sections import Chart
 from tests.analytics.report_support import EVIL, every_kind
@@ -235,3 +236,20 @@ def test_a_few_long_names_wrap_onto_two_lines() -> None:
                      series={"n": [1] * 12}))
     assert "<tspan" not in rfm and "rotate(-35" in rfm
     assert wrap("need_attention", 70) == ["need_", "attention"]  # 9 × 7.2 = 64.8 px
+
+
+def test_negative_cells_and_points_and_a_single_point() -> None:
+    # Both signs: red below zero, white at zero, blue above. -50 is half-way to the most
+    # negative (-100): (255,255,255) + ((178,24,43) - (255,255,255)) / 2 = (216.5, 139.5,
+    # 149) → (216, 140, 149) after rounding half to even → #d88c95.
+    assert heat_colour(-100, -100, 100) == (178, 24, 43)
+    assert heat_colour(0, -100, 100) == (255, 255, 255)
+    assert heat_colour(-50, -100, 100) == (216, 140, 149)
+    assert heat_colour(100, -100, 100) == (8, 69, 148)
+    out = draw(Chart("heatmap", labels=["a"], columns=["x", "y"], series={"a": [-100, 100]}))
+    assert 'fill="#b2182b"' in out and 'fill="#084594"' in out
+    scatter = draw(Chart("scatter", points=[(-5, -2, "g"), (5, 3, "g")], x_cut=0, y_cut=0))
+    # x: -5..5 padded 4% of the span each way → -5.4..5.4; 10.8 / 6 = 1.8 → step 2: -6..6.
+    assert ">-6</text>" in scatter and ">6</text>" in scatter
+    one = draw(Chart("line", labels=["only"], series={"s": [7]}))
+    assert "<path" not in one and one.count("<circle") == 1
