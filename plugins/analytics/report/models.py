@@ -1,4 +1,4 @@
-"""The report area's tables (none yet)."""
+"""The report area's tables: none — reports are rendered on demand and not stored."""
 
 from __future__ import annotations
 
