@@ -178,7 +178,7 @@ def instants(values: NDArray[np.datetime64], dialect: str) -> list[Any]:
         raw[:, 10] = ord(" ")  # 2026-01-01T10:00 -> 2026-01-01 10:00, as SQLAlchemy stores
         out: list[Any] = raw.view("S26").ravel().astype("U26").tolist()
     else:
-        out = [v.replace(tzinfo=dt.UTC) for v in values.astype(object)]
+        out = [None if v is None else v.replace(tzinfo=dt.UTC) for v in values.astype(object)]
     for i in np.flatnonzero(missing).tolist():
         out[i] = None
     return out
