@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -92,6 +93,13 @@ def test_tables_format_money_ratios_and_thousands(analytics_app: App,
     assert '<th scope="col">name</th>' in html
     # Without a chart the table is open; with one it is folded under the chart.
     assert '<details class="data" open>' in html
+    # The download link carries the whole table as CSV, plain values, in the page.
+    href = re.search(r'download="value.numbers.csv" href="([^"]+)"', html)
+    assert href is not None and href.group(1).startswith("data:text/csv;charset=utf-8,")
+    assert unquote(href.group(1).split(",", 1)[1]).splitlines() == [
+        "\ufeffname,orders,revenue,conversion rate,avg days,留存率,win %,cost",
+        "a,1234567,1234567.891,0.12345,2.5,0.5,52.7,4794.00",
+        "b,0,-5,1.0,1234.0,,100,12.5"]
 
 
 def test_long_tables_are_cut_and_say_so(make_analytics_app: Callable[..., App],
@@ -101,6 +109,8 @@ def test_long_tables_are_cut_and_say_so(make_analytics_app: Callable[..., App],
                                       table=Table(["n"], [[i] for i in range(10)]))])
     html = render(app)
     assert html.count("<tr><td") == 3 and "显示前 3 行，共 10 行" in html
+    href = re.search(r'download="value.long.csv" href="data:[^,]*,([^"]+)"', html)
+    assert href is not None and len(unquote(href.group(1)).splitlines()) == 11  # all 10
 
 
 def test_the_section_option_picks_areas_and_keys(analytics_app: App,
