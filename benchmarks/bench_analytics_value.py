@@ -52,7 +52,8 @@ from guanxi.access.principal import SYSTEM
 from guanxi.app import App, UnitOfWork
 from guanxi.db.migrate import upgrade
 from guanxi_analytics.common import default_period
-from guanxi_analytics.value.service import analyse, store
+from guanxi_analytics.value.service import analyse
+from guanxi_analytics.value.store import store
 
 SEED = 20261123
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)

@@ -35,9 +35,8 @@ from guanxi_analytics.value.service import (
     concentration,
     customer_rows,
     distribution,
-    refresh_values,
-    stored_values,
 )
+from guanxi_analytics.value.store import refresh_values, stored_values
 from tests.analytics.value_support import NOW, agent, at, buy, customers, log
 
 PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 1))

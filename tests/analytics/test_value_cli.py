@@ -20,7 +20,7 @@ from guanxi_analytics.kpi import collect_kpis
 from guanxi_analytics.value import html_sections
 from guanxi_analytics.value.models import CustomerValue
 from guanxi_analytics.value.reports import run_refresh
-from guanxi_analytics.value.service import refresh_values, stored_values
+from guanxi_analytics.value.store import refresh_values, stored_values
 from tests.analytics.test_value import PERIOD, build_world, value_settings
 from tests.analytics.value_support import NOW, buy, customers
 from tests.clitools import Guanxi

@@ -21,11 +21,9 @@ from guanxi_analytics.areas import ANALYSE
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpi import Kpi
 from guanxi_analytics.sections import ReportSection
-from guanxi_analytics.value.models import TABLES, CustomerValue
+from guanxi_analytics.value.models import ENTITY, TABLES, CustomerValue
 
 __all__ = ["TABLES"]
-
-ENTITY = "analytics.customer_value"
 
 
 def register_entities(register: Callable[..., None]) -> None:
@@ -64,7 +62,7 @@ def register_commands(group: click.Group) -> None:
 
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
     """Store the value of every demo customer over the default period."""
-    from guanxi_analytics.value.service import refresh_values
+    from guanxi_analytics.value.store import refresh_values
 
     refresh_values(uow)
 

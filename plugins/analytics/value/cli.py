@@ -146,7 +146,7 @@ def customers_command(state: CliState, start: dt.date | None, last: dt.date | No
 def refresh_command(state: CliState, start: dt.date | None, last: dt.date | None,
                     as_json: bool) -> None:
     """Recompute and store every customer's classification (what the nightly job does)."""
-    from guanxi_analytics.value.service import refresh_values
+    from guanxi_analytics.value.store import refresh_values
 
     with state.transaction() as uow:
         period = resolve_period(uow, start, last)
@@ -168,7 +168,7 @@ def refresh_command(state: CliState, start: dt.date | None, last: dt.date | None
 def stored_command(state: CliState, tier: str | None, customer_id: int | None, limit: int,
                    as_json: bool, as_csv: bool) -> None:
     """The classification stored by the last refresh, highest margin first."""
-    from guanxi_analytics.value.service import stored_values
+    from guanxi_analytics.value.store import stored_values
 
     with state.transaction() as uow:
         rows = stored_values(uow, tier=tier, customer_id=customer_id, limit=limit)

@@ -43,3 +43,6 @@ class CustomerValue(SQLModel, table=True):
 
 
 TABLES = (CustomerValue,)
+
+# The access-control entity of the table (grants, record policies, audit).
+ENTITY = "analytics.customer_value"

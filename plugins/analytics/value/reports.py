@@ -23,8 +23,8 @@ from guanxi_analytics.value.service import (
     concentration,
     distribution,
     money,
-    refresh_values,
 )
+from guanxi_analytics.value.store import refresh_values
 
 JOB = "analytics.value_refresh"
 
