@@ -159,7 +159,9 @@ def test_html_sections_draw_tiers_lorenz_quadrants_members_and_segments(app: App
                               "value.rfm"]
     tiers = sections["value.tiers"].chart
     assert tiers is not None and tiers.kind == "bar"
-    assert list(tiers.series["customers"]) == [1, 1, 2, 2, 2]
+    assert list(tiers.series["share of customers"]) == [1 / 8, 1 / 8, 2 / 8, 2 / 8, 2 / 8]
+    assert list(tiers.series["share of revenue"]) == pytest.approx(
+        [3000 / 5700, 2000 / 5700, 600 / 5700, 0, 100 / 5700])
     lorenz = sections["value.abc"].chart
     assert lorenz is not None and lorenz.kind == "line"
     assert list(lorenz.series["Lorenz curve"])[-1] == pytest.approx(1.0)

@@ -149,10 +149,11 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
 
 
 def _table(rows: list[Any], label: Callable[[str], str] = str) -> Table:
-    return Table(["class", "customers", "share", "revenue", "revenue share", "margin"],
-                 [[label(r.group), r.customers, f"{r.customer_share:.1%}", str(r.revenue),
-                   "" if r.revenue_share is None else f"{r.revenue_share:.1%}", str(r.margin)]
-                  for r in rows])
+    """Plain values (the report formats money and shares): Decimals and fractions."""
+    return Table(["class", "customers", "customer share", "revenue", "revenue share",
+                  "cost", "margin", "margin share"],
+                 [[label(r.group), r.customers, r.customer_share, r.revenue, r.revenue_share,
+                   r.cost, r.margin, r.margin_share] for r in rows])
 
 
 def _tiers_section(analysis: Any) -> ReportSection:
@@ -163,9 +164,9 @@ def _tiers_section(analysis: Any) -> ReportSection:
         summary=f"{rows[0].customers} high-value customers make "
                 f"{(rows[0].revenue_share or 0):.0%} of revenue; {rows[4].customers} "
                 f"cost more to serve than they bring.",
-        chart=Chart("bar", labels=[r.group for r in rows],
-                    series={"customers": [r.customers for r in rows],
-                            "margin": [float(r.margin) for r in rows]}),
+        chart=Chart("bar", labels=[r.group for r in rows], unit="ratio",
+                    series={"share of customers": [r.customer_share for r in rows],
+                            "share of revenue": [r.revenue_share or 0.0 for r in rows]}),
         table=_table(rows),
         formula=f"margin = revenue − cost-to-serve (logged cost + unit costs) [S004:543]; "
                 f"negative < 0, zero = 0, high ≥ {cuts['tier_high_margin']}, medium ≥ "
@@ -187,7 +188,7 @@ def _abc_section(analysis: Any) -> ReportSection:
         chart=Chart("line", labels=[f"{p['customer_share']:.0%}" for p in points],
                     series={"Lorenz curve": [p["revenue_share"] for p in points],
                             "equality": [p["customer_share"] for p in points]},
-                    unit="%", x_label="share of customers (smallest first)",
+                    unit="ratio", x_label="share of customers (smallest first)",
                     y_label="share of revenue"),
         table=_table(rows),
         formula="A: customers (largest revenue first) before whom less than 80% of revenue "
