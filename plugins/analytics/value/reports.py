@@ -159,6 +159,8 @@ def _table(rows: list[Any], label: Callable[[str], str] = str) -> Table:
 def _tiers_section(analysis: Any) -> ReportSection:
     rows = distribution(analysis, "tier")
     cuts = analysis.cuts.public()
+    basis = ("percentiles of the positive margins"
+             if analysis.extra.get("tier_basis") == "percentile" else "configured amounts")
     return ReportSection(
         "value.tiers", "Customer value tiers",
         summary=f"{rows[0].customers} high-value customers make "
@@ -170,7 +172,7 @@ def _tiers_section(analysis: Any) -> ReportSection:
         table=_table(rows),
         formula=f"margin = revenue − cost-to-serve (logged cost + unit costs) [S004:543]; "
                 f"negative < 0, zero = 0, high ≥ {cuts['tier_high_margin']}, medium ≥ "
-                f"{cuts['tier_medium_margin']} (percentiles of positive margins), else low "
+                f"{cuts['tier_medium_margin']} ({basis}), else low "
                 f"[S000:9], REQUIREMENTS §7.2.3")
 
 

@@ -139,7 +139,8 @@ def analyse(uow: UnitOfWork, period: Period) -> ValueAnalysis:
         segment[buyers] = classify.rfm_segments(rb, fb, mb)
     cuts = Cuts(high, medium, revenue_cut, cost_cut, count_cut, spend_cut)
     return ValueAnalysis(period, figures, reference, tier, abc, quadrant, member, recency,
-                         r, f, m, segment, cuts, {"top_share": settings.top_share})
+                         r, f, m, segment, cuts,
+                         {"top_share": settings.top_share, "tier_basis": settings.tier_basis})
 
 
 def _median(values: np.ndarray) -> float:
