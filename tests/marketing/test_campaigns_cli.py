@@ -23,6 +23,7 @@ from guanxi_marketing.campaigns.service import (
 )
 from guanxi_marketing.segments.service import create_segment
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 
 
 @pytest.fixture
@@ -114,6 +115,7 @@ def test_a_campaign_targets_its_segment(marketing_app: App) -> None:
 def test_the_demo_has_campaigns_with_costs_responses_and_revenue(
     tmp_path: Path, database_url: str
 ) -> None:
+    demo_content_on_sqlite_only(database_url)
     gx = Guanxi(tmp_path / "demo", database_url, plugins=["marketing"])
     gx("init", "--demo", "--db", database_url)
     from guanxi.app import create_app

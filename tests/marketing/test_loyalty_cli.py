@@ -24,6 +24,7 @@ from guanxi_marketing.loyalty.report import loyalty_report, loyalty_report_dict
 from guanxi_marketing.loyalty.review import review_tiers
 from guanxi_marketing.loyalty.stored_value import spend_stored_value, top_up
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 from tests.marketing.test_loyalty import T0, World, months
 
 D = Decimal
@@ -229,6 +230,7 @@ def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(gx: Guanxi
 def test_the_demo_has_a_programme_with_members_points_and_coupons(
     tmp_path: Path, database_url: str
 ) -> None:
+    demo_content_on_sqlite_only(database_url)
     demo = Guanxi(tmp_path / "demo", database_url, plugins=["marketing"])
     demo("init", "--demo", "--db", database_url)
     members = demo.json("marketing", "loyalty", "list", "--status", "all")

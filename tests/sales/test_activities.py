@@ -33,6 +33,7 @@ from guanxi_sales.activities import (
 from guanxi_sales.calendars import calendar, calendar_ics
 from guanxi_sales.models import Activity, ActivityParticipant
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
 UTC = dt.UTC
@@ -669,6 +670,7 @@ def test_cli_calendar_and_ics_file(gx: Guanxi, tmp_path: Path) -> None:
 
 
 def test_demo_data_is_consistent(sales_app: App) -> None:
+    demo_content_on_sqlite_only(sales_app)
     from guanxi.demo import generate_demo
     from guanxi.models import Customer
     from guanxi_sales.models import Expense

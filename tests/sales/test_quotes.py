@@ -41,6 +41,7 @@ from guanxi_sales.quotes import (
     send_quote,
 )
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 
 D = Decimal
 # 10:00 on 1 May 2026 in Shanghai (the generic edition's zone).
@@ -553,6 +554,7 @@ def test_reports_are_registered(world: dict[str, Any]) -> None:
 def test_demo_data_has_products_and_quotes(sales_app: App) -> None:
     from guanxi.demo import generate_demo
 
+    demo_content_on_sqlite_only(sales_app)
     generate_demo(sales_app)
     with sales_app.transaction() as uow:
         statuses = set(uow.session.scalars(select(Quote.status)))

@@ -10,7 +10,8 @@ missing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from guanxi.services.customer360 import customer_360
 from guanxi.services.interactions import log_interaction, timeline
 from guanxi.services.lookup import find_customers, get_customer, list_customers, resolve_customer
 from guanxi.services.updates import update_customer
+from tests.conftest import BACKENDS, POSTGRES_URL, bare_app
+from tests.pg import fresh_schema_url
 
 
 class CareTeamMember(SQLModel, table=True):
@@ -81,17 +84,38 @@ USERS = {
 }
 
 
-@pytest.fixture
-def demo_app(make_app: Callable[..., App]) -> App:
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[App]:
+    """The demo with every installed plugin and the care-team plugin, built once per
+    backend for the module: its tests only read (the writes they try must fail)."""
+    from guanxi.db.migrate import upgrade
+
     roles = {name: spec.model_dump() for name, spec in DEFAULT_ROLES.items()}
     roles["nurse"] = {"permissions": ["*:read", "interaction:create"], "records": ["care_team"]}
-    # The installed plugins too: every entity they register is checked below.
-    app = make_app(
-        plugins=[CareTeams],
-        enable=["careteams", "sales", "marketing", "service"],
-        entry_points=True,
-        settings={"access": {"roles": roles}},
-    )
+    project = tmp_path_factory.mktemp("record_access")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{project / 'guanxi.db'}"
+        else:
+            url = stack.enter_context(fresh_schema_url(POSTGRES_URL or ""))
+        # The installed plugins too: every entity they register is checked below.
+        app = bare_app(
+            project,
+            plugins=[CareTeams],
+            enable=["careteams", "sales", "marketing", "service"],
+            entry_points=True,
+            environ={},
+            settings={"core": {"database_url": url}, "access": {"roles": roles}},
+        )
+        stack.callback(app.close)
+        upgrade(app)
+        _build_demo(app)
+        yield app
+
+
+def _build_demo(app: App) -> None:
     SQLModel.metadata.create_all(app.engine, tables=[CareTeamMember.__table__])  # type: ignore[attr-defined]
     with app.transaction() as uow:
         from guanxi.services.staff import add_staff
@@ -113,7 +137,6 @@ def demo_app(make_app: Callable[..., App]) -> App:
             ):
                 revoke_role(uow, staff=username, role=held)
             grant_role(uow, staff=username, role=role)
-    return app
 
 
 def oracle(app: App, username: str) -> tuple[int, set[int]]:
@@ -250,9 +273,9 @@ def _not_found() -> None:
 
 
 def test_invisible_customers_stay_invisible_on_the_command_line(
-    demo_app: App, tmp_path: Path, database_url: str
+    demo_app: App, tmp_path: Path
 ) -> None:
-    url = database_url
+    url = demo_app.settings.database_url
     _, visible = oracle(demo_app, "chen.5")
     runner = CliRunner()
 

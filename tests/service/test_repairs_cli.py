@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 
 
 @pytest.fixture
@@ -105,9 +106,7 @@ def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi) -> None:
 
 def test_the_demo_has_repair_orders_on_the_demo_assets(tmp_path: Path,
                                                        database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        pytest.skip("the demo is the same data on both backends; the record-access tests "
-                    "build it on PostgreSQL")
+    demo_content_on_sqlite_only(database_url)
     gx = Guanxi(tmp_path / "demo", database_url, plugins=["service"])
     gx("init", "--demo", "--db", database_url)
     orders = gx.json("service", "repairs", "list", "--limit", "500")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 
 
 @pytest.fixture
@@ -80,9 +81,7 @@ def test_a_poor_answer_on_the_command_line_opens_a_complaint(gx: Guanxi) -> None
 
 
 def test_the_demo_has_answered_surveys_and_complaints(tmp_path: Path, database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        pytest.skip("the demo is the same data on both backends; the record-access tests "
-                    "build it on PostgreSQL")
+    demo_content_on_sqlite_only(database_url)
     from sqlalchemy import select
 
     from guanxi.app import create_app

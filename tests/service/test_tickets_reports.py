@@ -26,6 +26,7 @@ from guanxi_service.tickets.service import (
     list_tickets,
     open_ticket,
 )
+from tests.conftest import demo_content_on_sqlite_only
 from tests.service.tickets_support import T0, logged, make_world
 
 DAY = dt.timedelta(days=1)
@@ -211,6 +212,7 @@ def test_ticket_numbers_follow_the_ids_even_after_a_rollback(
 
 def test_the_demo_has_worked_tickets_in_chinese(make_service_app) -> None:
     app = make_service_app()
+    demo_content_on_sqlite_only(app)
     generate_demo(app)
     with app.engine.connect() as connection:
         everything = connection.execute(select(Ticket.__table__)).mappings().all()

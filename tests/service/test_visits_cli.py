@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.clitools import Guanxi
+from tests.conftest import demo_content_on_sqlite_only
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
@@ -120,9 +121,7 @@ def test_a_viewer_may_list_but_not_record(gx: Guanxi) -> None:
 
 
 def test_the_demo_has_visits_from_its_own_triggers(tmp_path: Path, database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        pytest.skip("the demo is the same data on both backends; the record-access tests "
-                    "build it on PostgreSQL")
+    demo_content_on_sqlite_only(database_url)
     gx = Guanxi(tmp_path / "demo", database_url, plugins=["service"])
     gx("init", "--demo", "--db", database_url)
     engine = create_engine(database_url)
