@@ -10,7 +10,7 @@ from guanxi.services.customer360 import customer_360
 from guanxi_analytics.churn.models import ChurnAlert
 from guanxi_analytics.clv.models import CustomerClv, ModelFit
 from guanxi_analytics.common import Period
-from guanxi_analytics.value.service import refresh_values
+from guanxi_analytics.value.store import refresh_values
 from tests.analytics.value_support import NOW, buy, customers
 
 
