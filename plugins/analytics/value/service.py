@@ -93,8 +93,41 @@ def analyse(uow: UnitOfWork, period: Period) -> ValueAnalysis:
     """Revenue, cost-to-serve, margin, tier, ABC class, quadrant, member class and RFM of
     every customer the acting user sees, over ``period``."""
     require(uow, ENTITY, "read")
+    _, end = period.utc_bounds(uow.app.tz)
+    return classify_figures(uow, period, collect(uow, period), min(end, uow.now))
+
+
+def analyse_lifetime(uow: UnitOfWork) -> ValueAnalysis:
+    """The same classification over each customer's whole history, read from the core's
+    rollups (:mod:`~guanxi_analytics.value.lifetime`: one row per customer, no scan of the
+    log; lifetime spend is all revenue). When the unit-cost settings need the log (a rule
+    naming a channel, or ``unit_cost_when = "no_cost_logged"``), the log is read over the
+    whole history instead; ``extra["source"]`` says which (``rollups`` or ``log``) and
+    ``extra["fallback"]`` why."""
+    from guanxi_analytics.value.lifetime import (
+        collect_lifetime,
+        history_period,
+        rollup_limitation,
+    )
+
+    require(uow, ENTITY, "read")
+    period = history_period(uow)
+    limitation = rollup_limitation(analytics_settings(uow).value)
+    if limitation is None:
+        analysis = classify_figures(uow, period, collect_lifetime(uow), uow.now)
+        analysis.extra.update(lifetime=True, source="rollups")
+    else:
+        analysis = analyse(uow, period)
+        analysis.extra.update(lifetime=True, source="log",
+                              fallback=f"{limitation[0]}: {limitation[1]}")
+    return analysis
+
+
+def classify_figures(uow: UnitOfWork, period: Period, figures: Figures,
+                     reference: dt.datetime) -> ValueAnalysis:
+    """Tiers, ABC, quadrants, member classes and RFM of ``figures`` (recency counted back
+    from ``reference``)."""
     settings = analytics_settings(uow).value
-    figures = collect(uow, period)
     margin = figures.margin
     if settings.tier_basis == "absolute":
         assert settings.high_margin is not None and settings.medium_margin is not None
@@ -122,8 +155,6 @@ def analyse(uow: UnitOfWork, period: Period) -> ValueAnalysis:
     member = np.full(len(figures), None, dtype=object)
     member[buyers] = classify.member_classes(figures.purchases[buyers], figures.spend[buyers],
                                              count_cut, spend_cut)
-    _, end = period.utc_bounds(uow.app.tz)
-    reference = min(end, uow.now)
     reference_us = np.datetime64(reference.replace(tzinfo=None), "us")
     recency = np.full(len(figures), np.nan)
     recency[buyers] = ((reference_us - figures.last_purchase[buyers]).astype(np.int64)

@@ -30,9 +30,12 @@ if TYPE_CHECKING:
 BATCH = 50_000
 
 
-def refresh_values(uow: UnitOfWork, period: Period | None = None) -> int:
+def refresh_values(uow: UnitOfWork, period: Period | None = None, *,
+                   lifetime: bool = False) -> int:
     """Recompute every customer's value over ``period`` (default: the default analysis
-    period) and replace the stored :class:`CustomerValue` rows; returns how many.
+    period; with ``lifetime``, the whole history from the core's rollups, stored with the
+    history's first and last day as its period) and replace the stored
+    :class:`CustomerValue` rows; returns how many.
 
     Tiers and scores are relative to the whole customer base, so a refresh needs a user
     who sees every customer (the nightly job runs as the system).
@@ -42,10 +45,13 @@ def refresh_values(uow: UnitOfWork, period: Period | None = None) -> int:
         raise ValidationError(
             "user", "a value refresh classifies every customer; run it as a user who sees "
             "all customers (the nightly job analytics.value_refresh does)")
-    period = period or default_period(uow)
-    from guanxi_analytics.value.service import analyse
+    from guanxi_analytics.value.service import analyse, analyse_lifetime
 
-    return store(uow, analyse(uow, period))
+    if lifetime:
+        if period is not None:
+            raise ValidationError("period", "a lifetime refresh covers the whole history")
+        return store(uow, analyse_lifetime(uow))
+    return store(uow, analyse(uow, period or default_period(uow)))
 
 
 def store(uow: UnitOfWork, analysis: ValueAnalysis) -> int:
