@@ -8,7 +8,9 @@ implementations ask every area in turn, so adding an area means adding its name 
 nothing else. A plugin that needs more hooks subclasses it and adds ``@hookimpl``
 methods (pluggy registers any object, methods included).
 
-Each area package defines, at module level, the names of :class:`Area`.
+Each area package defines, at module level, ``TABLES`` and whichever functions of
+:class:`Area` it needs: a function it leaves out is taken as doing nothing (an area that
+only computes from the log has no entities, jobs or personal data of its own).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from guanxi.records import CustomerRecord, InteractionRecord
 
 
 class Area(Protocol):
-    """What each area package offers (module-level names)."""
+    """What an area package may offer (module-level names; all but ``TABLES`` optional)."""
 
     TABLES: tuple[Any, ...]  # the area's SQLModel tables, in creation order
 
@@ -105,6 +107,12 @@ class AreaPlugin:
         """Every area package, imported, in migration order."""
         return [importlib.import_module(f"{self.package}.{name}") for name in self.area_names]
 
+    def each(self, function: str) -> list[Callable[..., Any]]:
+        """The areas' functions named ``function``, in area order (areas without it
+        are left out)."""
+        found = (getattr(area, function, None) for area in self.areas())
+        return [func for func in found if func is not None]
+
     @hookimpl
     def register_settings(self, register: Callable[..., None]) -> None:
         """The plugin's settings section, one sub-table per area."""
@@ -119,14 +127,14 @@ class AreaPlugin:
     @hookimpl
     def register_entities(self, register: Callable[..., None]) -> None:
         """Every area's records under access control, the audit log and erasure."""
-        for area in self.areas():
-            area.register_entities(register)
+        for register_entities in self.each("register_entities"):
+            register_entities(register)
 
     @hookimpl
     def register_interaction_kinds(self, register: Callable[..., None]) -> None:
         """Every area's interaction kinds."""
-        for area in self.areas():
-            area.register_kinds(register)
+        for register_kinds in self.each("register_kinds"):
+            register_kinds(register)
 
     @hookimpl
     def register_templates(self, register: Callable[..., None]) -> None:
@@ -137,46 +145,46 @@ class AreaPlugin:
     @hookimpl
     def register_commands(self, cli: click.Group) -> None:
         """The plugin's command group, with every area's commands."""
-        for area in self.areas():
-            area.register_commands(self.group)
+        for register_commands in self.each("register_commands"):
+            register_commands(self.group)
         cli.add_command(self.group)
 
     @hookimpl
     def register_jobs(self, register: Callable[..., None]) -> None:
         """Every area's scheduled jobs."""
-        for area in self.areas():
-            area.register_jobs(register)
+        for register_jobs in self.each("register_jobs"):
+            register_jobs(register)
 
     @hookimpl
     def register_reports(self, register: Callable[..., None]) -> None:
         """Every area's reports."""
-        for area in self.areas():
-            area.register_reports(register)
+        for register_reports in self.each("register_reports"):
+            register_reports(register)
 
     @hookimpl
     def demo_data(
         self, uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]
     ) -> None:
         """Every area's part of the demo data, in area order."""
-        for area in self.areas():
-            area.demo_data(uow, rng, customers)
+        for demo_data in self.each("demo_data"):
+            demo_data(uow, rng, customers)
 
     @hookimpl
     def interactions_logged(self, uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
         """Let every area react to a batch of logged interactions."""
-        for area in self.areas():
-            area.interactions_logged(uow, interactions)
+        for interactions_logged in self.each("interactions_logged"):
+            interactions_logged(uow, interactions)
 
     @hookimpl
     def personal_data(self, uow: UnitOfWork, customer_id: int) -> dict[str, Any] | None:
         """Everything the plugin's areas hold about a customer."""
         parts: dict[str, Any] = {}
-        for area in self.areas():
-            parts.update(area.personal_data(uow, customer_id))
+        for personal_data in self.each("personal_data"):
+            parts.update(personal_data(uow, customer_id))
         return parts or None
 
     @hookimpl
     def erase_personal_data(self, uow: UnitOfWork, customer_id: int) -> None:
         """Let every area clear what it holds about an erased person."""
-        for area in self.areas():
-            area.erase_personal_data(uow, customer_id)
+        for erase_personal_data in self.each("erase_personal_data"):
+            erase_personal_data(uow, customer_id)

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi.records import CustomerRecord
 from guanxi_analytics.areas import ANALYSE
 from guanxi_analytics.churn.models import TABLES, ChurnAlert, SpendThreshold
 
@@ -31,10 +31,6 @@ def register_entities(register: Callable[..., None]) -> None:
              description="a churn alert (threshold or sudden drop) on a customer's month")
     register("analytics.spend_threshold", SpendThreshold, customer_column="customer_id",
              grants=ANALYSE, description="a customer's own monthly spend/count threshold")
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
 
 
 def _alerts_job(uow: UnitOfWork, due_at: dt.datetime) -> None:
@@ -70,10 +66,6 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
     from guanxi_analytics.churn.alerts import last_complete_month, raise_alerts
 
     raise_alerts(uow, last_complete_month(uow, uow.now))
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged (alerts are monthly)."""
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi.records import CustomerRecord
 from guanxi_analytics.areas import ANALYSE
 from guanxi_analytics.clv.common import CUSTOMER_CLV, MODEL_FIT
 from guanxi_analytics.clv.models import TABLES, CustomerClv, ModelFit
@@ -36,10 +36,6 @@ def register_entities(register: Callable[..., None]) -> None:
     register(CUSTOMER_CLV, CustomerClv, customer_column="customer_id", grants=ANALYSE,
              audited=False,
              description="a customer's expected purchases, probability alive and CLV")
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
 
 
 def _fit_job(uow: UnitOfWork, due_at: dt.datetime) -> None:
@@ -80,10 +76,6 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
     from guanxi_analytics.clv.demo import generate_demo
 
     generate_demo(uow, rng, customers)
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged (the weekly job refits)."""
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:

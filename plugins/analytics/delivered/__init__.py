@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi.records import CustomerRecord
 from guanxi_analytics.areas import ANALYSE
 from guanxi_analytics.common import Period
 from guanxi_analytics.delivered.models import TABLES, CdvAssessment
@@ -30,14 +30,6 @@ def register_entities(register: Callable[..., None]) -> None:
     register("analytics.cdv_assessment", CdvAssessment, customer_column="customer_id",
              personal_fields=("note",), grants=ANALYSE,
              description="an assessment of a component of a customer's delivered value")
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
-
-
-def register_jobs(register: Callable[..., None]) -> None:
-    """Nothing is stored that a job would compute: CDV is computed when asked."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
@@ -59,10 +51,6 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
     from guanxi_analytics.delivered.reports import demo_assessments
 
     demo_assessments(uow, rng, customers)
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
 
 
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:

@@ -8,14 +8,12 @@ on-time repairs, complaint resolution and first-contact resolution
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpis.models import TABLES
 
@@ -40,18 +38,6 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
     return build(uow, period)
 
 
-def register_entities(register: Callable[..., None]) -> None:
-    """No records of its own: it reads interactions, under their record policies."""
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
-
-
-def register_jobs(register: Callable[..., None]) -> None:
-    """No jobs: nothing is stored."""
-
-
 def register_reports(register: Callable[..., None]) -> None:
     """``analytics.campaign_kpis``, ``analytics.attribution``, ``analytics.service_kpis``."""
     from guanxi_analytics.kpis.views import register_reports as register_all
@@ -64,20 +50,3 @@ def register_commands(group: click.Group) -> None:
     from guanxi_analytics.kpis.cli import kpis as kpis_group
 
     group.add_command(kpis_group)
-
-
-def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """Nothing to compute ahead: the analyses read the demo's log on demand."""
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
-
-
-def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """Nothing: the area holds no data of its own about anyone."""
-    return {}
-
-
-def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing to clear (the log's own erasure covers the entries read)."""

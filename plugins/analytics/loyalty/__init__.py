@@ -8,32 +8,17 @@ nothing: every figure is computed from the log when asked.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpi import Kpi
 from guanxi_analytics.loyalty.models import TABLES
 from guanxi_analytics.sections import ReportSection
 
 __all__ = ["TABLES"]
-
-
-def register_entities(register: Callable[..., None]) -> None:
-    """No records of its own: it reads the interaction log under its record policies."""
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
-
-
-def register_jobs(register: Callable[..., None]) -> None:
-    """None: nothing is stored."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
@@ -48,23 +33,6 @@ def register_commands(group: click.Group) -> None:
     from guanxi_analytics.loyalty.cli import loyalty
 
     group.add_command(loyalty)
-
-
-def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """Nothing to add: the figures come from what the other plugins' demos logged."""
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
-
-
-def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """Nothing: the area holds no data of its own."""
-    return {}
-
-
-def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing to clear: the area holds no data of its own."""
 
 
 def kpis() -> list[Kpi]:

@@ -7,14 +7,12 @@ The area stores nothing: every figure is computed from the interaction log on de
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_analytics.common import Period
 from guanxi_analytics.pipeline.models import TABLES
 
@@ -39,18 +37,6 @@ def html_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:
     return build(uow, period)
 
 
-def register_entities(register: Callable[..., None]) -> None:
-    """No records of its own: it reads interactions, under their record policies."""
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
-
-
-def register_jobs(register: Callable[..., None]) -> None:
-    """No jobs: nothing is stored."""
-
-
 def register_reports(register: Callable[..., None]) -> None:
     """``analytics.pipeline_funnel``, ``…_stages``, ``analytics.win_rate``, ``…sales_cycle``."""
     from guanxi_analytics.pipeline.views import register_reports as register_all
@@ -63,20 +49,3 @@ def register_commands(group: click.Group) -> None:
     from guanxi_analytics.pipeline.cli import pipeline
 
     group.add_command(pipeline)
-
-
-def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """Nothing to compute ahead: the analyses read the sales demo's log on demand."""
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
-
-
-def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """Nothing: the area holds no data of its own about anyone."""
-    return {}
-
-
-def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing to clear (the log's own erasure covers the entries read)."""

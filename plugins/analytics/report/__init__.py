@@ -10,29 +10,13 @@ work, so record policies apply to everything in it.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from typing import Any
 
 import click
 
-from guanxi.app import UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
 from guanxi_analytics.report.models import TABLES
 
 __all__ = ["TABLES"]
-
-
-def register_entities(register: Callable[..., None]) -> None:
-    """Nothing to register: the report stores no records."""
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
-
-
-def register_jobs(register: Callable[..., None]) -> None:
-    """No jobs: the report is rendered on demand."""
 
 
 def register_reports(register: Callable[..., None]) -> None:
@@ -47,20 +31,3 @@ def register_commands(group: click.Group) -> None:
     from guanxi_analytics.report.cli import report
 
     group.add_command(report)
-
-
-def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """Nothing stored for the demo: ``guanxi analytics report`` renders it on demand."""
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
-
-
-def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """The report area holds nothing about a customer (reports are not stored)."""
-    return {}
-
-
-def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing personal to clear: reports are not stored."""

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 from guanxi.app import App, UnitOfWork
-from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi.records import CustomerRecord
 from guanxi_analytics.areas import ANALYSE
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpi import Kpi
@@ -30,10 +29,6 @@ def register_entities(register: Callable[..., None]) -> None:
     """The stored snapshots: company-wide figures, no customer column, nothing personal."""
     register("analytics.scorecard_snapshot", ScorecardSnapshot, grants=ANALYSE,
              description="the balanced scorecard stored per period (company-wide figures)")
-
-
-def register_kinds(register: Callable[..., None]) -> None:
-    """The area's interaction kinds (none)."""
 
 
 def register_jobs(register: Callable[..., None]) -> None:
@@ -86,16 +81,3 @@ def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecor
     from guanxi_analytics.scorecard.snapshots import last_month, take_snapshot
 
     take_snapshot(uow, last_month(uow.today()))
-
-
-def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) -> None:
-    """Nothing to do when interactions are logged."""
-
-
-def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
-    """Nothing: snapshots are company-wide figures, about no one customer."""
-    return {}
-
-
-def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
-    """Nothing to clear: snapshots are aggregates, which erasure leaves as they are."""
