@@ -39,7 +39,9 @@ class Chart:
     series: Mapping[str, Sequence[float | None]] = field(default_factory=dict)
     columns: Sequence[str] = ()
     points: Sequence[tuple[float, float, str]] = ()
-    unit: str = ""  # "%", "CNY", "days" … shown on the value axis and in tooltips
+    # Shown on the value axis and in tooltips: "%" for percentage points (42.5 is 42.5%),
+    # "ratio" for fractions shown as percentages (0.425 is 42.5%), or "CNY", "days" …
+    unit: str = ""
     x_label: str = ""
     y_label: str = ""
     x_cut: float | None = None
