@@ -7,6 +7,7 @@ only when the principal may read its records.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -30,13 +31,15 @@ def value_lines(uow: UnitOfWork, customer_id: int) -> list[Row]:
     value = uow.session.get(CustomerValue, customer_id)
     if value is None:
         return []
+    last_day = value.period_end - dt.timedelta(days=1)
     rfm = None
     if value.recency_score is not None:
         scores = f"R{value.recency_score}F{value.frequency_score}M{value.monetary_score}"
         rfm = f"{value.rfm_segment} ({scores})"
     rows: list[Row] = [
         ("value tier 价值层级", value.tier),
-        ("margin 利润", f"{value.margin} ({value.period_start} – {value.period_end})"),
+        # period_end is exclusive: show the last day, as --to is written.
+        ("margin 利润", f"{value.margin} ({value.period_start} – {last_day})"),
         ("ABC class", value.abc),
         ("member class 会员象限", value.member_class),
         ("RFM", rfm),
