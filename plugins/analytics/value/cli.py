@@ -47,8 +47,9 @@ def _analyse(uow: UnitOfWork, start: dt.date | None, last: dt.date | None,
 
     if lifetime:
         analysis = analyse_lifetime(uow)
+        setting = analysis.extra.get("fallback", "").split(":")[0]
         source = ("rollups" if analysis.extra["source"] == "rollups"
-                  else "interaction log: " + analysis.extra["fallback"])
+                  else f"interaction log: {setting} needs it")
         return analysis, f"lifetime to {analysis.period.last.isoformat()} ({source})"
     period = resolve_period(uow, start, last)
     return analyse(uow, period), period.label()
