@@ -51,8 +51,8 @@ from guanxi.inputs import parse_choice
 from guanxi.models import Interaction
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpis.settings import KpisSettings
-from guanxi_analytics.pipeline.sql import days_between, int_field, kinds_in, ratio, text_field
 from guanxi_analytics.settings import analytics_settings
+from guanxi_analytics.sql import days_between, int_field, kinds_in, ratio, text_field
 
 MODELS = ("first_touch", "last_touch", "linear")
 CENT = Decimal("0.01")

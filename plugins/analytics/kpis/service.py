@@ -37,7 +37,7 @@ from guanxi.models import Interaction
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpis.campaigns import kpis_settings
 from guanxi_analytics.kpis.settings import KpisSettings
-from guanxi_analytics.pipeline.sql import (
+from guanxi_analytics.sql import (
     bool_field,
     days_between,
     int_field,

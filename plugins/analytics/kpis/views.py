@@ -19,8 +19,8 @@ from guanxi_analytics.kpis.campaigns import (
     overall_roi,
 )
 from guanxi_analytics.kpis.service import ServiceKpis, service_kpis
-from guanxi_analytics.pipeline.sql import period_from_options
 from guanxi_analytics.sections import Chart, ReportSection, Table
+from guanxi_analytics.sql import period_from_options
 
 ROI_SOURCE = ("REQUIREMENTS §7.5 campaign ROI and cost [S001:68]; Kotler & Keller, "
               "Marketing Management, ch. 17 (marketing ROI)")

@@ -41,7 +41,8 @@ from guanxi.inputs import parse_choice
 from guanxi.models import Interaction
 from guanxi_analytics.common import Period
 from guanxi_analytics.pipeline.settings import PipelineSettings
-from guanxi_analytics.pipeline.sql import (
+from guanxi_analytics.settings import analytics_settings
+from guanxi_analytics.sql import (
     days_between,
     int_field,
     kinds_in,
@@ -51,7 +52,6 @@ from guanxi_analytics.pipeline.sql import (
     rounded,
     text_field,
 )
-from guanxi_analytics.settings import analytics_settings
 
 WIN_RATE_BY = ("all", "owner", "source", "pipeline", "month")
 CYCLE_BY = ("all", "owner", "source", "pipeline")

@@ -18,8 +18,8 @@ from guanxi_analytics.pipeline.service import (
     time_in_stage,
     win_rate,
 )
-from guanxi_analytics.pipeline.sql import period_from_options
 from guanxi_analytics.sections import Chart, ReportSection, Table
+from guanxi_analytics.sql import period_from_options
 
 STAGE_SOURCE = "REQUIREMENTS §7.5 stage success ratio [S002:185]"
 TIME_SOURCE = "REQUIREMENTS §5.1 time spent in a stage of the sales cycle [S001:80]"

@@ -1,4 +1,4 @@
-"""SQL building blocks the pipeline and kpis areas share.
+"""SQL building blocks the analytics areas share (the pipeline and kpis areas use them).
 
 Everything here builds portable SQLAlchemy expressions (SQLite ≥ 3.25 and PostgreSQL):
 durations between two timestamps, a period cut into local calendar months, medians by
