@@ -248,5 +248,18 @@ unit_cost_when = "always"
     assert "lifetime to" in text and "(rollups)" in text
     error = cli.fails("analytics", "value", "rfm", "--lifetime", "--from", "2026-01-01")
     assert "--lifetime" in error and "--from/--to" in error
+    report = cli.json("report", "run", "analytics.value_distribution", "--option",
+                      "lifetime=true")
+    assert report["period"] == {"from": "2025-11-01", "to": report["period"]["to"],
+                                "lifetime": True, "source": "rollups"}
+    assert [r["customers"] for r in report["rows"]] == [1, 1, 2, 1, 2]
+    # Revenue 5700, B's 3000 is the top 20% of 5 customers with revenue (one customer).
+    concentration = cli.json("report", "run", "analytics.value_concentration", "--option",
+                             "lifetime=yes")
+    assert concentration["top_revenue_share"] == pytest.approx(3000 / 5700)
+    assert "lifetime" in cli.fails("report", "run", "analytics.value_concentration",
+                                   "--option", "lifetime=true", "--option", "from=2026-01-01")
+    assert "lifetime" in cli.fails("report", "run", "analytics.value_concentration",
+                                   "--option", "lifetime=maybe")
     stored = cli.json("analytics", "value", "refresh", "--lifetime")
     assert (stored["stored"], stored["from"], stored["lifetime"]) == (7, "2025-11-01", True)

@@ -19,7 +19,9 @@ from guanxi_analytics.sections import Chart, ReportSection, Table
 from guanxi_analytics.value import classify
 from guanxi_analytics.value.service import (
     GROUPINGS,
+    ValueAnalysis,
     analyse,
+    analyse_lifetime,
     concentration,
     distribution,
     money,
@@ -31,43 +33,58 @@ JOB = "analytics.value_refresh"
 
 def report_period(uow: UnitOfWork, options: dict[str, Any]) -> Period:
     """The period of a report's ``from`` / ``to`` options (both inclusive days)."""
-    unknown = set(options) - {"from", "to", "by"}
+    unknown = set(options) - {"from", "to", "by", "lifetime"}
     if unknown:
-        raise ValidationError(sorted(unknown)[0], "unknown option (from, to, by)")
+        raise ValidationError(sorted(unknown)[0], "unknown option (from, to, by, lifetime)")
     return resolve_period(uow, parse_date(options.get("from"), "from"),
                           parse_date(options.get("to"), "to"))
 
 
+def report_analysis(uow: UnitOfWork, options: dict[str, Any]) -> tuple[ValueAnalysis,
+                                                                        dict[str, Any]]:
+    """The analysis a report's options ask for and its ``period`` entry: ``from``/``to``,
+    or ``lifetime=true`` (the whole history from the customer rollups)."""
+    period = report_period(uow, options)
+    lifetime = str(options.get("lifetime", "false")).strip().lower()
+    if lifetime not in ("true", "false", "yes", "no", "1", "0"):
+        raise ValidationError("lifetime", f"not a yes/no value: {lifetime!r}")
+    if lifetime in ("true", "yes", "1"):
+        if "from" in options or "to" in options:
+            raise ValidationError("lifetime", "covers the whole history: drop from/to")
+        analysis = analyse_lifetime(uow)
+        return analysis, {"from": analysis.period.start, "to": analysis.period.last,
+                          "lifetime": True, "source": analysis.extra["source"]}
+    return analyse(uow, period), {"from": period.start, "to": period.last}
+
+
 def distribution_report(uow: UnitOfWork, **options: Any) -> dict[str, Any]:
     """Report ``analytics.value_distribution``: options from, to, by (tier, abc, quadrant,
-    member, segment; default tier)."""
-    period = report_period(uow, options)
+    member, segment; default tier), lifetime."""
     by = options.get("by", "tier")
     if by not in GROUPINGS:
         raise ValidationError("by", f"unknown grouping {by!r} (one of {', '.join(GROUPINGS)})")
-    analysis = analyse(uow, period)
-    return {"report": "analytics.value_distribution", "by": by,
-            "period": {"from": period.start, "to": period.last},
+    analysis, period = report_analysis(uow, options)
+    return {"report": "analytics.value_distribution", "by": by, "period": period,
             "cuts": analysis.cuts.public(),
             "rows": to_jsonable(distribution(analysis, by))}
 
 
 def concentration_report(uow: UnitOfWork, **options: Any) -> dict[str, Any]:
-    """Report ``analytics.value_concentration``: options from, to."""
-    period = report_period(uow, options)
-    result = concentration(analyse(uow, period))
-    return to_jsonable({"report": "analytics.value_concentration",
-                        "period": {"from": period.start, "to": period.last}, **result})
+    """Report ``analytics.value_concentration``: options from, to, lifetime."""
+    analysis, period = report_analysis(uow, options)
+    result = concentration(analysis)
+    return to_jsonable({"report": "analytics.value_concentration", "period": period,
+                        **result})
 
 
 def register_reports(register: Callable[..., None]) -> None:
     """Value distributions and revenue concentration."""
     register("analytics.value_distribution", distribution_report,
              description="customers, revenue, cost-to-serve and margin per value tier, ABC "
-             "class, quadrant, member class or RFM segment (options: from, to, by)")
+             "class, quadrant, member class or RFM segment (options: from, to, by, lifetime)")
     register("analytics.value_concentration", concentration_report,
              description="share of revenue and margin from the top 20% of customers, Lorenz "
-             "curve and Gini coefficient (options: from, to)")
+             "curve and Gini coefficient (options: from, to, lifetime)")
 
 
 def run_refresh(uow: UnitOfWork, due_at: dt.datetime | None = None) -> str:
