@@ -135,7 +135,7 @@ def test_a_ticket_is_opened_numbered_recorded_and_logged(service_app: App, world
     assert entries[1][5] == {"ticket_id": second.id, "number": "SR-000002", "type": "complaint",
                              "priority": "normal", "status": "open", "team_id": None,
                              "assignee_id": second.assignee_id, "from_status": None,
-                             "reopened_count": 0}
+                             "reopened_count": 0, "sla_met": None}
 
 
 @pytest.mark.parametrize(("fields", "field"), [
