@@ -127,7 +127,10 @@ def to_utc(value: dt.datetime) -> dt.datetime:
     """Return ``value`` in UTC; a naive datetime is refused (its zone is unknown)."""
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValueError(f"datetime {value.isoformat()} has no time zone")
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01 00:00+08:00 is before the first UTC datetime
+        raise ValueError(f"datetime {value.isoformat()} is out of range in UTC") from None
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -137,5 +137,21 @@ def test_bulk_datetime_binds_like_the_column_type(value: dt.datetime) -> None:
     dialect = sqlite.dialect()
     fast = UTCDateTime().bulk_bind_processor(dialect)
     full = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-    assert fast(value) == full(value)
+
+    def outcome(convert: Any, given: dt.datetime) -> Any:
+        try:
+            return ("stored", convert(given))
+        except ValueError as exc:  # an instant before or after what UTC can hold
+            return ("refused", str(exc))
+
+    assert outcome(fast, value) == outcome(full, value)
+    if outcome(full, value)[0] == "refused":
+        assert "out of range in UTC" in outcome(full, value)[1]
+        return
     assert fast(value.astimezone(dt.UTC)) == full(value)
+
+
+def test_an_instant_before_the_first_utc_datetime_is_a_value_error() -> None:
+    early = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with pytest.raises(ValueError, match="out of range in UTC"):
+        UTCDateTime().bulk_bind_processor(sqlite.dialect())(early)
