@@ -120,13 +120,21 @@ def collect(uow: UnitOfWork, period: Period) -> Figures:
         columns.append(coerce(func.sum(unit), BigInteger))
     query = (select(*columns).where(when >= start, when < end)
              .group_by(key).order_by(key))
-    # The ORM applies the acting user's record policies to these SELECTs. With none to
-    # apply (a user who sees every customer, or the nightly job) they run on the
-    # connection, which returns the driver's tuples instead of building a million rows.
     # None of the columns needs a result conversion (integers, and the instant as the
-    # driver returns it), so the driver's own rows are read.
+    # driver returns it), so fetch may read the driver's own rows.
     customers = (select(col(Customer.id)).where(col(Customer.created_at) < end)
                  .order_by(col(Customer.id)))
+    rows, known = fetch(uow, query, customers)
+    return _assemble(rows, known, unit is not None, dialect)
+
+
+def fetch(uow: UnitOfWork, query: Any, customers: Any) -> tuple[list[Any], IntArray]:
+    """The rows of ``query`` and the ids ``customers`` selects, as a sorted array.
+
+    With record policies to apply the ORM runs both; with none (a user who sees every
+    customer, or the nightly job) they run on the connection, which returns the driver's
+    tuples instead of building a million rows.
+    """
     if visible_customers(uow) is not None:
         rows: list[Any] = uow.session.execute(query).all()
         known: list[Any] = uow.session.execute(customers).scalars().all()
@@ -134,29 +142,37 @@ def collect(uow: UnitOfWork, period: Period) -> Figures:
         connection = uow.session.connection()
         rows = connection.execute(query).cursor.fetchall()
         known = [row[0] for row in connection.execute(customers).cursor.fetchall()]
-    return _assemble(rows, np.fromiter(known, dtype=np.int64, count=len(known)),
-                     unit is not None, dialect)
+    return rows, np.fromiter(known, dtype=np.int64, count=len(known))
+
+
+def merge_ids(known: IntArray, active: IntArray) -> tuple[IntArray, IntArray]:
+    """Every id of ``known`` and ``active`` (both sorted) once, and where each active id
+    sits among them (np.union1d would hash a million ids; these are merged)."""
+    ids = np.sort(np.concatenate([known, active]), kind="stable")
+    if ids.size:
+        ids = ids[np.concatenate([[True], ids[1:] != ids[:-1]])]
+    return ids, np.searchsorted(ids, active)
+
+
+def widen(values: Any, size: int, where: IntArray) -> IntArray:
+    """``values`` (one per active id) placed at ``where`` in zeros of length ``size``."""
+    out = np.zeros(size, dtype=np.int64)
+    out[where] = np.fromiter(values, dtype=np.int64, count=where.size)
+    return out
 
 
 def _assemble(rows: list[Any], known: IntArray, with_unit: bool, dialect: str) -> Figures:
     """The arrays of the GROUP BY rows, widened to every known customer."""
     n = len(rows)
     columns = list(zip(*rows, strict=True)) if rows else [()] * (8 if with_unit else 7)
-    active = np.fromiter(columns[0], dtype=np.int64, count=n)
-    # Both are sorted and unique: merge them (np.union1d would hash a million ids).
-    ids = np.sort(np.concatenate([known, active]), kind="stable")
-    if ids.size:
-        ids = ids[np.concatenate([[True], ids[1:] != ids[:-1]])]
-    where = np.searchsorted(ids, active)
+    ids, where = merge_ids(known, np.fromiter(columns[0], dtype=np.int64, count=n))
 
-    def widen(values: Any) -> IntArray:
-        out = np.zeros(ids.size, dtype=np.int64)
-        out[where] = np.fromiter(values, dtype=np.int64, count=n)
-        return out
+    def spread(values: Any) -> IntArray:
+        return widen(values, ids.size, where)
 
-    cost = widen(columns[2])
+    cost = spread(columns[2])
     if with_unit:
-        cost += widen(columns[7])
+        cost += spread(columns[7])
     last = np.full(ids.size, np.datetime64("NaT"), dtype="datetime64[us]")
     if n and dialect == "sqlite":  # text: YYYY-MM-DD HH:MM:SS.ffffff, UTC
         last[where] = np.array(columns[6], dtype="datetime64[us]")
@@ -164,8 +180,8 @@ def _assemble(rows: list[Any], known: IntArray, with_unit: bool, dialect: str) -
         last[where] = np.array(
             [None if v is None else v.astimezone(dt.UTC).replace(tzinfo=None)
              for v in columns[6]], dtype="datetime64[us]")
-    return Figures(ids, widen(columns[1]), cost, widen(columns[3]), widen(columns[4]),
-                   widen(columns[5]), last)
+    return Figures(ids, spread(columns[1]), cost, spread(columns[3]), spread(columns[4]),
+                   spread(columns[5]), last)
 
 
 def instants(values: NDArray[np.datetime64], dialect: str) -> list[Any]:

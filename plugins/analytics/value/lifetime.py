@@ -33,14 +33,13 @@ from sqlalchemy import BigInteger, ColumnElement, String, func, literal, select
 from sqlalchemy import type_coerce as coerce
 from sqlmodel import col
 
-from guanxi.access.enforce import visible_customers
 from guanxi.app import UnitOfWork
 from guanxi.db.types import to_minor
 from guanxi.errors import ValidationError
 from guanxi.models import Customer, CustomerRollup
 from guanxi_analytics.common import Period
 from guanxi_analytics.settings import analytics_settings
-from guanxi_analytics.value.figures import Figures
+from guanxi_analytics.value.figures import Figures, fetch, merge_ids, widen
 from guanxi_analytics.value.settings import ValueSettings
 
 UNIT_COSTS = "analytics.value.unit_costs"
@@ -121,14 +120,8 @@ def collect_lifetime(uow: UnitOfWork) -> Figures:
         _latest(kinds, dialect),
     ).order_by(key)
     customers = select(col(Customer.id)).order_by(col(Customer.id))
-    if visible_customers(uow) is not None:  # the ORM applies the record policies
-        rows: list[Any] = uow.session.execute(query).all()
-        known: list[Any] = uow.session.execute(customers).scalars().all()
-    else:
-        connection = uow.session.connection()
-        rows = connection.execute(query).cursor.fetchall()
-        known = [row[0] for row in connection.execute(customers).cursor.fetchall()]
-    return _widen(rows, np.fromiter(known, dtype=np.int64, count=len(known)))
+    rows, known = fetch(uow, query, customers)
+    return _widen(rows, known)
 
 
 def _widen(rows: list[Any], known: np.ndarray) -> Figures:
@@ -138,23 +131,17 @@ def _widen(rows: list[Any], known: np.ndarray) -> Figures:
     # tuples for the garbage collector to walk (a second saved at a million rollups).
     columns = [map(itemgetter(i), rows) for i in range(6)]
     # Both sorted: a rollup whose customer the listing misses (none should) still counts.
-    active = np.fromiter(columns[0], dtype=np.int64, count=n)
-    ids = np.sort(np.concatenate([known, active]), kind="stable")
-    if ids.size:
-        ids = ids[np.concatenate([[True], ids[1:] != ids[:-1]])]
-    where = np.searchsorted(ids, active)
+    ids, where = merge_ids(known, np.fromiter(columns[0], dtype=np.int64, count=n))
 
-    def widen(values: Any) -> np.ndarray:
-        out = np.zeros(ids.size, dtype=np.int64)
-        out[where] = np.fromiter(values, dtype=np.int64, count=n)
-        return out
+    def spread(values: Any) -> np.ndarray:
+        return widen(values, ids.size, where)
 
-    revenue = widen(columns[1])
+    revenue = spread(columns[1])
     last = np.full(ids.size, np.datetime64("NaT"), dtype="datetime64[us]")
     if n:
         last[where] = np.array(list(columns[5]), dtype="datetime64[us]")
-    return Figures(ids, revenue, widen(columns[2]), widen(columns[3]), revenue.copy(),
-                   widen(columns[4]), last)
+    return Figures(ids, revenue, spread(columns[2]), spread(columns[3]), revenue.copy(),
+                   spread(columns[4]), last)
 
 
 def history_period(uow: UnitOfWork) -> Period:
