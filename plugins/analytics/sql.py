@@ -7,7 +7,6 @@ window functions, and the payload fields of logged interactions.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.inputs import parse_date
 from guanxi.models import Interaction
-from guanxi_analytics.common import Period, resolve_period
+from guanxi_analytics.common import Period, add_months, resolve_period
 
 
 def days_between(uow: UnitOfWork, later: Any, earlier: Any) -> ColumnElement[float]:
@@ -44,15 +43,11 @@ def month_bucket(uow: UnitOfWork, column: Any, period: Period) -> tuple[Any, lis
     whens = []
     for index, month in enumerate(period.months()):
         start = max(month, period.start)
-        end = min(_next_month(month), period.end)
+        end = min(add_months(month, 1), period.end)
         low, high = Period(start, end).utc_bounds(uow.app.tz)
         whens.append(((column >= low) & (column < high), index))
         labels.append(month.strftime("%Y-%m"))
     return case(*whens, else_=None), labels
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def median_by(source: Subquery, keys: Sequence[str], value: str) -> Any:
