@@ -17,6 +17,8 @@ from sqlalchemy import delete
 from guanxi import __version__, audit
 from guanxi.access.principal import AccessSettings
 from guanxi.hookspecs import hookimpl
+from guanxi.identity.settings import SECTION as IDENTITY_SECTION
+from guanxi.identity.settings import IdentitySettings
 from guanxi.models import (
     CORE_TABLES,
     ConsentEvent,
@@ -95,10 +97,11 @@ class TaskDonePayload(BaseModel):
 
 @hookimpl
 def register_settings(register: Callable[..., None]) -> None:
-    """The core's settings sections: core, access (roles) and privacy."""
+    """The core's settings sections: core, access (roles), privacy and identity."""
     register(CORE_SECTION, CoreSettings)
     register("access", AccessSettings)
     register("privacy", PrivacySettings)
+    register(IDENTITY_SECTION, IdentitySettings)
 
 
 class ConsentPayload(BaseModel):

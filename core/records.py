@@ -68,6 +68,11 @@ class CustomerRecord:
     custom: dict[str, Any] = field(default_factory=dict)
     # Sensitive fields hidden from the reader ("birth_date", "custom.medical_history").
     masked: tuple[str, ...] = ()
+    # Set by the identity check of a new record (``validate_customers``): the existing
+    # customer it is stored into instead of being created (``link``), or the existing
+    # customers it was queued for review beside (``flag``).
+    link_to: int | None = None
+    duplicate_of: tuple[int, ...] = ()
 
     @property
     def primary_email(self) -> str | None:

@@ -185,9 +185,18 @@ def cli(
 
 
 def _register_builtin_commands() -> None:
-    from guanxi.cli import admin, customers, governance, importing, interactions, reports, work
+    from guanxi.cli import (
+        admin,
+        customers,
+        dedupe,
+        governance,
+        importing,
+        interactions,
+        reports,
+        work,
+    )
 
-    for module in (admin, customers, interactions, work, importing, reports, governance):
+    for module in (admin, customers, interactions, work, importing, reports, governance, dedupe):
         module.register(cli)
 
 

@@ -9,6 +9,13 @@ from guanxi.models.customer import (
     SpecialDate,
 )
 from guanxi.models.governance import AuditEntry, ConsentEvent, LegalHold, StaffRole
+from guanxi.models.identity import (
+    CustomerMerge,
+    DuplicatePair,
+    ImportRun,
+    MatchKey,
+    MergedCustomer,
+)
 from guanxi.models.interaction import CustomerRollup, Interaction
 from guanxi.models.staff import Staff, Team, TeamMember
 from guanxi.models.work import JobRun, JobState, Task
@@ -32,6 +39,11 @@ CORE_TABLES = [
     AuditEntry,
     ConsentEvent,
     LegalHold,
+    MatchKey,
+    DuplicatePair,
+    CustomerMerge,
+    MergedCustomer,
+    ImportRun,
 ]
 
 __all__ = [
@@ -40,14 +52,19 @@ __all__ = [
     "ConsentEvent",
     "ContactPoint",
     "Customer",
+    "CustomerMerge",
     "CustomerRole",
     "CustomerRollup",
     "CustomerTag",
+    "DuplicatePair",
     "ExternalIdentity",
+    "ImportRun",
     "Interaction",
     "JobRun",
     "JobState",
     "LegalHold",
+    "MatchKey",
+    "MergedCustomer",
     "SpecialDate",
     "Staff",
     "StaffRole",

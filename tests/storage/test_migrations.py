@@ -28,7 +28,7 @@ from guanxi.errors import DatabaseError
 from guanxi.models import CORE_TABLES
 
 CORE_TABLE_NAMES = {model.__tablename__ for model in CORE_TABLES}
-CORE_HEAD = "core_0002"
+CORE_HEAD = "core_0003"
 DEMO_HEAD = "demo_plug_0001"
 
 pytestmark = pytest.mark.postgres
@@ -196,9 +196,14 @@ def test_history_marks_applied_revisions(make_demo_app: Callable[..., App]) -> N
     app = make_demo_app()
     upgrade(app, "core@head")
     applied = {info.revision: info.applied for info in history(app)}
-    assert applied == {"core_0001": True, CORE_HEAD: True, DEMO_HEAD: False}
+    assert applied == {"core_0001": True, "core_0002": True, CORE_HEAD: True, DEMO_HEAD: False}
     labels = {info.revision: info.branch_labels for info in history(app)}
-    assert labels == {"core_0001": ("core",), CORE_HEAD: ("core",), DEMO_HEAD: ("demo_plug",)}
+    assert labels == {
+        "core_0001": ("core",),
+        "core_0002": ("core",),
+        CORE_HEAD: ("core",),
+        DEMO_HEAD: ("demo_plug",),
+    }
 
 
 def test_a_failing_revision_leaves_the_schema_as_it_was(
