@@ -40,6 +40,11 @@ class IdentitySettings(BaseModel):
         description="Blocking passes whose matches are linked whatever on_match says "
         "(e.g. id_number, phone)",
     )
+    id_number_field: str | None = Field(
+        None,
+        description="Custom field holding a national id or similar number, compared and "
+        "blocked on as id_number",
+    )
     merge_default: str = Field(
         "complete",
         description="How a merge picks each field's value: complete, newest, survivor or "
