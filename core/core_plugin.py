@@ -24,13 +24,18 @@ from guanxi.models import (
     ConsentEvent,
     ContactPoint,
     Customer,
+    CustomerMerge,
     CustomerRole,
     CustomerRollup,
     CustomerTag,
+    DuplicatePair,
     ExternalIdentity,
+    ImportRun,
     Interaction,
     JobRun,
     LegalHold,
+    MatchKey,
+    MergedCustomer,
     SpecialDate,
     Staff,
     StaffRole,
@@ -172,6 +177,31 @@ def register_entities(register: Callable[..., None]) -> None:
     )
     register("consent", ConsentEvent, customer_column="customer_id", personal_fields=("source",))
     register("legal_hold", LegalHold, customer_column="customer_id")
+    # Identity resolution (issue 8). Merging is ``customer_merge:create`` (managers and
+    # admins by default, not agents: a merge retires a record); undoing one is ``update``.
+    register(
+        "match_key",
+        MatchKey,
+        customer_column="customer_id",
+        personal_fields=("key",),
+        audited=False,
+        description="blocking keys of the duplicate check, derived from names and contacts",
+    )
+    register(
+        "duplicate_pair",
+        DuplicatePair,
+        customer_column="left_id",
+        description="possible duplicates waiting for review",
+    )
+    register(
+        "customer_merge",
+        CustomerMerge,
+        customer_column="survivor_id",
+        personal_fields=("choices", "journal", "reason"),
+        description="merges of duplicate customers, with what undoing them needs",
+    )
+    register("merged_customer", MergedCustomer, customer_column="survivor_id")
+    register("import_run", ImportRun, description="imports of files, for resuming them")
     register("staff", Staff)
     register("team", Team)
     register("team_member", TeamMember)
