@@ -34,8 +34,11 @@ class Candidates:
         return int(self.left.size)
 
 
-def _keys(data: Prepared, bpass: BlockingPass) -> list[str]:
-    """The pass's key for every record ('' when any part is missing)."""
+def pass_keys(data: Prepared, bpass: BlockingPass) -> list[str]:
+    """The pass's key for every record ('' when any part is missing).
+
+    Public because the stored match keys (:mod:`.keys`) are these same keys.
+    """
     columns = [data.key_column(p.field, p.transform) for p in bpass.parts]
     if len(columns) == 1:
         return columns[0]
@@ -122,11 +125,11 @@ def candidate_pairs(records: Sequence[Record] | Prepared, rules: MatchRules,
     limit = rules.max_block_size
     for k, bpass in enumerate(rules.blocking):
         vocab: dict[str, int] = {}
-        left_codes = _codes(_keys(left_data, bpass), vocab)
+        left_codes = _codes(pass_keys(left_data, bpass), vocab)
         if right_data is None:
             pairs = _dedupe_pass(left_codes, limit)
         else:
-            pairs = _link_pass(left_codes, _codes(_keys(right_data, bpass), vocab), limit)
+            pairs = _link_pass(left_codes, _codes(pass_keys(right_data, bpass), vocab), limit)
         chunks.extend((lft, rgt, k) for lft, rgt in pairs)
     n_right = len(right_data) if right_data is not None else len(left_data)
     return _collect(chunks, max(n_right, 1))
