@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from guanxi.cli import CliState, pass_state
-from guanxi.cli.output import emit, json_option, local, print_json
+from guanxi.cli.output import csv_option, emit, json_option, local, print_json
 from guanxi.db.engine import sqlite_file
 from guanxi.errors import ConfigError
 from guanxi.settings import PROJECT_FILE
@@ -144,7 +144,8 @@ def edition() -> None:
 
 @edition.command("list")
 @json_option
-def edition_list(as_json: bool) -> None:
+@csv_option
+def edition_list(as_json: bool, as_csv: bool) -> None:
     """The editions that can be used, with a one-line description."""
     from guanxi.editions import discover_editions, parse_edition
 
@@ -159,6 +160,7 @@ def edition_list(as_json: bool) -> None:
             ("folder", lambda e: str(e.folder)),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 
@@ -330,8 +332,9 @@ def jobs_run_due(state: CliState, only: str | None, now: str | None, as_json: bo
 
 @jobs.command("list")
 @json_option
+@csv_option
 @pass_state
-def jobs_list(state: CliState, as_json: bool) -> None:
+def jobs_list(state: CliState, as_json: bool, as_csv: bool) -> None:
     """Registered jobs with their schedule, next due time and last outcome."""
     from guanxi.services.jobs import job_states
 
@@ -351,6 +354,7 @@ def jobs_list(state: CliState, as_json: bool) -> None:
             ("description", lambda r: r[0].description),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 

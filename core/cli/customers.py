@@ -7,7 +7,15 @@ from typing import Any
 import click
 
 from guanxi.cli import CliState, pass_state
-from guanxi.cli.output import emit, json_option, local, parse_assignments, print_json, to_jsonable
+from guanxi.cli.output import (
+    csv_option,
+    emit,
+    json_option,
+    local,
+    parse_assignments,
+    print_json,
+    to_jsonable,
+)
 from guanxi.records import CustomerRecord, InteractionRecord
 
 customer_options = [
@@ -216,8 +224,9 @@ def show(state: CliState, reference: str, source: str | None, limit: int, as_jso
 @click.option("--after", "after_id", type=int, default=None, help="Page after this id.")
 @click.option("--limit", default=50, show_default=True)
 @json_option
+@csv_option
 @pass_state
-def list_(state: CliState, owner: str | None, as_json: bool, **filters: Any) -> None:
+def list_(state: CliState, owner: str | None, as_json: bool, as_csv: bool, **filters: Any) -> None:
     """List customers in id order (page on with --after LAST_ID)."""
     from guanxi.services.lookup import list_customers
     from guanxi.services.staff import get_staff
@@ -225,21 +234,22 @@ def list_(state: CliState, owner: str | None, as_json: bool, **filters: Any) -> 
     with state.transaction() as uow:
         owner_id = get_staff(uow, owner).id if owner else None
         rows = list_customers(uow, owner_id=owner_id, **filters)
-    emit(rows, customer_columns(state), as_json=as_json)
+    emit(rows, customer_columns(state), as_json=as_json, as_csv=as_csv)
 
 
 @customer.command("find")
 @click.argument("text")
 @click.option("--limit", default=20, show_default=True)
 @json_option
+@csv_option
 @pass_state
-def find(state: CliState, text: str, limit: int, as_json: bool) -> None:
+def find(state: CliState, text: str, limit: int, as_json: bool, as_csv: bool) -> None:
     """Find customers by id, email, phone, SOURCE:ID or part of the name."""
     from guanxi.services.lookup import find_customers
 
     with state.transaction() as uow:
         rows: list[CustomerRecord] = find_customers(uow, text, limit=limit)
-    emit(rows, customer_columns(state), as_json=as_json)
+    emit(rows, customer_columns(state), as_json=as_json, as_csv=as_csv)
 
 
 @click.command("timeline")

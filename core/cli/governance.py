@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from guanxi.cli import CliState, pass_state
-from guanxi.cli.output import emit, json_option, local, print_json, to_jsonable
+from guanxi.cli.output import csv_option, emit, json_option, local, print_json, to_jsonable
 from guanxi.errors import GuanxiError
 
 
@@ -19,8 +19,9 @@ def access() -> None:
 
 @access.command("roles")
 @json_option
+@csv_option
 @pass_state
-def access_roles(state: CliState, as_json: bool) -> None:
+def access_roles(state: CliState, as_json: bool, as_csv: bool) -> None:
     """The roles: their permissions, record policies and sensitive access."""
     roles = state.app.settings_for("access").roles
     rows = [(name, spec) for name, spec in sorted(roles.items())]
@@ -34,13 +35,15 @@ def access_roles(state: CliState, as_json: bool) -> None:
             ("description", lambda r: r[1].description),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 
 @access.command("entities")
 @json_option
+@csv_option
 @pass_state
-def access_entities(state: CliState, as_json: bool) -> None:
+def access_entities(state: CliState, as_json: bool, as_csv: bool) -> None:
     """The registered entities: their plugin, customer link and personal fields."""
     rows = list(state.app.access.entities.values())
     emit(
@@ -53,6 +56,7 @@ def access_entities(state: CliState, as_json: bool) -> None:
             ("personal fields", lambda e: ", ".join(e.personal_fields)),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 
@@ -135,6 +139,7 @@ def audit_verify(state: CliState) -> None:
 @click.option("--action", default=None, help="create, update, delete, erase, export, denied, …")
 @click.option("--limit", default=50, show_default=True)
 @json_option
+@csv_option
 @pass_state
 def audit_list(
     state: CliState,
@@ -143,6 +148,7 @@ def audit_list(
     action: str | None,
     limit: int,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Audit entries, newest first."""
     from guanxi import audit as audit_log
@@ -175,6 +181,7 @@ def audit_list(
             ("detail", lambda r: r["detail"]),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 
@@ -217,8 +224,9 @@ def privacy_consent(
 @privacy.command("consents")
 @click.argument("reference")
 @json_option
+@csv_option
 @pass_state
-def privacy_consents(state: CliState, reference: str, as_json: bool) -> None:
+def privacy_consents(state: CliState, reference: str, as_json: bool, as_csv: bool) -> None:
     """The consent history of the customer REFERENCE."""
     from sqlmodel import col, select
 
@@ -245,6 +253,7 @@ def privacy_consents(state: CliState, reference: str, as_json: bool) -> None:
             ("source", lambda c: c.source),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 

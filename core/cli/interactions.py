@@ -10,7 +10,7 @@ import click
 
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.customers import interaction_columns
-from guanxi.cli.output import emit, json_option, parse_assignments, print_json
+from guanxi.cli.output import csv_option, emit, json_option, parse_assignments, print_json
 
 
 @click.group()
@@ -88,9 +88,15 @@ def log(
 @click.option("--kind", "kind_prefix", default=None, help="Only kinds starting with this.")
 @click.option("--limit", default=50, show_default=True)
 @json_option
+@csv_option
 @pass_state
 def list_(
-    state: CliState, reference: str | None, kind_prefix: str | None, limit: int, as_json: bool
+    state: CliState,
+    reference: str | None,
+    kind_prefix: str | None,
+    limit: int,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """The newest interactions, optionally of one customer or kind."""
     from guanxi.services.interactions import recent_interactions
@@ -101,13 +107,14 @@ def list_(
         rows = recent_interactions(
             uow, customer_id=customer_id, kind_prefix=kind_prefix, limit=limit
         )
-    emit(rows, interaction_columns(state), as_json=as_json)
+    emit(rows, interaction_columns(state), as_json=as_json, as_csv=as_csv)
 
 
 @interaction.command("kinds")
 @json_option
+@csv_option
 @pass_state
-def kinds(state: CliState, as_json: bool) -> None:
+def kinds(state: CliState, as_json: bool, as_csv: bool) -> None:
     """The registered interaction kinds and the plugins that registered them."""
     rows = list(state.app.registry.interaction_kinds.values())
     emit(
@@ -120,6 +127,7 @@ def kinds(state: CliState, as_json: bool) -> None:
             ("payload fields", lambda k: ", ".join(k.schema.model_fields) if k.schema else ""),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 

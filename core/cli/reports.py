@@ -7,7 +7,7 @@ import inspect
 import click
 
 from guanxi.cli import CliState, pass_state
-from guanxi.cli.output import emit, json_option, parse_assignments, print_json
+from guanxi.cli.output import csv_option, emit, json_option, parse_assignments, print_json
 from guanxi.errors import ConfigError
 
 
@@ -18,8 +18,9 @@ def report() -> None:
 
 @report.command("list")
 @json_option
+@csv_option
 @pass_state
-def report_list(state: CliState, as_json: bool) -> None:
+def report_list(state: CliState, as_json: bool, as_csv: bool) -> None:
     """The registered reports and the plugins that provide them."""
     rows = list(state.app.registry.reports.values())
     emit(
@@ -30,6 +31,7 @@ def report_list(state: CliState, as_json: bool) -> None:
             ("description", lambda r: r.description),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 

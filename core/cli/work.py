@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from guanxi.cli import CliState, pass_state
-from guanxi.cli.output import emit, json_option, local, print_json
+from guanxi.cli.output import csv_option, emit, json_option, local, print_json
 from guanxi.models.work import TASK_PRIORITIES
 
 
@@ -47,8 +47,9 @@ def staff_add(
 
 @staff.command("list")
 @json_option
+@csv_option
 @pass_state
-def staff_list(state: CliState, as_json: bool) -> None:
+def staff_list(state: CliState, as_json: bool, as_csv: bool) -> None:
     """List staff users."""
     from guanxi.services.staff import list_staff
 
@@ -64,6 +65,7 @@ def staff_list(state: CliState, as_json: bool) -> None:
             ("active", lambda s: s.is_active),
         ],
         as_json=as_json,
+        as_csv=as_csv,
     )
 
 
