@@ -25,6 +25,7 @@ from guanxi import audit
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
+from guanxi.identity.keys import refresh_keys
 from guanxi.models import (
     AuditEntry,
     ConsentEvent,
@@ -306,6 +307,8 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
     ):
         child = model.__table__  # type: ignore[union-attr]
         run(label, delete(child).where(child.c.customer_id == customer_id))
+    # The match keys hold normalised names and dates: an erased customer keeps none.
+    refresh_keys(uow, [customer_id])
     i = Interaction.__table__  # type: ignore[attr-defined]
     run(
         "interactions",

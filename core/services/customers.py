@@ -21,6 +21,8 @@ from guanxi.app import UnitOfWork
 from guanxi.db.bulk import BulkInserter, allocate_ids, set_ids, with_ids, without_gc
 from guanxi.db.chunks import chunks
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
+from guanxi.identity.check_outcome import apply_check, queue_pairs
+from guanxi.identity.keys import identity_context, write_keys
 from guanxi.models import (
     ContactPoint,
     Customer,
@@ -214,13 +216,25 @@ def owner_ids(uow: UnitOfWork, owners: set[str | int]) -> dict[str | int, int]:
 
 @without_gc
 def validate_customers(
-    uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | CustomerIn], *, first_row: int = 1
+    uow: UnitOfWork,
+    rows: Sequence[Mapping[str, Any] | CustomerIn],
+    *,
+    first_row: int = 1,
+    check: bool = True,
+    origin: str = "create",
 ) -> tuple[list[tuple[int, CustomerRecord]], list[ValidationError]]:
     """Validate a batch; return ``(row number, record)`` pairs and the rejected rows.
 
     Row numbers start at ``first_row``. Besides each row's own checks this resolves
     owners, checks organisations exist and are organisations, and refuses an external
     identity that already belongs to a customer or appears twice in the batch.
+
+    Unless ``check`` is False (or ``[identity] check_on_create`` is off), the valid rows
+    are then checked against the stored customers and each other (docs/identity-check.md):
+    per ``[identity] on_match`` a matching row is flagged (``duplicate_of``; the pair is
+    queued for review at insert with this ``origin``, ``create`` or ``import``), blocked
+    (rejected, naming the field that matched), linked (``link_to``: added to that
+    customer at insert instead of stored) or allowed.
     """
     require(uow, "customer", "create")
     good: list[tuple[int, CustomerRecord, str | int | None]] = []
@@ -284,6 +298,9 @@ def validate_customers(
         if owner is not None:
             record = _replace(record, owner_id=owners[owner])
         valid.append((number, record))
+    if check:
+        valid, refused = apply_check(uow, valid, origin)
+        errors = sorted([*errors, *refused], key=lambda e: e.row or 0)
     return valid, errors
 
 
@@ -302,10 +319,35 @@ def insert_customers(uow: UnitOfWork, records: Sequence[CustomerRecord]) -> list
 def _insert(
     uow: UnitOfWork, records: Sequence[CustomerRecord], *, fresh: bool
 ) -> list[CustomerRecord]:
-    """Store ``records``; ``fresh`` ones (built by this call) get their ids in place."""
+    """Store ``records``; ``fresh`` ones (built by this call) get their ids in place.
+
+    Records with ``link_to`` are not stored but added to that customer (an update);
+    the result holds them with that customer's id, in the order given.
+    """
     require(uow, "customer", "create")
     if not records:
         return []
+    given = records
+    records = [r for r in given if r.link_to is None]
+    stored = _store(uow, records, fresh=fresh) if records else []
+    linked = [r for r in given if r.link_to is not None]
+    if linked:
+        # Imported here: linking updates customers, and the updates import this module.
+        from guanxi.identity.link import link_records
+
+        link_records(uow, linked)
+    new_ids = iter(stored)
+    result = [
+        _replace(r, id=r.link_to) if r.link_to is not None else next(new_ids) for r in given
+    ]
+    queue_pairs(uow, given, [r.id for r in result])  # type: ignore[misc]
+    return result
+
+
+def _store(
+    uow: UnitOfWork, records: Sequence[CustomerRecord], *, fresh: bool
+) -> list[CustomerRecord]:
+    """Insert new customers, their children and match keys; fire the batch hook."""
     connection = uow.session.connection()
     ids = allocate_ids(connection, Customer.__table__, len(records))  # type: ignore[attr-defined]
     now = uow.now
@@ -334,6 +376,8 @@ def _insert(
         for r in stored
     )
     insert_children(connection, stored)
+    context = identity_context(uow)
+    write_keys(connection, stored, context.rules, context.id_number_field)
     uow.hook.customers_created(uow=uow, customers=stored)
     return stored
 
@@ -401,25 +445,31 @@ def insert_children(
 
 @without_gc
 def add_customers(
-    uow: UnitOfWork, rows: Sequence[Mapping[str, Any] | CustomerIn], *, first_row: int = 1
+    uow: UnitOfWork,
+    rows: Sequence[Mapping[str, Any] | CustomerIn],
+    *,
+    first_row: int = 1,
+    check: bool = True,
 ) -> list[CustomerRecord]:
     """Validate and store a batch; any invalid row rejects the whole batch.
 
     Raises :class:`BatchValidationError` listing every bad row; nothing is written then.
     (Imports that store the good rows and report the bad use :func:`validate_customers`
-    and :func:`insert_customers` directly.)
+    and :func:`insert_customers` directly.) ``check`` is the duplicate check of
+    :func:`validate_customers`; a linked row comes back with the id of the customer it
+    was added to and ``link_to`` set, a flagged one with ``duplicate_of``.
     """
-    valid, errors = validate_customers(uow, rows, first_row=first_row)
+    valid, errors = validate_customers(uow, rows, first_row=first_row, check=check)
     if errors:
         raise BatchValidationError(errors)
     # The records were built by this call and are not shared yet: ids set in place.
     return _insert(uow, [record for _, record in valid], fresh=True)
 
 
-def add_customer(uow: UnitOfWork, **fields: Any) -> CustomerRecord:
+def add_customer(uow: UnitOfWork, *, check: bool = True, **fields: Any) -> CustomerRecord:
     """Validate and store one customer; a bad field raises :class:`ValidationError`."""
     try:
-        return add_customers(uow, [fields])[0]
+        return add_customers(uow, [fields], check=check)[0]
     except BatchValidationError as exc:
         error = exc.errors[0]
         raise ValidationError(error.field, error.reason) from None

@@ -18,6 +18,7 @@ from sqlmodel import select
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
+from guanxi.identity.keys import refresh_keys
 from guanxi.models import (
     ContactPoint,
     Customer,
@@ -196,6 +197,7 @@ def update_customer(
         child = model.__table__  # type: ignore[attr-defined]
         connection.execute(delete(child).where(child.c.customer_id == customer_id))
     insert_children(connection, [after], only=replaced)
+    refresh_keys(uow, [customer_id])
     uow.session.expire_all()
     uow.hook.customers_updated(uow=uow, changes=[change])
     return change
