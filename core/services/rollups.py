@@ -231,3 +231,47 @@ def merge_rollups(
 def apply_rollups(uow: UnitOfWork, interactions: Sequence[InteractionRecord]) -> None:
     """Fold a batch of new interactions into the rollups of the customers it touches."""
     merge_rollups(uow, interactions)
+
+
+REBUILD_BATCH = 5000
+
+
+def rebuild_rollups(uow: UnitOfWork, customer_ids: Sequence[int]) -> None:
+    """Recompute the rollups of ``customer_ids`` from the log, replacing the stored ones.
+
+    For a merge and its undo, whose rows move between customers wholesale. The log is
+    read in id order a batch at a time and folded in by :func:`merge_rollups`, the same
+    statement every write uses, so a rebuilt rollup equals one kept up on write; a
+    customer with no interactions ends with no rollup row, as before his first one.
+    """
+    from sqlalchemy import delete, select
+
+    from guanxi.models import Interaction
+
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    connection = uow.session.connection()
+    rollups = CustomerRollup.__table__  # type: ignore[attr-defined]
+    log = Interaction.__table__  # type: ignore[attr-defined]
+    columns = [log.c[name] for name in (
+        "id", "customer_id", "occurred_at", "channel", "kind", "direction", "revenue", "cost",
+        "corrects_id")]
+    for start in range(0, len(ids), 900):
+        part = ids[start : start + 900]
+        connection.execute(delete(rollups).where(rollups.c.customer_id.in_(part)))
+        after = None
+        while True:
+            query = select(*columns).where(log.c.customer_id.in_(part))
+            if after is not None:
+                query = query.where(log.c.id > after)
+            batch = connection.execute(query.order_by(log.c.id).limit(REBUILD_BATCH)).all()
+            if not batch:
+                break
+            merge_rollups(uow, [
+                InteractionRecord(id=r.id, customer_id=r.customer_id, occurred_at=r.occurred_at,
+                                  channel=r.channel, kind=r.kind, direction=r.direction,
+                                  revenue=r.revenue, cost=r.cost, corrects_id=r.corrects_id)
+                for r in batch
+            ])
+            after = batch[-1].id
