@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import click
@@ -115,10 +116,22 @@ def customer() -> None:
 @click.option("--org-kind", "kind", flag_value="organization", help="An organisation.")
 @click.option("--person", "kind", flag_value="person", default=True, help="A person (default).")
 @with_customer_options
+@click.option(
+    "--no-check",
+    "no_check",
+    is_flag=True,
+    help="Skip the duplicate check (an admin who knows the record is new).",
+)
 @json_option
 @pass_state
-def add(state: CliState, name: str, kind: str, as_json: bool, **options: Any) -> None:
-    """Add a customer named NAME (as written; Chinese names are not split)."""
+def add(state: CliState, name: str, kind: str, as_json: bool, no_check: bool,
+        **options: Any) -> None:
+    """Add a customer named NAME (as written; Chinese names are not split).
+
+    The new customer is checked against the stored ones first ([identity] on_match):
+    a match is flagged for review, refused, or linked into the existing customer.
+    """
+    from guanxi.access.enforce import filter_visible
     from guanxi.services.customers import add_customer
 
     data: dict[str, Any] = {
@@ -135,11 +148,26 @@ def add(state: CliState, name: str, kind: str, as_json: bool, **options: Any) ->
     if options["roles"]:
         data["roles"] = list(options["roles"])
     with state.transaction() as uow:
-        record = add_customer(uow, **data)
+        record = add_customer(uow, check=not no_check, **data)
+        visible = filter_visible(uow, set(record.duplicate_of))
     if as_json:
-        print_json(record)
+        # A customer the user cannot see is not named, here either.
+        seen = tuple(i for i in record.duplicate_of if i in visible)
+        print_json(dataclasses.replace(record, duplicate_of=seen))
     else:
-        click.echo(f"added customer {record.id}: {record.name}")
+        click.echo(_added_line(record, visible))
+
+
+def _added_line(record: CustomerRecord, visible: set[int]) -> str:
+    """What ``customer add`` did, in one line: added, flagged or linked."""
+    if record.link_to is not None:
+        return f"linked to customer {record.id} ({record.name}): it matched; what was new was added"
+    line = f"added customer {record.id}: {record.name}"
+    if not record.duplicate_of:
+        return line
+    other = record.duplicate_of[0]
+    whom = f"customer {other}" if other in visible else "an existing customer you cannot see"
+    return f"{line} (possible duplicate of {whom}; queued for review)"
 
 
 @customer.command("update")

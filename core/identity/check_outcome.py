@@ -77,8 +77,6 @@ def _action(finding: Finding, context: IdentityContext, can_link: bool) -> str:
     if finding.status == "review":
         return "flag"  # a possible match always waits for a person
     settings = context.settings
-    if settings.on_match == "block":
-        return "block"
     by_pass = bool(set(finding.passes) & set(settings.link_passes))
     if settings.on_match == "link" or by_pass:
         # Only into a stored customer the user may see and change: linking into one they
