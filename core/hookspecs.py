@@ -207,9 +207,31 @@ def customers_updated(uow: UnitOfWork, changes: list[CustomerChange]) -> None:
 def customers_merged(uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
     """Duplicate customers were merged into ``survivor_id``.
 
-    Fires inside the merge's unit of work, after the core moved its own rows and
-    before the merged records are retired: move your plugin's rows that point at any of
-    ``merged_ids`` to ``survivor_id``. Returns nothing.
+    Fires inside the merge's unit of work (:func:`guanxi.identity.merge.merge_customers`),
+    after the core moved every row of every table that points at a customer (the
+    plugins' tables too: their foreign keys to ``customer.id`` and their entities'
+    ``customer_column`` are found in the metadata) and took the survivor's field
+    values, and before the merged customer rows are deleted. Rows the core could not
+    move because the survivor already has one (a one-row-per-customer table, a unique
+    key that includes the customer column) still point at ``merged_ids``: combine them
+    into the survivor's row here (add up a balance); whatever still points at a merged
+    id afterwards is dropped, kept whole in the merge's journal. Do what moving rows
+    cannot do (recompute a score); never edit the interaction log. Everything an
+    implementation changes, deletes or creates is journalled, and undone exactly by
+    :func:`guanxi.identity.merge.undo_merge`. Returns nothing.
+    """
+
+
+@hookspec
+def customers_unmerged(uow: UnitOfWork, survivor_id: int, restored_ids: list[int]) -> None:
+    """A merge was undone: ``restored_ids`` exist again beside ``survivor_id``.
+
+    Fires inside the undo's unit of work, after the core restored the retired customer
+    rows with their ids, put back every row the merge moved, changed, deleted or
+    created (what ``customers_merged`` implementations did included), restored the
+    survivor's fields and recomputed the rollups of all of them. Rows created since the
+    merge stay with the survivor. Recompute here what you derive from rows that moved
+    back (a balance from a ledger, a cached score). Returns nothing.
     """
 
 
@@ -290,6 +312,7 @@ HOOK_FAMILIES: dict[str, tuple[str, ...]] = {
         "customers_created",
         "customers_updated",
         "customers_merged",
+        "customers_unmerged",
         "interactions_logged",
         "erase_personal_data",
     ),
