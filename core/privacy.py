@@ -329,6 +329,11 @@ def erase_customer(uow: UnitOfWork, customer_id: int, *, reason: str) -> dict[st
         .where(a.c.customer_id == customer_id, a.c.changes != {})
         .values(changes={}, erased=True),
     )
+    # Merge journals hold whole rows of the merged records: such merges can no longer
+    # be undone (guanxi.identity.merge_book).
+    from guanxi.identity.merge_book import scrub_merge_journals
+
+    counts["merge_journals"] = scrub_merge_journals(uow, customer_id)
     uow.session.expire_all()
     audit.record(uow, [audit.Event("erase", "customer", customer_id, customer_id, detail=reason)])
     return counts

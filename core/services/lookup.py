@@ -123,12 +123,26 @@ def resolve_customer(uow: UnitOfWork, reference: str, *, source: str | None = No
     """The one customer id ``reference`` names; an error if it names none or several."""
     ids = matching_ids(uow, reference, source=source)
     label = f"{source}:{reference}" if source else reference
+    _say_redirect(uow, ids)
     if not ids:
         raise NotFoundError(f"no customer matches {label!r}")
     if len(ids) > 1:
         listed = ", ".join(str(i) for i in sorted(ids)[:5])
         raise AmbiguousReferenceError(f"{label!r} matches {len(ids)} customers ({listed})")
     return next(iter(ids))
+
+
+def _say_redirect(uow: UnitOfWork, ids: set[int]) -> None:
+    """On the command line, say that a retired id was taken to mean its survivor."""
+    import click
+
+    from guanxi.services.references import REDIRECTS
+
+    redirects = uow.session.info.get(REDIRECTS, {})
+    for retired, survivor in redirects.items():
+        if survivor in ids and click.get_current_context(silent=True) is not None:
+            click.echo(f"note: customer {retired} was merged into {survivor}; "
+                       f"using {survivor}", err=True)
 
 
 def find_customers(uow: UnitOfWork, text: str, *, limit: int = 20) -> list[CustomerRecord]:

@@ -76,6 +76,7 @@ def _lookup(uow: UnitOfWork, wanted: dict[str, set[Any]]) -> dict[tuple[str, Any
     for chunk in _chunks(wanted.get("id", ())):
         for (cid,) in connection.execute(select(customer.c.id).where(customer.c.id.in_(chunk))):
             hits["id", cid].add(cid)
+    _redirect_retired(uow, [i for i in wanted.get("id", ()) if ("id", i) not in hits], hits)
     for kind in ("email", "phone"):
         for chunk in _chunks(wanted.get(kind, ())):
             query = select(points.c.normalized, points.c.customer_id).where(
@@ -94,6 +95,37 @@ def _lookup(uow: UnitOfWork, wanted: dict[str, set[Any]]) -> dict[tuple[str, Any
             for external, cid in connection.execute(query):
                 hits["identity", (src, external)].add(cid)
     return hits
+
+
+REDIRECTS = "guanxi_redirects"
+
+
+def _redirect_retired(uow: UnitOfWork, ids: list[int],
+                      hits: dict[tuple[str, Any], set[int]]) -> None:
+    """An id retired by a merge means its survivor (``merged_customer``, chains followed).
+
+    Each redirect is noted in ``uow.session.info["guanxi_redirects"]`` (retired id →
+    survivor id) so a command can say which customer it shows.
+    """
+    from guanxi.models import MergedCustomer
+
+    retired = MergedCustomer.__table__  # type: ignore[attr-defined]
+    connection = uow.session.connection()
+    pending = {i: i for i in ids}  # the id asked for → the id it stands for so far
+    for _ in range(20):  # a chain of merges is short; a loop cannot be (ids only retire once)
+        if not pending:
+            return
+        found = dict(connection.execute(select(retired.c.customer_id, retired.c.survivor_id)
+                                        .where(retired.c.customer_id.in_(set(pending.values())))
+                                        ).all())
+        following = {}
+        for asked, current in pending.items():
+            if current in found:
+                following[asked] = found[current]
+            elif current != asked:
+                hits["id", asked].add(current)
+                uow.session.info.setdefault(REDIRECTS, {})[asked] = current
+        pending = following
 
 
 def match_references(
