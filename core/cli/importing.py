@@ -10,16 +10,18 @@ from typing import Any
 
 import click
 
-from guanxi.cli import CliState
-from guanxi.cli.output import json_option, parse_assignments, print_json
+from guanxi.cli import CliState, pass_state
+from guanxi.cli.output import csv_option, emit, json_option, local, parse_assignments, print_json
 from guanxi.errors import GuanxiError
 
 EPILOG = """\b
 Exit status:
   0  every row was stored (with --dry-run: would be)
   1  some rows were rejected: they are in the reject file, the others were stored
-  2  the file or the mapping is unusable (or no database): nothing was stored
-  3  a batch failed to store (database or plugin error): earlier batches stayed stored
+  2  the file or the mapping is unusable, or it was imported before (or no
+     database): nothing was stored
+  3  a batch failed to store (database or plugin error): earlier batches stayed
+     stored, and running the same command again resumes after them
 """
 
 
@@ -27,6 +29,16 @@ def import_options(func: Any) -> Any:
     """The options both import commands share."""
     options = [
         click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option(
+            "--format",
+            "format",
+            type=click.Choice(["csv", "xlsx", "vcard"]),
+            default=None,
+            help="The file's format [default: from the suffix: .xlsx, .vcf, else csv].",
+        ),
+        click.option(
+            "--sheet", default=None, metavar="NAME", help="Excel: the sheet [default: the first]."
+        ),
         click.option(
             "--map",
             "maps",
@@ -64,6 +76,11 @@ def import_options(func: Any) -> Any:
             help="Where rejected rows go [default: FILE.rejects.csv].",
         ),
         click.option(
+            "--again",
+            is_flag=True,
+            help="Import a file that was imported before with the same options once more.",
+        ),
+        click.option(
             "--dry-run",
             is_flag=True,
             help="Validate every row (database checks too); store nothing, fire no hooks.",
@@ -78,13 +95,19 @@ def import_options(func: Any) -> Any:
 
 @click.group("import")
 def import_group() -> None:
-    """Load customers or interactions from CSV files, in batches.
+    """Load customers or interactions from CSV, Excel (.xlsx) or vCard files, in batches.
 
     Columns feed the fields they are named after; --map COLUMN=FIELD and --mapping
-    FILE say otherwise. Empty cells mean "not given". Rows that fail validation go to
-    the reject file with the columns _row (header = row 1), _column and _reason; the
-    others are stored. A malformed file (bad bytes, an open quote, extra cells, a
-    missing required column) is refused before anything is stored.
+    FILE say otherwise. Empty cells mean "not given". Bad rows (a validation error,
+    bytes the encoding cannot decode, an open quote, extra cells, a last line cut
+    short) go to the reject file with the columns _row (header = row 1), _column and
+    _reason; the others are stored. Bad vCards go to FILE.rejects.vcf, each with an
+    X-GUANXI-REJECT line naming its card and line number and the reason. A file with
+    no usable header (or no required column) is refused before anything is stored.
+
+    An import that stopped half-way (killed, or a batch that failed) resumes after
+    its last stored row when run again with the same file and options; a finished
+    one is refused unless --again.
     """
 
 
@@ -94,7 +117,7 @@ def import_group() -> None:
     "--source",
     default=None,
     metavar="NAME",
-    help="The identity column holds external ids of this source.",
+    help="The identity column (a vCard's UID) holds external ids of this source.",
 )
 @click.pass_context
 def customers_command(ctx: click.Context, **options: Any) -> None:
@@ -106,6 +129,8 @@ def customers_command(ctx: click.Context, **options: Any) -> None:
     preferred_channel, care_notes, address; email, phone, roles, tags, interests (a
     cell may hold several, split by ";" or "|"); identity (SOURCE:ID, or an external
     id of --source), identity.SOURCE; the edition's custom fields (NAME, custom.NAME).
+    A vCard's properties map themselves (FN, N, TEL, EMAIL, ADR, BDAY, NOTE,
+    CATEGORIES, ORG, TITLE, GENDER; UID is an id of --source, default vcard).
     """
     _import(ctx, "customers", **options)
 
@@ -160,7 +185,14 @@ def _import(
     gc.freeze()
     with _progress(f"importing {kind}", quiet=quiet) as progress:
         report = run_import(
-            kind, app, file, mapping=mapping, as_user=as_user, progress=progress, **options
+            kind,
+            app,
+            file,
+            mapping=mapping,
+            as_user=as_user,
+            progress=progress,
+            on_resume=_say_resuming,
+            **options,
         )
     if report.ignored_columns:
         click.echo(
@@ -173,9 +205,57 @@ def _import(
     else:
         noun = kind if report.stored != 1 else kind.removesuffix("s")
         verb = "dry run: would import" if report.dry_run else "imported"
-        line = f"{verb} {report.stored} {noun}, rejected {report.rejected}"
+        line = f"{verb} {report.stored} {noun}{_identity_note(report)}, rejected {report.rejected}"
         click.echo(line + (f" (see {report.rejects_path})" if report.rejects_path else ""))
     ctx.exit(report.exit_status)
+
+
+def _say_resuming(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _identity_note(report: Any) -> str:
+    """What the duplicate check did with the stored records, when it did anything."""
+    parts = []
+    if report.linked:
+        parts.append(f"{report.linked} linked into existing customers")
+    if report.flagged:
+        parts.append(f"{report.flagged} flagged as possible duplicates")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+@import_group.command("runs")
+@click.option("--limit", default=50, show_default=True)
+@json_option
+@csv_option
+@pass_state
+def runs_command(state: CliState, limit: int, as_json: bool, as_csv: bool) -> None:
+    """Imports of files, newest first: how far each got (resumable if unfinished)."""
+    from guanxi.importing.runs import list_runs
+
+    with state.transaction() as uow:
+        rows = list_runs(uow, limit=limit)
+    tz = state.app.tz
+    emit(
+        rows,
+        [
+            ("id", lambda r: r["id"]),
+            ("started", lambda r: local(r["started_at"], tz)),
+            ("kind", lambda r: r["kind"]),
+            ("format", lambda r: r["format"]),
+            ("file", lambda r: r["path"]),
+            ("by", lambda r: r["username"] or "system"),
+            ("rows done", lambda r: r["rows_done"]),
+            ("stored", lambda r: r["stored"]),
+            ("rejected", lambda r: r["rejected"]),
+            ("linked", lambda r: r["linked"]),
+            ("flagged", lambda r: r["flagged"]),
+            ("status", lambda r: r["status"]),
+            ("finished", lambda r: local(r["finished_at"], tz)),
+        ],
+        as_json=as_json,
+        as_csv=as_csv,
+    )
 
 
 @contextmanager

@@ -10,6 +10,8 @@ from guanxi.errors import GuanxiError
 CUSTOMERS = "customers"
 INTERACTIONS = "interactions"
 DEFAULT_BATCH_SIZE = 5000
+CSV, XLSX, VCARD = "csv", "xlsx", "vcard"
+FORMATS = (CSV, XLSX, VCARD)
 # Exit statuses of an import (the CLI's too): scripts must tell "some rows need fixing"
 # from "nothing happened" and from "stopped half-way".
 EXIT_OK = 0
@@ -46,6 +48,12 @@ class ImportAborted(GuanxiError):
     exit_code = EXIT_ABORTED
 
 
+class AlreadyImported(GuanxiError):
+    """The same file was imported with the same options before (rerun with ``again``)."""
+
+    exit_code = EXIT_NOT_STARTED
+
+
 @dataclass
 class ImportReport:
     """What an import did; ``stored`` counts what a dry run would have stored."""
@@ -59,6 +67,13 @@ class ImportReport:
     dry_run: bool = False
     batches: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    format: str = CSV
+    # Of the stored: linked into an existing customer, and stored but queued for review
+    # as a possible duplicate (the identity check of new records sets them).
+    linked: int = 0
+    flagged: int = 0
+    run_id: int | None = None  # the import_run row (None for a dry run)
+    resumed_after: int | None = None  # the row (vCard: card) a resumed run started after
 
     @property
     def exit_status(self) -> int:

@@ -41,8 +41,12 @@ def write(path: Path, text: str | bytes, encoding: str = "utf-8") -> Path:
 
 
 def read_rejects(path: Path | str | None) -> list[dict[str, str]]:
+    return read_rejects_as(path, "utf-8-sig")
+
+
+def read_rejects_as(path: Path | str | None, encoding: str) -> list[dict[str, str]]:
     assert path is not None
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding=encoding, errors="surrogateescape", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -133,7 +137,8 @@ def test_mapping_from_options_and_files(app: App, tmp_path: Path) -> None:
         mapping = load_mapping_file(tmp_path / mapping_file)
         mapping["邮箱"] = "email"
         mapping["行业"] = "custom.industry"
-        report = import_customers(app, source, mapping=mapping)
+        # The same file with the same mapping: the second run must be asked for.
+        report = import_customers(app, source, mapping=mapping, again=True)
         assert (report.stored, report.rejected, report.ignored_columns) == (1, 0, [])
     sun = customers_by_name(app)["孙七"]
     assert sun.primary_phone == "+8613900139000" and sun.primary_email == "sun@example.cn"
@@ -234,8 +239,13 @@ def test_chinese_content_round_trips(app: App, tmp_path: Path) -> None:
 
 def test_a_gb18030_file(app: App, tmp_path: Path) -> None:
     source = write(tmp_path / "gb.csv", "name,tags\n欧阳娜娜,贵宾\n", encoding="gb18030")
-    with pytest.raises(ImportFileError, match=r"row 2, column 'name'.*--encoding gb18030"):
-        import_customers(app, source)
+    wrong = import_customers(app, source)
+    [reject] = read_rejects(wrong.rejects_path)
+    assert (reject["_row"], reject["_column"]) == ("2", "name")
+    assert reject["_reason"].endswith("not valid utf-8 (a GB18030 file? give --encoding gb18030)")
+    # The bytes go back to the reject file exactly as they came.
+    assert reject["name"].encode("utf-8", "surrogateescape") == "欧阳娜娜".encode("gb18030")
+    # Another encoding is another import of the file, not a rerun of the first.
     assert import_customers(app, source, encoding="gb18030").stored == 1
     assert customers_by_name(app)["欧阳娜娜"].tags == ("贵宾",)
 
@@ -248,36 +258,70 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(app: App, tmp_path: P
 @pytest.mark.parametrize(
     ("text", "encoding", "message"),
     [
-        ("name,email\n甲,a@example.cn\n乙,b@example.cn,x\n", "utf-8", r"row 3: 3 cells but"),
-        (
-            "name,email\n甲,a@example.cn\n乙,b@exa".encode() + b"\xffmple.cn\n",
-            "utf-8",
-            r"row 3, column 'email': bytes that are not valid utf-8",
-        ),
-        (
-            'name,email\n甲,a@example.cn\n"乙,b@example.cn\n丙,c@example.cn\n',
-            "utf-8",
-            r"row 3: unexpected end of data \(is a quote left open\?\)",
-        ),
-        (
-            "name,email\n甲,a@example.cn\n乙\0,b@example.cn\n",
-            "utf-8",
-            r"row 3, column 'name': a NUL character",
-        ),
         ("name,email\n甲,a@example.cn\n", "utf-16", r"row 1: a NUL character \(a UTF-16"),
         ("email\na@example.cn\n", "utf-8", r"row 1: no 'name' column"),
         ("", "utf-8", r"row 1: no header row"),
+        (" , \n甲,a@example.cn\n", "utf-8", r"row 1: no header row"),
+        (b"na\xffme,email\n\xe7\x94\xb2,a@example.cn\n", "utf-8", r"row 1: bytes that are not"),
     ],
 )
-def test_a_malformed_file_stores_nothing(
+def test_a_file_without_a_usable_header_stores_nothing(
     app: App, tmp_path: Path, text: str | bytes, encoding: str, message: str
 ) -> None:
     source = write(tmp_path / "bad.csv", text, encoding)
-    before = count(app, Customer)
     with pytest.raises(ImportFileError, match=message):
-        import_customers(app, source, batch_size=1)  # row 2 alone would be a batch of its own
-    assert count(app, Customer) == before == 0
+        import_customers(app, source, batch_size=1)
+    assert count(app, Customer) == 0
     assert not (tmp_path / "bad.rejects.csv").exists()
+
+
+def test_a_missing_file_is_refused(app: App, tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="no such file"):
+        import_customers(app, tmp_path / "nope.csv")
+
+
+BROKEN_ROWS = (
+    b"name,email,phone\n"
+    b"\xe7\x94\xb2,a@example.cn,13800138000\n"  # 2: good (甲)
+    b"\xe4\xb9\x99,b@exa\xffmple.cn,\n"  # 3: a byte that is not UTF-8
+    b"\xe4\xb8\x99,c@example.cn,,surplus\n"  # 4: more cells than the header
+    b"\xe4\xb8\x81\x00,d@example.cn,\n"  # 5: a NUL character
+    b'"\xe6\x88\x8a,e@example.cn,\n'  # 6: a quote never closed ...
+    b"\xe5\xb7\xb1,f@example.cn,\n"  # 7: ... swallows nothing: read again, good (己)
+    b'\xe5\xba\x9a"s,g@example.cn,\n'  # 8: good (a quote inside a cell is no fault)
+    b'x"y"z,h@example.cn,\n'  # 9: good
+    b"\xe8\xbe\x9b,i@example"  # 10: cut short: 2 of 3 cells and no line end
+)
+
+
+def test_bad_rows_are_rejected_with_their_number_and_the_rest_stored(
+    app: App, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "broken.csv", BROKEN_ROWS)
+    report = import_customers(app, source, batch_size=3)
+    assert sorted(customers_by_name(app)) == sorted(["甲", "己", '庚"s', 'x"y"z'])
+    assert (report.stored, report.rejected) == (4, 5)
+    rejects = read_rejects(report.rejects_path)
+    found = {r["_row"]: (r["_column"], r["_reason"]) for r in rejects}
+    assert found["3"] == (
+        "email",
+        "bytes that are not valid utf-8 (a GB18030 file? give --encoding gb18030)",
+    )
+    assert found["4"] == ("", "4 cells but the header has 3 columns (extra: surplus)")
+    assert found["5"][0] == "name" and found["5"][1].startswith("a NUL character")
+    assert found["6"] == ("", 'a quote opened in this row is never closed: "戊,e@example.cn,')
+    assert found["10"] == (
+        "",
+        "the last row is cut short: 2 of 3 cells and no line end (was the file truncated?)",
+    )
+    # The cells go back as read (the bad byte too), so the file can be fixed in place.
+    assert source.read_bytes().count(b"b@exa\xffmple.cn") == 1
+    assert b"b@exa\xffmple.cn" in Path(report.rejects_path or "").read_bytes()
+
+
+def test_a_last_row_without_a_line_end_is_fine_when_complete(app: App, tmp_path: Path) -> None:
+    source = write(tmp_path / "p.csv", "name,email\n甲,a@example.cn\n乙,b@example.cn")
+    assert import_customers(app, source).stored == 2
 
 
 def test_trailing_empty_cells_are_not_malformed(app: App, tmp_path: Path) -> None:
