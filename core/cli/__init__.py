@@ -189,6 +189,7 @@ def _register_builtin_commands() -> None:
         admin,
         customers,
         dedupe,
+        exporting,
         governance,
         importing,
         interactions,
@@ -196,7 +197,17 @@ def _register_builtin_commands() -> None:
         work,
     )
 
-    for module in (admin, customers, interactions, work, importing, reports, governance, dedupe):
+    for module in (
+        admin,
+        customers,
+        interactions,
+        work,
+        importing,
+        exporting,
+        reports,
+        governance,
+        dedupe,
+    ):
         module.register(cli)
 
 

@@ -1,0 +1,1 @@
+"""Exports: customers as CSV (the import's columns), JSON or vCard; interactions."""
