@@ -138,7 +138,7 @@ def _candidates(uow: UnitOfWork, ids: Sequence[int]) -> list[Candidate]:
         if holds:
             raise ValidationError(None, f"customer {customer_id} is under legal hold "
                                         f"{holds[0].id} ({holds[0].reason}): it cannot be merged")
-        candidates.append(Candidate(customer_id, row, frozenset(sources.get(customer_id, ())),
+        candidates.append(Candidate(customer_id, dict(row), frozenset(sources.get(customer_id, ())),
                                     row["updated_at"]))
     first = candidates[0]
     for other in candidates[1:]:
@@ -266,10 +266,12 @@ def merge_customers(uow: UnitOfWork, survivor_id: int, merged_ids: Sequence[int]
     prepared = _prepare(uow, survivor_id, merged, take, prefer)
     values = _validated(uow, prepared)
     connection = uow.session.connection()
-    merge_id = connection.execute(insert(_MERGES).values(
+    inserted = connection.execute(insert(_MERGES).values(
         survivor_id=survivor_id, merged_ids=merged, at=uow.now, actor_id=uow.actor_id,
         actor=uow.principal.username, reason=(reason or "").strip() or None, choices={},
-        journal={})).inserted_primary_key[0]
+        journal={})).inserted_primary_key
+    assert inserted is not None
+    merge_id = inserted[0]
     retired = [encode_row(c.row) for c in prepared.candidates[1:]]
     plan = plan_moves(uow, survivor_id, merged)
     apply_moves(uow, plan)
@@ -310,8 +312,7 @@ def merge_customers(uow: UnitOfWork, survivor_id: int, merged_ids: Sequence[int]
         {"merge_id": merge_id, "merged_ids": merged,
          "fields": {n: [before[n], v] for n, v in changed.items()}, "rows": moved},
         detail=reason)])
-    uow.session.expire_all()
-    return get_merge(uow, merge_id)
+    return _detached(uow, merge_id)
 
 
 def _refresh_keys(uow: UnitOfWork, customer_ids: Sequence[int]) -> None:
@@ -319,6 +320,14 @@ def _refresh_keys(uow: UnitOfWork, customer_ids: Sequence[int]) -> None:
     from guanxi.identity.keys import refresh_keys
 
     refresh_keys(uow, list(customer_ids))
+
+
+def _detached(uow: UnitOfWork, merge_id: int) -> CustomerMerge:
+    """The merge as stored now, out of the session (later writes do not expire it)."""
+    uow.session.expire_all()
+    merge = get_merge(uow, merge_id)
+    uow.session.expunge(merge)
+    return merge
 
 
 def get_merge(uow: UnitOfWork, merge_id: int) -> CustomerMerge:
@@ -391,8 +400,7 @@ def undo_merge(uow: UnitOfWork, merge_id: int) -> CustomerMerge:
     audit.record(uow, [audit.Event("unmerge", "customer", survivor_id, survivor_id,
                                    {"merge_id": merge_id, "restored_ids": restored,
                                     "kept_fields": kept})])
-    uow.session.expire_all()
-    return get_merge(uow, merge_id)
+    return _detached(uow, merge_id)
 
 
 def _restore_survivor(uow: UnitOfWork, survivor_id: int, fields: Mapping[str, Any]) -> list[str]:

@@ -218,7 +218,8 @@ def _one_primary_per_kind(uow: UnitOfWork, plan: MovePlan) -> None:
     seen: set[str] = set()
     demote = []
     rows = sorted(connection.execute(query),
-                  key=lambda r: (rank.get(before.get((r.id,), {}).get("customer_id"), 99), r.id))
+                  key=lambda r: (rank.get(before.get((r.id,), {}).get("customer_id", -1), 99),
+                                 r.id))
     for point_id, kind in rows:
         if kind in seen:
             demote.append(point_id)

@@ -115,9 +115,9 @@ def _redirect_retired(uow: UnitOfWork, ids: list[int],
     for _ in range(20):  # a chain of merges is short; a loop cannot be (ids only retire once)
         if not pending:
             return
-        found = dict(connection.execute(select(retired.c.customer_id, retired.c.survivor_id)
-                                        .where(retired.c.customer_id.in_(set(pending.values())))
-                                        ).all())
+        query = select(retired.c.customer_id, retired.c.survivor_id).where(
+            retired.c.customer_id.in_(set(pending.values())))
+        found: dict[int, int] = {cid: survivor for cid, survivor in connection.execute(query)}
         following = {}
         for asked, current in pending.items():
             if current in found:
