@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,7 @@ def export_group() -> None:
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     # A BOM, so that Excel opens the Chinese in a CSV file as UTF-8 (the import reads it).
     encoding = "utf-8-sig" if path.suffix.lower() == ".csv" else "utf-8"

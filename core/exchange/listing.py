@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import App
@@ -116,7 +116,7 @@ def customer_columns(app: App, *, as_user: str | None) -> list[str]:
     with app.transaction(as_user=as_user) as uow:
         sources = sorted(
             uow.session.connection()
-            .execute(select(distinct(ExternalIdentity.__table__.c.source)))
+            .execute(select(ExternalIdentity.__table__.c.source).distinct())
             .scalars()  # type: ignore[attr-defined]
         )
     custom = sorted(app.registry.custom_fields)
