@@ -60,6 +60,9 @@ class Area(Protocol):
     ) -> None:
         """React to a batch of logged interactions (``interactions_logged`` hook)."""
 
+    def customers_merged(self, uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
+        """Combine the area's rows the core could not move (``customers_merged`` hook)."""
+
     def personal_data(self, uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
         """What the area holds about a customer, for the personal-data export."""
         ...
@@ -182,6 +185,12 @@ class AreaPlugin:
         for personal_data in self.each("personal_data"):
             parts.update(personal_data(uow, customer_id))
         return parts or None
+
+    @hookimpl
+    def customers_merged(self, uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
+        """Let every area combine what a merge could not move."""
+        for customers_merged in self.each("customers_merged"):
+            customers_merged(uow, survivor_id, merged_ids)
 
     @hookimpl
     def erase_personal_data(self, uow: UnitOfWork, customer_id: int) -> None:

@@ -106,6 +106,13 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
         review_tiers(uow, membership_ids=grew, upgrades_only=True)
 
 
+def customers_merged(uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
+    """Two members merged: the survivor's membership takes the other's balances."""
+    from guanxi_marketing.loyalty.members import combine_memberships
+
+    combine_memberships(uow, survivor_id, merged_ids)
+
+
 def personal_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
     """The membership, ledgers and coupons of a customer, for the export."""
     from guanxi_marketing.loyalty import privacy

@@ -222,3 +222,36 @@ def benefits_of(uow: UnitOfWork, customer_id: int) -> Benefits:
     return Benefits(customer_id, membership.member_number, membership.status, membership.tier,
                     spec.label, spec.discount_percent, spec.points_multiplier,
                     list(spec.services))
+
+
+def combine_memberships(uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
+    """Merge duplicates' memberships into the survivor's (``customers_merged``).
+
+    A membership is one per customer, so when both were members the core leaves the
+    merged customer's row in place for this hook (and drops it afterwards, journalled):
+    the survivor's membership takes its points and stored value — the ledger entries
+    behind them move with the customer — and the higher tier, with its date. When only
+    the merged customer was a member, the core simply moved the membership.
+    """
+    survivor = uow.session.scalars(
+        select(Membership).where(Membership.customer_id == survivor_id)
+    ).first()
+    others = uow.session.scalars(
+        select(Membership).where(Membership.customer_id.in_(merged_ids))  # type: ignore[attr-defined]
+    ).all()
+    if survivor is None or not others:
+        return
+    order = [tier.name for tier in loyalty_settings(uow.app).tiers]
+
+    def rank(membership: Membership) -> int:
+        return order.index(membership.tier) if membership.tier in order else -1
+
+    for other in others:
+        survivor.points_balance += other.points_balance
+        survivor.stored_value_balance += other.stored_value_balance
+        if rank(other) > rank(survivor):
+            survivor.tier, survivor.tier_since = other.tier, other.tier_since
+        if survivor.status != "active" and other.status == "active":
+            survivor.status, survivor.status_since = "active", other.status_since
+        survivor.enrolled_at = min(survivor.enrolled_at, other.enrolled_at)
+    uow.session.flush()
