@@ -104,24 +104,20 @@ def export_customers(
         if format == "vcard":
             for page, extras in pages:
                 for record in page:
-                    updated, _, org = extras[record.id]
+                    updated, _, org = extras[record.id or 0]
                     out.write(
                         customer_card(
                             record, version=vcard_version, organisation=org, updated=updated
                         )
                     )
         elif format == "json":
-            array = _JsonArray(out)
-            for page, _ in pages:
-                for record in page:
-                    array.add(record)
-            array.close()
+            _write_json(out, pages)
         else:
             columns = customer_columns(app, as_user=as_user)
             writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
             for page, extras in pages:
-                writer.writerows(_csv_row(customer_row(r, extras[r.id])) for r in page)
+                writer.writerows(_csv_row(customer_row(r, extras[r.id or 0])) for r in page)
 
 
 @export_group.command("interactions")
@@ -149,16 +145,20 @@ def export_interactions(
     )
     with _output(output) as out:
         if format == "json":
-            array = _JsonArray(out)
-            for page, _ in pages:
-                for record in page:
-                    array.add(record)
-            array.close()
+            _write_json(out, pages)
         else:
             writer = csv.DictWriter(out, INTERACTION_COLUMNS, lineterminator="\n")
             writer.writeheader()
             for page, actors in pages:
                 writer.writerows(_csv_row(interaction_row(r, actors)) for r in page)
+
+
+def _write_json(out: IO[str], pages: Iterator[tuple[list[Any], Any]]) -> None:
+    array = _JsonArray(out)
+    for page, _ in pages:
+        for record in page:
+            array.add(record)
+    array.close()
 
 
 def _csv_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -21,24 +21,12 @@ from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import App
+from guanxi.importing.mapping import CUSTOMER_SCALARS
 from guanxi.models import Customer, ExternalIdentity, Staff
 from guanxi.records import CustomerRecord, InteractionRecord
 
 PAGE = 500
-_SCALARS = (
-    "kind",
-    "family_name",
-    "given_name",
-    "lifecycle_stage",
-    "owner",
-    "organization_id",
-    "gender",
-    "birth_date",
-    "occupation",
-    "preferred_channel",
-    "language",
-    "care_notes",
-)
+_SCALARS = tuple(name for name in CUSTOMER_SCALARS if name != "name")
 INTERACTION_COLUMNS = (
     "id",
     "customer",
@@ -114,11 +102,9 @@ def _customer_extras(uow: Any, page: list[CustomerRecord]) -> dict[int, Any]:
 def customer_columns(app: App, *, as_user: str | None) -> list[str]:
     """The CSV columns: id, the import's default columns, identities by source, custom."""
     with app.transaction(as_user=as_user) as uow:
-        sources = sorted(
-            uow.session.connection()
-            .execute(select(ExternalIdentity.__table__.c.source).distinct())
-            .scalars()  # type: ignore[attr-defined]
-        )
+        identities = ExternalIdentity.__table__  # type: ignore[attr-defined]
+        query = select(identities.c.source).distinct()
+        sources = sorted(uow.session.connection().execute(query).scalars())
     custom = sorted(app.registry.custom_fields)
     return [
         "id", "name", *_SCALARS, "roles", "tags", "interests", "email", "phone", "address",
@@ -167,7 +153,7 @@ def interaction_pages(
                 return
             staff = Staff.__table__  # type: ignore[attr-defined]
             actors = {i.actor_id for i in page if i.actor_id is not None}
-            names = (
+            names: dict[int, str] = (
                 dict(
                     uow.session.connection()
                     .execute(select(staff.c.id, staff.c.username).where(staff.c.id.in_(actors)))

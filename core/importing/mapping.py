@@ -19,7 +19,7 @@ _SPLIT = re.compile(r"[;|]")
 _LOOSE_DATE = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
-_CUSTOMER_SCALARS = (
+CUSTOMER_SCALARS = (
     "name",
     "kind",
     "family_name",
@@ -92,7 +92,7 @@ def field_names(kind: str, app: App) -> list[str]:
     if kind == CUSTOMERS:
         custom = sorted(app.registry.custom_fields)
         return [
-            *_CUSTOMER_SCALARS,
+            *CUSTOMER_SCALARS,
             *_CUSTOMER_LISTS,
             "identity",
             "identity.SOURCE",
@@ -105,7 +105,7 @@ def field_names(kind: str, app: App) -> list[str]:
 def target_for(kind: str, name: str, *, app: App, source: str | None = None) -> Target:
     """The :class:`Target` of the field ``name``; :class:`MappingError` if unknown."""
     if kind == CUSTOMERS:
-        if name in _CUSTOMER_SCALARS:
+        if name in CUSTOMER_SCALARS:
             return Target(name, name, "date" if name in _DATES else "scalar")
         if name in _CUSTOMER_LISTS:
             return Target(name, *_CUSTOMER_LISTS[name])
