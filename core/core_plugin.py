@@ -16,6 +16,7 @@ from sqlalchemy import delete
 
 from guanxi import __version__, audit
 from guanxi.access.principal import AccessSettings
+from guanxi.db.chunks import id_ranges
 from guanxi.hookspecs import hookimpl
 from guanxi.identity.settings import SECTION as IDENTITY_SECTION
 from guanxi.identity.settings import IdentitySettings
@@ -208,17 +209,6 @@ def register_entities(register: Callable[..., None]) -> None:
     register("staff_role", StaffRole)
 
 
-def _ranges(ids: list[int]) -> list[list[int]]:
-    """Ids as ``[first, last]`` runs: a batch of 5,000 consecutive ids is one pair."""
-    runs: list[list[int]] = []
-    for value in sorted(ids):
-        if runs and value == runs[-1][1] + 1:
-            runs[-1][1] = value
-        else:
-            runs.append([value, value])
-    return runs
-
-
 @hookimpl
 def customers_created(uow: UnitOfWork, customers: list[CustomerRecord]) -> None:
     """Audit a batch of new customers by id (their values are in the records)."""
@@ -226,7 +216,7 @@ def customers_created(uow: UnitOfWork, customers: list[CustomerRecord]) -> None:
     only = ids[0] if len(ids) == 1 else None
     audit.record(
         uow,
-        [audit.Event("create", "customer", only, only, {"ids": _ranges(ids), "count": len(ids)})],
+        [audit.Event("create", "customer", only, only, {"ids": id_ranges(ids), "count": len(ids)})],
     )
 
 
@@ -262,7 +252,7 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
                 "interaction",
                 ids[0] if len(ids) == 1 else None,
                 only,
-                {"ids": _ranges(ids), "count": len(ids)},
+                {"ids": id_ranges(ids), "count": len(ids)},
             )
         ],
     )
@@ -311,4 +301,12 @@ def register_jobs(register: Callable[..., None]) -> None:
         purge_job_history,
         daily_at="03:30",
         description=f"delete job-run history older than {JOB_HISTORY_DAYS} days",
+    )
+    from guanxi.identity.scan import JOB_NAME, nightly_scan  # late: it loads the engine
+
+    register(
+        JOB_NAME,
+        nightly_scan,
+        daily_at="01:30",
+        description="scan customers created or updated since the last run for duplicates",
     )

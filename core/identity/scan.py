@@ -1,7 +1,7 @@
 """Scanning every stored customer for duplicates, into the review queue.
 
-The scan reads all customers through the connection in large batches (the shared reader
-:func:`~guanxi.identity.customers.iter_engine_records`), normalises each batch at once
+The scan reads all customers through the connection in large batches (engine records,
+as :mod:`.customers` makes them, read by id range: :mod:`.scan_read`), normalises each batch at once
 into the engine's columns (:func:`~guanxi.identity.prepare.prepare`) and drops the
 batch, so only the normalised columns of a million customers are held, never a million
 records. Persons and organisations are matched separately, each under its own form of
@@ -31,12 +31,12 @@ from guanxi.access.enforce import require
 from guanxi.models import Customer
 
 from .blocking import Candidates, candidate_pairs
-from .customers import iter_engine_records
 from .engine import ScoredPair, _explain, clusters
 from .keys import identity_context, rules_for_kind, split_by_kind
-from .prepare import Prepared, prepare
+from .prepare import Prepared
 from .review import Cluster, dismiss, list_pairs, open_clusters
 from .rules import MatchRules
+from .scan_read import iter_all_records, prepare_stored
 from .scan_store import PairKey, StoredPair, apply_scan, load_pairs
 from .scoring import score
 
@@ -98,11 +98,11 @@ def _read(connection: Any, rules: MatchRules, id_number_field: str | None,
     ).scalar_one()
     populations: dict[str, _Population] = {}
     done = 0
-    for batch in iter_engine_records(connection, batch_size=READ_BATCH,
-                                     id_number_field=id_number_field):
+    for batch in iter_all_records(connection, batch_size=READ_BATCH,
+                                  id_number_field=id_number_field):
         for kind, group in split_by_kind(batch).items():
             populations.setdefault(kind, _Population()).add(
-                prepare(group, rules_for_kind(rules, kind)))
+                prepare_stored(group, rules_for_kind(rules, kind)))
         done += len(batch)
         if progress:
             progress("read", done, total)
@@ -227,3 +227,21 @@ def _clusters(pairs: Any) -> int:
     ids = sorted({i for edge in edges for i in edge})
     index = {cid: k for k, cid in enumerate(ids)}
     return len(clusters(len(ids), [index[a] for a, _ in edges], [index[b] for _, b in edges]))
+
+
+JOB_NAME = "core.identity_scan"
+
+
+def nightly_scan(uow: Any, due_at: dt.datetime) -> str:
+    """The ``core.identity_scan`` job: an incremental scan since its last successful run
+    (a full scan the first time); returns the one-line summary the job history keeps."""
+    from guanxi.models import JobRun
+
+    runs = JobRun.__table__  # type: ignore[attr-defined]
+    last = uow.session.connection().execute(
+        select(func.max(runs.c.started_at)).where(runs.c.name == JOB_NAME,
+                                                 runs.c.status == "ok")).scalar()
+    result = scan_duplicates(uow, since=last)
+    scope = f"since {last.isoformat()}" if last else "full"
+    return (f"{scope}: {result.customers} customers, {result.new} new, {result.updated} "
+            f"updated, {result.closed} closed, {result.reopened} reopened pairs")
