@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Date, DateTime, Numeric, Table, and_, or_, select, tuple_
 from sqlalchemy.sql.util import sort_tables
 
-from guanxi.db.chunks import chunks
+from guanxi.db.chunks import chunks, id_ranges
 from guanxi.db.types import Money, Quantity, UTCDateTime
 
 if TYPE_CHECKING:
@@ -221,15 +221,7 @@ def by_keys(ct: CustomerTable, keys: Sequence[Key]) -> Iterator[Any]:
 # --------------------------------------------------------------------------- id ranges
 
 
-def ranges(ids: Iterable[int]) -> list[list[int]]:
-    """Integer ids as ``[first, last]`` runs: 100,000 consecutive ids are one pair."""
-    runs: list[list[int]] = []
-    for value in sorted(ids):
-        if runs and value == runs[-1][1] + 1:
-            runs[-1][1] = value
-        else:
-            runs.append([value, value])
-    return runs
+ranges = id_ranges  # the journal's name for the shared helper
 
 
 def range_conditions(column: Any, runs: Sequence[Sequence[int]]) -> Iterator[Any]:
