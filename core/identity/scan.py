@@ -52,6 +52,9 @@ READ_BATCH = 50_000
 #: Candidate pairs compared per call of the scorer: bounds the level and value arrays.
 SCORE_CHUNK = 400_000
 
+#: Candidate pairs per customer above which the scan's result says blocking is loose.
+LOOSE_BLOCKING = 10
+
 _CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
 
 
@@ -197,6 +200,11 @@ def scan_duplicates(uow: Any, *, since: dt.datetime | None = None,
             progress("match", step, len(populations))
         del data, cands
     outcome = apply_scan(uow, scored, stored, context.rules, present=present, changed=changed)
+    per_customer = n_candidates / max(len(present), 1)
+    if per_customer > LOOSE_BLOCKING:
+        outcome.notes.append(
+            f"{per_customer:.0f} candidate pairs per customer: the blocking passes are loose "
+            "for this many customers (see 'large databases' in docs/identity-scan.md)")
     at_match = sum(1 for p in scored if p.score >= context.rules.match_threshold)
     at_review = sum(1 for p in scored if context.rules.review_threshold <= p.score
                     < context.rules.match_threshold)

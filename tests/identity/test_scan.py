@@ -236,3 +236,49 @@ def test_erasing_a_customer_closes_his_open_pairs(app: App) -> None:
         erase_customer(uow, b, reason="request")
     result = scan(app)
     assert result.closed == 1 and stored(app)[(a, b)].state == "dismissed"
+
+
+def test_the_scan_reader_normalises_as_the_engine_does(app: App) -> None:
+    from guanxi.identity.customers import load_engine_records
+    from guanxi.identity.keys import rules_for_kind
+    from guanxi.identity.prepare import prepare
+    from guanxi.identity.rules import default_rules
+    from guanxi.identity.scan_read import iter_all_records, prepare_stored
+
+    add(app, "张 伟", birth_date="1985-03-12", phones=["138 0013 8000", "13900000000"],
+        emails=["ZW@Example.com"], addresses=["北京市 朝阳区 建国路 88 号"])
+    add(app, "Jon  Smith-Jones", birth_date="1970-01-01", phones=["+1 415 555 0100"])
+    add(app, "华为技术有限公司", kind="organization", emails=["info@huawei.example"])
+    rules = default_rules()
+    with app.transaction() as uow:
+        connection = uow.session.connection()
+        (batch,) = list(iter_all_records(connection, batch_size=10))
+        reference = load_engine_records(connection, [r["id"] for r in batch])  # type: ignore[misc]
+    for kind in ("person", "organization"):
+        kind_rules = rules_for_kind(rules, kind)
+        ours = prepare_stored([r for r in batch if r["kind"] == kind], kind_rules)
+        theirs = prepare([r for r in reference if r["kind"] == kind], kind_rules)
+        assert ours.ids == theirs.ids
+        assert ours.columns == theirs.columns
+
+
+def test_the_nightly_job_scans_what_changed_since_its_last_run(app: App) -> None:
+    from guanxi.models import JobRun
+    from guanxi.services.jobs import run_due
+
+    a = add(app, "林静", birth_date="1986-06-06", phones=["13811112222"])
+    b = add(app, "林静", birth_date="1986-06-06", phones=["13811112222"])
+    first = T0.replace(hour=18)  # 01:30 in Shanghai has passed: the job is due
+    assert "core.identity_scan" in app.registry.jobs
+    run_due(app, now=first, only="core.identity_scan")  # schedules it
+    (outcome,) = run_due(app, now=first + dt.timedelta(days=1), only="core.identity_scan")
+    assert outcome.status == "ok" and outcome.detail.startswith("full: 2 customers, 1 new")
+    assert set(stored(app)) == {(a, b)}
+    c = add(app, "林 静", birth_date="1986-06-06", phones=["13811112222"],
+            at=first + dt.timedelta(days=1, hours=2))
+    (outcome,) = run_due(app, now=first + dt.timedelta(days=2), only="core.identity_scan")
+    assert outcome.status == "ok" and outcome.detail.startswith("since ")
+    assert "2 new" in outcome.detail and set(stored(app)) == {(a, b), (a, c), (b, c)}
+    with app.transaction() as uow:
+        runs = uow.session.scalars(select(JobRun).where(JobRun.name == "core.identity_scan"))
+        assert [r.status for r in runs] == ["ok", "ok"]
