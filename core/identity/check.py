@@ -11,11 +11,11 @@ person twice is caught as well.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from guanxi.db.chunks import chunks
 from guanxi.models import ContactPoint, ExternalIdentity
@@ -25,13 +25,23 @@ from guanxi.records import CustomerRecord
 from .blocking import Candidates, pass_keys
 from .customers import EngineRecord, engine_record, load_engine_records
 from .engine import Status, _explain, dedupe
-from .keys import CONTACT_FIELDS, IdentityContext, identity_context, keys_for, rules_for_kind
-from .prepare import prepare
+from .keys import (
+    CONTACT_FIELDS,
+    IdentityContext,
+    identity_context,
+    prepared_keys,
+    rules_for_kind,
+    split_by_kind,
+)
+from .prepare import Prepared, prepare
+from .rules import MatchRules
 from .scoring import score
 
 _KEYS = MatchKey.__table__  # type: ignore[attr-defined]
 _POINTS = ContactPoint.__table__  # type: ignore[attr-defined]
 _IDENTITIES = ExternalIdentity.__table__  # type: ignore[attr-defined]
+#: A key shared by more customers than this is not used to find candidates.
+CHECK_BLOCK_LIMIT = 10
 #: The pass name a candidate found by an exact external identity carries.
 IDENTITY_PASS = "external_identity"
 
@@ -63,23 +73,42 @@ class Finding:
         return (self.status == "match", self.customer_id is not None, self.score)
 
 
+def check_limit(rules: MatchRules) -> int:
+    """The most customers a key or contact value may be shared by and still propose them.
+
+    Stricter than the scan's ``max_block_size``: the check runs while a user waits, and
+    a value shared by dozens (张伟 + 1980, an office switchboard) says little on its
+    own; the passes on phone, email and id numbers still find the real duplicates.
+    """
+    return min(rules.max_block_size, CHECK_BLOCK_LIMIT)
+
+
 def _new_id(index: int) -> int:
     """The engine id of the batch's ``index``-th record (negative: never a stored id)."""
     return -1 - index
 
 
-def _key_candidates(connection: Any, new: list[EngineRecord], context: IdentityContext,
+def _key_candidates(connection: Any, prepared: dict[str, Prepared], context: IdentityContext,
                     found: list[dict[int, dict[str, str]]]) -> None:
     """Customers sharing a stored key with a new record (non-selective keys skipped)."""
     wanted: dict[str, list[int]] = {}
-    for key, new_id in keys_for(new, context.rules):
-        wanted.setdefault(key, []).append(-1 - new_id)
+    for kind, data in prepared.items():
+        for key, new_id in prepared_keys(data, rules_for_kind(context.rules, kind)):
+            wanted.setdefault(key, []).append(-1 - new_id)
+    limit = check_limit(context.rules)
     holders: dict[str, list[int]] = {}
     for chunk in chunks(sorted(wanted)):
-        query = select(_KEYS.c.key, _KEYS.c.customer_id).where(_KEYS.c.key.in_(list(chunk)))
+        # Count first (an index-only scan) and fetch only the selective keys' holders:
+        # a common name's key may be held by thousands, and none of them is worth a row.
+        counts = select(_KEYS.c.key).where(_KEYS.c.key.in_(list(chunk))).group_by(
+            _KEYS.c.key).having(func.count() <= limit)
+        selective = [key for (key,) in connection.execute(counts)]
+        if not selective:
+            continue
+        query = select(_KEYS.c.key, _KEYS.c.customer_id).where(_KEYS.c.key.in_(selective))
         for key, customer_id in connection.execute(query):
             holders.setdefault(key, []).append(customer_id)
-    _add(found, wanted, holders, context.rules.max_block_size, None)
+    _add(found, wanted, holders, limit, None)
 
 
 def _contact_candidates(connection: Any, records: Sequence[CustomerRecord],
@@ -98,7 +127,7 @@ def _contact_candidates(connection: Any, records: Sequence[CustomerRecord],
                 _POINTS.c.kind == kind, _POINTS.c.normalized.in_(list(chunk)))
             for value, customer_id in connection.execute(query):
                 holders.setdefault(value, []).append(customer_id)
-        _add(found, wanted, holders, context.rules.max_block_size, kind)
+        _add(found, wanted, holders, check_limit(context.rules), kind)
 
 
 def _add(found: list[dict[int, dict[str, str]]], wanted: dict[str, list[int]],
@@ -137,56 +166,97 @@ def _identity_candidates(connection: Any, records: Sequence[CustomerRecord]) -> 
     return out
 
 
+@dataclass
+class _PairSet:
+    """Candidate pairs of one kind: each record prepared once, pairs as positions.
+
+    A pair found through a shared phone or email that is not the primary one of both
+    sides gets its own copies of the two records, set to that value, so the engine
+    (which compares primary contact points) compares them on what they share.
+    """
+
+    lefts: list[EngineRecord] = field(default_factory=list)
+    rights: list[EngineRecord] = field(default_factory=list)
+    pair_left: list[int] = field(default_factory=list)
+    pair_right: list[int] = field(default_factory=list)
+    left_at: dict[int, int] = field(default_factory=dict)
+    right_at: dict[int, int] = field(default_factory=dict)
+
+    def add(self, index: int, record: EngineRecord, customer_id: int,
+            candidate: EngineRecord, shared: dict[str, str]) -> None:
+        """Propose (new record ``index``, stored customer ``customer_id``)."""
+        if any(record.get(f) != v or candidate.get(f) != v for f, v in shared.items()):
+            self.lefts.append({**record, **shared})
+            self.rights.append({**candidate, **shared})
+            left, right = len(self.lefts) - 1, len(self.rights) - 1
+        else:
+            left = self.left_at.setdefault(index, len(self.lefts))
+            if left == len(self.lefts):
+                self.lefts.append(record)
+            right = self.right_at.setdefault(customer_id, len(self.rights))
+            if right == len(self.rights):
+                self.rights.append(candidate)
+        self.pair_left.append(left)
+        self.pair_right.append(right)
+
+
+def _pass_bits(left: Prepared, right: Prepared, pairs: tuple[np.ndarray, np.ndarray],
+               rules: MatchRules) -> np.ndarray:
+    """Per pair, a bit per blocking pass whose key the two records share."""
+    bits = np.zeros(pairs[0].size, dtype=np.int64)
+    for bit, bpass in enumerate(rules.blocking):
+        lkeys = np.asarray(pass_keys(left, bpass), dtype=object)[pairs[0]]
+        rkeys = np.asarray(pass_keys(right, bpass), dtype=object)[pairs[1]]
+        same = (lkeys == rkeys) & (lkeys != "")
+        bits |= same.astype(np.int64) << bit
+    return bits
+
+
 def _score_candidates(new: list[EngineRecord], found: list[dict[int, dict[str, str]]],
                       stored: dict[int, EngineRecord], context: IdentityContext,
                       taken: dict[int, int]) -> list[Finding | None]:
     """The best stored match of each new record, scored pair by pair (same kind only)."""
-    lefts: list[EngineRecord] = []
-    rights: list[EngineRecord] = []
+    by_kind: dict[str, _PairSet] = {}
     for index, candidates in enumerate(found):
+        kind = str(new[index].get("kind"))
         for customer_id, shared in candidates.items():
             candidate = stored.get(customer_id)
-            if candidate is None or candidate.get("kind") != new[index].get("kind"):
-                continue
-            # Both sides compared on the value they share (a phone, an email).
-            lefts.append({**new[index], **shared})
-            rights.append({**candidate, **shared})
+            if candidate is not None and candidate.get("kind") == kind:
+                by_kind.setdefault(kind, _PairSet()).add(index, new[index], customer_id,
+                                                         candidate, shared)
     best: list[Finding | None] = [None] * len(new)
-    for kind in {str(r.get("kind")) for r in lefts}:
+    for kind, pairs in by_kind.items():
         rules = rules_for_kind(context.rules, kind)
-        rows = [k for k, r in enumerate(lefts) if r.get("kind") == kind]
-        left = prepare([lefts[k] for k in rows], rules)
-        right = prepare([rights[k] for k in rows], rules)
-        every = np.arange(len(rows), dtype=np.int64)
-        bits = np.zeros(len(rows), dtype=np.int64)
-        for bit, bpass in enumerate(rules.blocking):
-            same = [a == b and a != "" for a, b in
-                    zip(pass_keys(left, bpass), pass_keys(right, bpass), strict=True)]
-            bits |= np.asarray(same, dtype=np.int64) << bit
-        scores = score(left, right, Candidates(every, every, bits), rules)
-        for pair in _explain(scores, left, right, rules, np.ones(len(rows), dtype=bool)):
+        left, right = prepare(pairs.lefts, rules), prepare(pairs.rights, rules)
+        at = (np.asarray(pairs.pair_left, dtype=np.int64),
+              np.asarray(pairs.pair_right, dtype=np.int64))
+        scores = score(left, right, Candidates(*at, _pass_bits(left, right, at, rules)), rules)
+        by_identity = np.fromiter(
+            (taken.get(-1 - int(left.ids[lft])) == right.ids[rgt]  # type: ignore[call-overload]
+             for lft, rgt in zip(*at, strict=True)), dtype=bool, count=at[0].size)
+        keep = (scores.scores >= rules.review_threshold) | by_identity
+        for pair in _explain(scores, left, right, rules, keep):
             index, customer_id = -1 - int(pair.left), int(pair.right)  # type: ignore[call-overload]
             finding = Finding(customer_id, pair.score, pair.status, pair.passes, pair.fields)
             if taken.get(index) == customer_id:
                 # An external identity is the same party by definition, whatever the score.
                 finding = Finding(customer_id, max(pair.score, rules.match_threshold), "match",
                                   (IDENTITY_PASS, *pair.passes), pair.fields)
-            elif finding.score < rules.review_threshold:
-                continue
             current = best[index]
             if current is None or finding.rank() > current.rank():
                 best[index] = finding
     return best
 
 
-def _batch_duplicates(new: list[EngineRecord], context: IdentityContext,
+def _batch_duplicates(prepared: dict[str, Prepared], context: IdentityContext,
                       best: list[Finding | None]) -> None:
     """Within the batch: a later record that duplicates an earlier one is found too."""
-    for kind in {str(r.get("kind")) for r in new}:
-        group = [r for r in new if str(r.get("kind")) == kind]
-        if len(group) < 2:
+    for kind, data in prepared.items():
+        if len(data) < 2:
             continue
-        pairs, _ = dedupe(group, rules_for_kind(context.rules, kind))
+        rules = rules_for_kind(context.rules, kind)
+        limited = rules.model_copy(update={"max_block_size": check_limit(rules)})
+        pairs, _ = dedupe(data, limited)
         for pair in pairs:
             first, second = sorted((-1 - int(pair.left), -1 - int(pair.right)))  # type: ignore[call-overload]
             finding = Finding(None, pair.score, pair.status, pair.passes, pair.fields,
@@ -211,8 +281,11 @@ def check_new(uow: Any, records: Sequence[CustomerRecord], *,
     connection = uow.session.connection()
     new = [{**engine_record(r, context.id_number_field), "id": _new_id(i)}  # type: ignore[dict-item]
            for i, r in enumerate(records)]
+    # Each kind's new records normalised once, for their keys and their batch twins.
+    prepared = {kind: prepare(group, rules_for_kind(context.rules, kind))
+                for kind, group in split_by_kind(new).items()}
     found: list[dict[int, dict[str, str]]] = [{} for _ in records]
-    _key_candidates(connection, new, context, found)
+    _key_candidates(connection, prepared, context, found)
     _contact_candidates(connection, records, context, found)
     taken = _identity_candidates(connection, records)
     for index, customer_id in taken.items():
@@ -221,5 +294,5 @@ def check_new(uow: Any, records: Sequence[CustomerRecord], *,
     stored = {int(r["id"]): r  # type: ignore[arg-type]
               for r in load_engine_records(connection, wanted_ids, context.id_number_field)}
     best = _score_candidates(new, found, stored, context, taken)
-    _batch_duplicates(new, context, best)
+    _batch_duplicates(prepared, context, best)
     return best

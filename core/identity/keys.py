@@ -32,7 +32,7 @@ from guanxi.records import CustomerRecord
 
 from .blocking import pass_keys
 from .customers import EngineRecord, engine_record, iter_engine_records, load_engine_records
-from .prepare import prepare
+from .prepare import Prepared, prepare
 from .rules import BlockingPass, Comparison, KeyPart, MatchRules
 from .settings import SECTION, IdentitySettings, match_rules
 
@@ -100,15 +100,22 @@ def keys_for(records: Sequence[EngineRecord], rules: MatchRules) -> list[tuple[s
     Persons and organisations are keyed under their own form of the rules
     (:func:`rules_for_kind`); a record with no value for a pass has no key for it.
     """
-    out: dict[tuple[str, int], None] = {}
+    out: list[tuple[str, int]] = []
     for kind, group in split_by_kind(records).items():
         kind_rules = rules_for_kind(rules, kind)
-        data = prepare(group, kind_rules)
-        for bpass in stored_passes(kind_rules):
-            prefix = bpass.name + ":"
-            for customer_id, value in zip(data.ids, pass_keys(data, bpass), strict=True):
-                if value:
-                    out[((prefix + value)[:KEY_WIDTH], customer_id)] = None  # type: ignore[index]
+        out += prepared_keys(prepare(group, kind_rules), kind_rules)
+    return out
+
+
+def prepared_keys(data: Prepared, rules: MatchRules) -> list[tuple[str, int]]:
+    """``(key, id)`` of every stored pass of records already prepared under ``rules``
+    (those of one kind), without repeats."""
+    out: dict[tuple[str, int], None] = {}
+    for bpass in stored_passes(rules):
+        prefix = bpass.name + ":"
+        for record_id, value in zip(data.ids, pass_keys(data, bpass), strict=True):
+            if value:
+                out[((prefix + value)[:KEY_WIDTH], record_id)] = None  # type: ignore[index]
     return list(out)
 
 
