@@ -102,9 +102,17 @@ def keys_for(records: Sequence[EngineRecord], rules: MatchRules) -> list[tuple[s
     """
     out: list[tuple[str, int]] = []
     for kind, group in split_by_kind(records).items():
-        kind_rules = rules_for_kind(rules, kind)
+        kind_rules = _key_rules(rules_for_kind(rules, kind))
         out += prepared_keys(prepare(group, kind_rules), kind_rules)
     return out
+
+
+@lru_cache(maxsize=16)
+def _key_rules(rules: MatchRules) -> MatchRules:
+    """The rules cut down to their stored passes: preparing records for their keys then
+    normalises only the fields the keys read (no phone parsing, the slow part)."""
+    return rules.model_copy(update={"blocking": tuple(stored_passes(rules)),
+                                    "comparisons": ()})
 
 
 def prepared_keys(data: Prepared, rules: MatchRules) -> list[tuple[str, int]]:

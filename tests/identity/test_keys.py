@@ -56,3 +56,35 @@ def test_refresh_and_rebuild(app: App) -> None:
     with app.transaction() as uow:
         assert rebuild_all(uow, batch_size=1) == 4
     assert ("org_name:acme ltd", second) in stored_keys(app)
+
+
+def test_keys_follow_create_update_and_erasure(app: App) -> None:
+    from guanxi.privacy import erase_customer
+    from guanxi.services.updates import update_customer
+
+    [zhang] = add(app, {"name": "张伟", "birth_date": "1980-03-04"})
+    assert {k for k, i in stored_keys(app) if i == zhang} == {
+        "birth_date:19800304", "surname_sound:张\x1f伟", "cjk_family_year:张\x1f1980"}
+    with app.transaction() as uow:
+        update_customer(uow, zhang, {"name": "李伟", "birth_date": None})
+    assert {k for k, i in stored_keys(app) if i == zhang} == {"surname_sound:李\x1f伟"}
+    with app.transaction() as uow:
+        erase_customer(uow, zhang, reason="data subject request")
+    assert stored_keys(app) == set()
+
+
+def test_dedupe_index_rebuilds_the_keys(app: App, tmp_path: Any, database_url: str) -> None:
+    import guanxi.cli.dedupe_index  # adds the command to the group (until dedupe.py does)
+    from tests.clitools import Guanxi
+
+    add(app, {"name": "John Smith", "birth_date": "1970-05-06"},
+        {"kind": "organization", "name": "Acme Ltd"})
+    before = stored_keys(app)
+    with app.transaction() as uow:
+        uow.session.connection().execute(_KEYS.delete())
+    guanxi = Guanxi(tmp_path, database_url)
+    assert guanxi.json("dedupe", "index")["keys"] == len(before) == 4
+    assert stored_keys(app) == before
+    assert guanxi("dedupe", "index").stdout.startswith("rebuilt the match keys: 4 keys in ")
+    refused = guanxi("dedupe", "index", "--batch", "0", ok=False)
+    assert refused.exit_code == 2 and "'--batch': 0 is not in the range" in refused.stderr
