@@ -232,7 +232,7 @@ def _score_candidates(new: list[EngineRecord], found: list[dict[int, dict[str, s
               np.asarray(pairs.pair_right, dtype=np.int64))
         scores = score(left, right, Candidates(*at, _pass_bits(left, right, at, rules)), rules)
         by_identity = np.fromiter(
-            (taken.get(-1 - int(left.ids[lft])) == right.ids[rgt]  # type: ignore[call-overload]
+            (taken.get(-1 - int(left.ids[lft])) == right.ids[rgt]
              for lft, rgt in zip(*at, strict=True)), dtype=bool, count=at[0].size)
         keep = (scores.scores >= rules.review_threshold) | by_identity
         for pair in _explain(scores, left, right, rules, keep):
@@ -279,8 +279,10 @@ def check_new(uow: Any, records: Sequence[CustomerRecord], *,
         return []
     context = context or identity_context(uow)
     connection = uow.session.connection()
-    new = [{**engine_record(r, context.id_number_field), "id": _new_id(i)}  # type: ignore[dict-item]
-           for i, r in enumerate(records)]
+    new = [engine_record(r, context.id_number_field) for r in records]
+    for index, record in enumerate(new):
+        # Engine ids are kept as given; a negative one is never a stored customer's.
+        record["id"] = _new_id(index)  # type: ignore[assignment]
     # Each kind's new records normalised once, for their keys and their batch twins.
     prepared = {kind: prepare(group, rules_for_kind(context.rules, kind))
                 for kind, group in split_by_kind(new).items()}

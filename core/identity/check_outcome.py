@@ -107,25 +107,26 @@ def apply_check(uow: Any, valid: list[tuple[int, CustomerRecord]], origin: str,
     for (number, record), finding in zip(valid, findings, strict=True):
         action = "allow" if finding is None else _action(
             finding, context, can_update and finding.customer_id in visible)
+        kept: CustomerRecord | None = record
         if finding is not None and action == "block":
             seen = finding.customer_id is None or finding.customer_id in visible
             field = _field_named(finding, record, context)
             errors.append(ValidationError(field, _reason(finding, seen)).at_row(number))
-            record = None  # type: ignore[assignment]
+            kept = None
         elif finding is not None and action == "link":
-            record = dataclasses.replace(record, link_to=finding.customer_id)
+            kept = dataclasses.replace(record, link_to=finding.customer_id)
         elif finding is not None and action == "flag" and finding.customer_id is not None:
-            record = dataclasses.replace(record, duplicate_of=(finding.customer_id,))
-        final.append(record)
+            kept = dataclasses.replace(record, duplicate_of=(finding.customer_id,))
+        final.append(kept)
         actions.append(action)
     pending = _PENDING.setdefault(uow, {})
-    for record, finding, action in zip(final, findings, actions, strict=True):
-        if record is None or finding is None or action != "flag":
+    for flagged, finding, action in zip(final, findings, actions, strict=True):
+        if flagged is None or finding is None or action != "flag":
             continue
         partner = final[finding.batch_index] if finding.batch_index is not None else None
         if finding.customer_id is None and partner is None:
             continue  # its batch twin was refused: nothing to pair it with
-        pending[id(record)] = _Pending(record, finding, origin, partner)
+        pending[id(flagged)] = _Pending(flagged, finding, origin, partner)
     return [(n, r) for (n, _), r in zip(valid, final, strict=True) if r is not None], errors
 
 

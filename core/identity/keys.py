@@ -83,7 +83,7 @@ def rules_for_kind(rules: MatchRules, kind: str) -> MatchRules:
     if not any(c.field == "name" for c in comparisons):
         # As rare as a family name by chance; agreement alone puts a pair up for review.
         comparisons.append(Comparison(field="name", method="name", agree=0.95, partial=0.85,
-                                      u=(0.001, 0.004, 0.995)))
+                                      u=(0.001, 0.004, 0.995), scale=1.0))
     return rules.model_copy(update={"blocking": tuple(blocking),
                                     "comparisons": tuple(comparisons)})
 
