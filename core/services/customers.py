@@ -333,7 +333,7 @@ def _insert(
     linked = [r for r in given if r.link_to is not None]
     if linked:
         # Imported here: linking updates customers, and the updates import this module.
-        from guanxi.identity.link import link_records
+        from guanxi.identity.check_link import link_records
 
         link_records(uow, linked)
     new_ids = iter(stored)
