@@ -48,16 +48,16 @@ def iter_all_records(connection: Any, *, batch_size: int = 50_000,
         if not rows:
             return
         records: dict[int, EngineRecord] = {}
-        for row in rows:
+        for customer_id, kind, name, family, given, birth, *custom in rows:
             record: EngineRecord = {
-                "id": row.id, "kind": row.kind, "name": row.name,
-                "family_name": row.family_name, "given_name": row.given_name,
-                "birth_date": row.birth_date.strftime("%Y%m%d") if row.birth_date else None,
+                "id": customer_id, "kind": kind, "name": name, "family_name": family,
+                "given_name": given,
+                "birth_date": birth.isoformat().replace("-", "") if birth else None,
             }
             if id_number_field:
-                value = (row.custom or {}).get(id_number_field)
+                value = (custom[0] or {}).get(id_number_field)
                 record["id_number"] = None if value in (None, "") else str(value)
-            records[row.id] = record
+            records[customer_id] = record
         first, last = rows[0].id, rows[-1].id
         # Primary points first, then by id: the first one seen per kind is the one kept.
         points = connection.execute(
