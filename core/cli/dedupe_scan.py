@@ -104,7 +104,7 @@ def review(state: CliState, status: str | None, origin: str | None, limit: int,
         return
     if as_csv:
         rows = [(n, c, m) for n, c in enumerate(found, start=1) for m in c.customers]
-        emit(rows, _member_columns(tz), as_json=False, as_csv=True)
+        emit(rows, _member_columns(tz, table=False), as_json=False, as_csv=True)
         return
     if not found:
         click.echo("no open duplicate pairs (run: guanxi dedupe scan)")
@@ -121,10 +121,16 @@ def review(state: CliState, status: str | None, origin: str | None, limit: int,
                         highlight=False)
 
 
-def _member_columns(tz: dt.tzinfo) -> list[tuple[str, Callable[[Any], Any]]]:
+def _member_columns(tz: dt.tzinfo, *,
+                    table: bool = True) -> list[tuple[str, Callable[[Any], Any]]]:
+    def survivor(r: Any) -> Any:
+        chosen = r[2].id == r[1].survivor_id
+        return ("*" if chosen else "") if table else chosen
+
     return [
         ("cluster", lambda r: r[0]),
-        ("id", lambda r: str(r[2].id) + (" *" if r[2].id == r[1].survivor_id else "")),
+        ("id", lambda r: r[2].id),
+        ("survivor", survivor),
         ("kind", lambda r: r[2].kind),
         ("name", lambda r: r[2].name),
         ("birth date", lambda r: r[2].birth_date),

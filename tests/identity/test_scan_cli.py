@@ -54,6 +54,8 @@ def test_scan_prints_what_it_found_and_review_shows_the_cluster(gx: Guanxi,
     assert all(p["passes"] and p["fields"] for p in cluster["pairs"])
     rows = list(csv.DictReader(io.StringIO(gx("dedupe", "review", "--csv").stdout)))
     assert [r["name"] for r in rows] == ["张伟", "张 伟", "张伟"]
+    assert [(r["cluster"], r["id"], r["survivor"]) for r in rows] == [
+        ("1", str(three[0]), "True"), ("1", str(three[1]), "False"), ("1", str(three[2]), "False")]
     assert gx.json("dedupe", "review", "--origin", "import") == []
 
 
