@@ -237,3 +237,41 @@ def test_customer_add_reports_the_outcome(make_app: Callable[..., App], tmp_path
     assert record["link_to"] is None
     linked = guanxi("customer", "add", "王芳", "--email", "WF@example.cn").stdout
     assert linked.startswith(f"linked to customer {record['id']} (王芳)")
+
+
+def test_link_into_a_customer_the_user_cannot_see_is_a_flag(
+    make_app: Callable[..., App], tmp_path: Path, database_url: str,
+) -> None:
+    from tests.clitools import Guanxi
+
+    app = with_on_match(make_app, "link")
+    with app.transaction() as uow:
+        for name in ("wang", "li"):
+            add_staff(uow, username=name, display_name=name)
+            grant_role(uow, staff=name, role="agent")
+    [hidden] = add(app, {**ZHANG, "owner": "wang"})
+    [mine] = add(app, {"name": "张伟", "phones": ["13800138000"], "owner": "li"}, as_user="li")
+    assert mine.id != hidden.id and mine.link_to is None
+    assert mine.duplicate_of == (hidden.id,)  # for the queue; the CLI does not show it
+    [pair] = pairs(app)
+    assert (pair["left_id"], pair["right_id"]) == (hidden.id, mine.id)
+    # The command line does not name the customer either.
+    (tmp_path / "guanxi.toml").write_text('[identity]\non_match = "link"\n', encoding="utf-8")
+    guanxi = Guanxi(tmp_path, database_url)
+    said = guanxi("customer", "add", "张伟", "--phone", "13800138000", as_user="li").stdout
+    assert "(possible duplicate of an existing customer you cannot see;" in said
+    assert guanxi.json("customer", "add", "张伟", "--phone", "13800138000",
+                       as_user="li")["duplicate_of"] == []
+
+
+def test_organisations_match_on_their_whole_name(app: App) -> None:
+    [acme] = add(app, {"kind": "organization", "name": "Acme Trading Ltd",
+                       "phones": ["02161234567"]})
+    [again, person] = add(app, {"kind": "organization", "name": "ACME Trading Ltd.",
+                                "phones": ["021-6123-4567"]},
+                          {"name": "Acme Trading Ltd", "phones": ["02161234567"]})
+    assert again.duplicate_of == (acme.id,)
+    assert person.duplicate_of == ()  # a person is not the duplicate of an organisation
+    [pair] = pairs(app)
+    assert pair["fields"] == {"name": "agree", "phone": "agree"}
+    assert set(pair["passes"]) == {"phone", "org_name", "org_prefix"}
