@@ -88,13 +88,13 @@ def _new_id(index: int) -> int:
     return -1 - index
 
 
-def _key_candidates(connection: Any, prepared: dict[str, Prepared], context: IdentityContext,
+def _key_candidates(connection: Any, record_keys: list[list[str]], context: IdentityContext,
                     found: list[dict[int, dict[str, str]]]) -> None:
     """Customers sharing a stored key with a new record (non-selective keys skipped)."""
     wanted: dict[str, list[int]] = {}
-    for kind, data in prepared.items():
-        for key, new_id in prepared_keys(data, rules_for_kind(context.rules, kind)):
-            wanted.setdefault(key, []).append(-1 - new_id)
+    for index, keys in enumerate(record_keys):
+        for key in keys:
+            wanted.setdefault(key, []).append(index)
     limit = check_limit(context.rules)
     holders: dict[str, list[int]] = {}
     for chunk in chunks(sorted(wanted)):
@@ -275,8 +275,16 @@ def check_new(uow: Any, records: Sequence[CustomerRecord], *,
     not filtered by record policies: callers must not show a customer the user cannot
     see (a duplicate is a duplicate whoever looks).
     """
+    return check_with_keys(uow, records, context=context)[0]
+
+
+def check_with_keys(uow: Any, records: Sequence[CustomerRecord], *,
+                    context: IdentityContext | None = None,
+                    ) -> tuple[list[Finding | None], list[list[str]]]:
+    """:func:`check_new`, and each record's match keys (computed for the lookup anyway,
+    so the insert that follows need not compute them again)."""
     if not records:
-        return []
+        return [], []
     context = context or identity_context(uow)
     connection = uow.session.connection()
     new = [engine_record(r, context.id_number_field) for r in records]
@@ -286,8 +294,12 @@ def check_new(uow: Any, records: Sequence[CustomerRecord], *,
     # Each kind's new records normalised once, for their keys and their batch twins.
     prepared = {kind: prepare(group, rules_for_kind(context.rules, kind))
                 for kind, group in split_by_kind(new).items()}
+    record_keys: list[list[str]] = [[] for _ in records]
+    for kind, data in prepared.items():
+        for key, new_id in prepared_keys(data, rules_for_kind(context.rules, kind)):
+            record_keys[-1 - new_id].append(key)
     found: list[dict[int, dict[str, str]]] = [{} for _ in records]
-    _key_candidates(connection, prepared, context, found)
+    _key_candidates(connection, record_keys, context, found)
     _contact_candidates(connection, records, context, found)
     taken = _identity_candidates(connection, records)
     for index, customer_id in taken.items():
@@ -297,4 +309,4 @@ def check_new(uow: Any, records: Sequence[CustomerRecord], *,
               for r in load_engine_records(connection, wanted_ids, context.id_number_field)}
     best = _score_candidates(new, found, stored, context, taken)
     _batch_duplicates(prepared, context, best)
-    return best
+    return best, record_keys

@@ -22,8 +22,8 @@ from guanxi.errors import ValidationError
 from guanxi.models.identity import DuplicatePair
 from guanxi.records import CustomerRecord
 
-from .check import Finding, check_new
-from .keys import IdentityContext, identity_context
+from .check import Finding, check_with_keys
+from .keys import IdentityContext, identity_context, insert_keys, write_keys
 
 _PAIRS = DuplicatePair.__table__  # type: ignore[attr-defined]
 _PAIR_COLUMNS = ("left_id", "right_id", "score", "status", "passes", "fields", "origin",
@@ -46,6 +46,10 @@ class _Pending:
 
 
 _PENDING: weakref.WeakKeyDictionary[Any, dict[int, _Pending]] = weakref.WeakKeyDictionary()
+# The match keys the check computed, per validated record, for the insert to write.
+_KEYS: weakref.WeakKeyDictionary[Any, dict[int, tuple[CustomerRecord, list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _field_named(finding: Finding, record: CustomerRecord, context: IdentityContext) -> str:
@@ -97,7 +101,8 @@ def apply_check(uow: Any, valid: list[tuple[int, CustomerRecord]], origin: str,
     context = identity_context(uow)
     if not context.settings.check_on_create or not valid:
         return valid, []
-    findings = check_new(uow, [record for _, record in valid], context=context)
+    findings, record_keys = check_with_keys(uow, [record for _, record in valid],
+                                            context=context)
     matched = {f.customer_id for f in findings if f is not None and f.customer_id is not None}
     visible = filter_visible(uow, matched)
     can_update = uow.principal.can("customer", "update")
@@ -119,6 +124,10 @@ def apply_check(uow: Any, valid: list[tuple[int, CustomerRecord]], origin: str,
             kept = dataclasses.replace(record, duplicate_of=(finding.customer_id,))
         final.append(kept)
         actions.append(action)
+    known = _KEYS.setdefault(uow, {})
+    for kept_record, keys in zip(final, record_keys, strict=True):
+        if kept_record is not None and kept_record.link_to is None:
+            known[id(kept_record)] = (kept_record, keys)
     pending = _PENDING.setdefault(uow, {})
     for flagged, finding, action in zip(final, findings, actions, strict=True):
         if flagged is None or finding is None or action != "flag":
@@ -155,3 +164,23 @@ def queue_pairs(uow: Any, given: Sequence[CustomerRecord], stored_ids: Sequence[
     if rows:
         BulkInserter(uow.session.connection(), _PAIRS, _PAIR_COLUMNS).insert(rows)
     return len(rows)
+
+
+def write_new_keys(uow: Any, given: Sequence[CustomerRecord], stored: Sequence[CustomerRecord],
+                   context: IdentityContext) -> None:
+    """Write the keys of just inserted customers (``given`` stored as ``stored``), reusing
+    those the check computed for the same records and computing the others."""
+    known = _KEYS.get(uow, {})
+    pairs: list[tuple[str, int]] = []
+    missing: list[CustomerRecord] = []
+    for record, new in zip(given, stored, strict=True):
+        entry = known.pop(id(record), None)
+        if entry is not None and entry[0] is record:
+            assert new.id is not None
+            pairs += [(key, new.id) for key in entry[1]]
+        else:
+            missing.append(new)
+    connection = uow.session.connection()
+    insert_keys(connection, pairs)
+    if missing:
+        write_keys(connection, missing, context.rules, context.id_number_field)

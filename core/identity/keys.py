@@ -135,7 +135,8 @@ def split_by_kind(records: Iterable[EngineRecord]) -> dict[str, list[EngineRecor
     return groups
 
 
-def _insert_keys(connection: Any, pairs: list[tuple[str, int]]) -> None:
+def insert_keys(connection: Any, pairs: list[tuple[str, int]]) -> None:
+    """Insert ``(key, customer id)`` rows (bulk)."""
     if pairs:
         BulkInserter(connection, _KEYS, ("key", "customer_id")).insert(pairs)
 
@@ -148,7 +149,7 @@ def _delete_keys(connection: Any, customer_ids: Sequence[int]) -> None:
 def write_keys(connection: Any, records: Sequence[CustomerRecord], rules: MatchRules,
                id_number_field: str | None) -> None:
     """Insert the keys of freshly inserted (so never keyed) customer records."""
-    _insert_keys(connection, keys_for([engine_record(r, id_number_field) for r in records],
+    insert_keys(connection, keys_for([engine_record(r, id_number_field) for r in records],
                                       rules))
 
 
@@ -165,7 +166,7 @@ def refresh_keys(uow: Any, customer_ids: Sequence[int]) -> None:
     connection = uow.session.connection()
     _delete_keys(connection, ids)
     records = load_engine_records(connection, ids, context.id_number_field)
-    _insert_keys(connection, keys_for(records, context.rules))
+    insert_keys(connection, keys_for(records, context.rules))
 
 
 def rebuild_all(uow: Any, *, batch_size: int = 20_000) -> int:
@@ -178,6 +179,6 @@ def rebuild_all(uow: Any, *, batch_size: int = 20_000) -> int:
     for batch in iter_engine_records(connection, batch_size=batch_size,
                                      id_number_field=context.id_number_field):
         pairs = keys_for(batch, context.rules)
-        _insert_keys(connection, pairs)
+        insert_keys(connection, pairs)
         stored += len(pairs)
     return stored

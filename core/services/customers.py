@@ -21,8 +21,8 @@ from guanxi.app import UnitOfWork
 from guanxi.db.bulk import BulkInserter, allocate_ids, set_ids, with_ids, without_gc
 from guanxi.db.chunks import chunks
 from guanxi.errors import BatchValidationError, NotFoundError, ValidationError
-from guanxi.identity.check_outcome import apply_check, queue_pairs
-from guanxi.identity.keys import identity_context, write_keys
+from guanxi.identity.check_outcome import apply_check, queue_pairs, write_new_keys
+from guanxi.identity.keys import identity_context
 from guanxi.models import (
     ContactPoint,
     Customer,
@@ -376,8 +376,7 @@ def _store(
         for r in stored
     )
     insert_children(connection, stored)
-    context = identity_context(uow)
-    write_keys(connection, stored, context.rules, context.id_number_field)
+    write_new_keys(uow, records, stored, identity_context(uow))
     uow.hook.customers_created(uow=uow, customers=stored)
     return stored
 
