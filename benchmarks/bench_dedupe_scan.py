@@ -23,6 +23,12 @@ so the peak RSS printed is the scan's (the baseline runs after it is measured). 
     python benchmarks/bench_dedupe_scan.py                      # 1,000,000 customers
     python benchmarks/bench_dedupe_scan.py --customers 50000
     python benchmarks/bench_dedupe_scan.py --customers 1000000 --db /tmp/scan1m.db
+    python benchmarks/bench_dedupe_scan.py --customers 100000 --rules proposed
+
+``--rules``: ``large`` (default) is the default match rules with the blocking passes
+proposed for large databases (below); ``proposed`` adds the proposed email and address
+comparisons; ``default`` is the default rules as they are (their blocking does not scale
+to a million customers: tens of millions of candidate pairs).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchkit import open_app
 
 from guanxi.app import App, create_app
+from guanxi.identity import default_rules
 from guanxi.identity.scan import scan_duplicates
 from guanxi.services.customers import insert_customers, validate_customers
 
@@ -87,7 +94,8 @@ DOMAINS = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com
 #: The blocking passes proposed for large databases (docs/identity-scan.md): the default
 #: passes on a whole birth date, on a Soundex + initial and on a Chinese family name +
 #: birth year make blocks that grow with the database (about 50 people share a birth
-#: date among a million), so each is narrowed by a second name or date key.
+#: date among a million: 22.6 million pairs from that pass alone, 34.2 million from the
+#: Chinese family name + year), so each is narrowed by a second name or date key.
 LARGE_BLOCKING = [{"name": name, "parts": [{"field": f, "transform": t} for f, t in parts]}
                   for name, parts in (
     ("id_number", [("id_number", "exact")]),
@@ -96,13 +104,29 @@ LARGE_BLOCKING = [{"name": name, "parts": [{"field": f, "transform": t} for f, t
     ("birth_given", [("birth_date", "exact"), ("given_name", "initial")]),
     ("birth_family", [("birth_date", "exact"), ("family_name", "soundex")]),
     ("birth_postcode", [("birth_date", "exact"), ("postcode", "exact")]),
-    ("surname_year", [("family_name", "soundex"), ("given_name", "initial"),
-                      ("birth_date", "year")]),
+    ("surname_given_year", [("family_name", "soundex"), ("given_name", "exact"),
+                            ("birth_date", "year")]),
     ("surname_postcode", [("family_name", "soundex"), ("given_name", "initial"),
                           ("postcode", "exact")]),
     ("postcode_given", [("postcode", "exact"), ("given_name", "exact")]),
     ("cjk_family_phone", [("family_name", "cjk"), ("phone", "exact")]),
 )]
+
+
+def proposed_comparisons() -> list[dict[str, Any]]:
+    """The default comparisons with the two changes proposed with the large blocking: an
+    email agrees or not (``li.na12@…`` and ``li.na31@…`` are two people, not a partial
+    agreement weighing as much as a phone), and addresses compare by edit distance
+    (Jaro-Winkler calls 人民路149号 and 人民路48号 the same address)."""
+    out = []
+    for comparison in default_rules().comparisons:
+        data = comparison.model_dump()
+        if comparison.field == "email":
+            data.update(partial=1.0)
+        if comparison.field == "address":
+            data.update(method="levenshtein", agree=1.0, partial=0.9)
+        out.append(data)
+    return out
 
 
 def _phone(n: int) -> str:
@@ -134,10 +158,12 @@ def _person(rng: random.Random, n: int) -> dict[str, Any]:
 
 def _organisation(rng: random.Random, n: int) -> dict[str, Any]:
     if rng.random() < 0.7:
-        name = (f"{rng.choice(CITIES)[:2]}{rng.choice(ORG_WORDS)}{rng.choice(ORG_WORDS)}"
+        brand = rng.choice(GIVEN) + rng.choice(GIVEN)  # names are registered: near-unique
+        name = (f"{rng.choice(CITIES)[:2]}{brand}{rng.choice(ORG_WORDS)}"
                 f"{rng.choice(ORG_TRADES)}有限公司")
     else:
-        name = f"{rng.choice(LATIN_ORGS)} {rng.choice(LAST)} {rng.choice(('Ltd', 'Inc', 'GmbH'))}"
+        name = (f"{rng.choice(LATIN_ORGS)} {rng.choice(LAST)} {rng.choice(FIRST)} "
+                f"{rng.choice(('Ltd', 'Inc', 'GmbH'))}")
     row: dict[str, Any] = {"kind": "organization", "name": name, "phones": [_phone(n)]}
     if rng.random() < 0.6:
         row["emails"] = [f"info{n:x}@corp{n % 97}.example.com"]
@@ -277,7 +303,7 @@ def stored_pairs(app: App) -> dict[str, set[tuple[int, int]]]:
     return out
 
 
-def run(customers: int, dup_share: float, db: Path | None, blocking: str) -> dict[str, Any]:
+def run(customers: int, dup_share: float, db: Path | None, rules: str) -> dict[str, Any]:
     """Build (or reuse) the database, scan it, run the baseline; return the figures."""
     folder = Path(tempfile.mkdtemp(prefix="bench-scan-")) if db is None else db.parent
     db = db or folder / "scan.db"
@@ -293,8 +319,11 @@ def run(customers: int, dup_share: float, db: Path | None, blocking: str) -> dic
             raise SystemExit(f"loading failed (exit {child.exitcode})")
     truth = {(a, b) for a, b in json.loads(_truth_path(db).read_text())}
     settings: dict[str, Any] = {"core": {"database_url": f"sqlite:///{db}"}}
-    if blocking == "large":
+    if rules == "large":
         settings["identity"] = {"rules": {"blocking": LARGE_BLOCKING}}
+    elif rules == "proposed":
+        settings["identity"] = {"rules": {"blocking": LARGE_BLOCKING,
+                                          "comparisons": proposed_comparisons()}}
     app = create_app(folder, settings=settings, enable=["core"], environ={})
     with app.engine.begin() as connection:  # a rerun scans from an empty queue
         connection.execute(text("DELETE FROM duplicate_pair"))
@@ -321,12 +350,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--dup-share", type=float, default=0.05)
     parser.add_argument("--db", type=Path, help="keep the database here (reused if present)")
-    parser.add_argument("--blocking", choices=("large", "default"), default="large",
-                        help="the passes for large databases (proposed) or the default rules'")
+    parser.add_argument("--rules", choices=("large", "proposed", "default"), default="large",
+                        help="match rules: the default rules with the blocking passes for large "
+                        "databases (large), those and the proposed email and address "
+                        "comparisons (proposed), or the default rules as they are (default)")
     args = parser.parse_args(argv)
-    figures = run(args.customers, args.dup_share, args.db, args.blocking)
+    figures = run(args.customers, args.dup_share, args.db, args.rules)
     print(f"duplicate scan: {figures['customers']:,} customers, {figures['true_pairs']:,} "
-          f"planted duplicate pairs, {args.blocking} blocking; "
+          f"planted duplicate pairs, {args.rules} rules; "
           f"Python {platform.python_version()}")
     print(f"scan: {figures['seconds']:.1f} s, peak RSS {figures['peak_rss_mib']:,} MiB, "
           f"{figures['candidates']:,} candidate pairs, {figures['match']:,} match + "

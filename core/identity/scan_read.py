@@ -63,7 +63,7 @@ def iter_all_records(connection: Any, *, batch_size: int = 50_000,
         points = connection.execute(
             select(p.customer_id, p.kind, p.normalized)
             .where(p.customer_id >= first, p.customer_id <= last)
-            .order_by(p.customer_id, p.is_primary.desc(), p.id))
+            .order_by(p.customer_id, p.is_primary.desc(), p.id)).all()
         for customer_id, kind, normalized in points:
             if kind in _POINT_KINDS and customer_id in records:
                 records[customer_id].setdefault(kind, normalized)
