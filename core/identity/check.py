@@ -24,15 +24,8 @@ from guanxi.records import CustomerRecord
 
 from .blocking import Candidates, pass_keys
 from .customers import EngineRecord, engine_record, load_engine_records
-from .engine import Status, _explain, dedupe
-from .keys import (
-    CONTACT_FIELDS,
-    IdentityContext,
-    identity_context,
-    prepared_keys,
-    rules_for_kind,
-    split_by_kind,
-)
+from .engine import Status, _explain
+from .keys import CONTACT_FIELDS, IdentityContext, identity_context, keys_for, rules_for_kind
 from .prepare import Prepared, prepare
 from .rules import MatchRules
 from .scoring import score
@@ -215,7 +208,11 @@ def _pass_bits(left: Prepared, right: Prepared, pairs: tuple[np.ndarray, np.ndar
 def _score_candidates(new: list[EngineRecord], found: list[dict[int, dict[str, str]]],
                       stored: dict[int, EngineRecord], context: IdentityContext,
                       taken: dict[int, int]) -> list[Finding | None]:
-    """The best stored match of each new record, scored pair by pair (same kind only)."""
+    """The best match of each new record, scored pair by pair (same kind only).
+
+    ``stored`` holds the candidates by engine id: stored customers, and the batch's own
+    records under their negative ids.
+    """
     by_kind: dict[str, _PairSet] = {}
     for index, candidates in enumerate(found):
         kind = str(new[index].get("kind"))
@@ -238,7 +235,10 @@ def _score_candidates(new: list[EngineRecord], found: list[dict[int, dict[str, s
         for pair in _explain(scores, left, right, rules, keep):
             index, customer_id = -1 - int(pair.left), int(pair.right)  # type: ignore[call-overload]
             finding = Finding(customer_id, pair.score, pair.status, pair.passes, pair.fields)
-            if taken.get(index) == customer_id:
+            if customer_id < 0:  # an earlier record of the batch
+                finding = Finding(None, pair.score, pair.status, pair.passes, pair.fields,
+                                  batch_index=-1 - customer_id)
+            elif taken.get(index) == customer_id:
                 # An external identity is the same party by definition, whatever the score.
                 finding = Finding(customer_id, max(pair.score, rules.match_threshold), "match",
                                   (IDENTITY_PASS, *pair.passes), pair.fields)
@@ -248,22 +248,26 @@ def _score_candidates(new: list[EngineRecord], found: list[dict[int, dict[str, s
     return best
 
 
-def _batch_duplicates(prepared: dict[str, Prepared], context: IdentityContext,
-                      best: list[Finding | None]) -> None:
-    """Within the batch: a later record that duplicates an earlier one is found too."""
-    for kind, data in prepared.items():
-        if len(data) < 2:
+def _batch_candidates(records: Sequence[CustomerRecord], record_keys: list[list[str]],
+                      limit: int, found: list[dict[int, dict[str, str]]]) -> None:
+    """Earlier records of the batch that share a key, a phone or an email with a later
+    one become its candidates (under their negative engine ids), as stored ones do."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, keys in enumerate(record_keys):
+        for key in keys:
+            groups.setdefault(("", key), []).append(index)
+    for index, record in enumerate(records):
+        for point in record.contact_points:
+            if point.kind in CONTACT_FIELDS:
+                groups.setdefault((point.kind, point.normalized), []).append(index)
+    for (shared_field, value), members in groups.items():
+        if not 2 <= len(members) <= limit:
             continue
-        rules = rules_for_kind(context.rules, kind)
-        limited = rules.model_copy(update={"max_block_size": check_limit(rules)})
-        pairs, _ = dedupe(data, limited)
-        for pair in pairs:
-            first, second = sorted((-1 - int(pair.left), -1 - int(pair.right)))  # type: ignore[call-overload]
-            finding = Finding(None, pair.score, pair.status, pair.passes, pair.fields,
-                              batch_index=first)
-            current = best[second]
-            if current is None or finding.rank() > current.rank():
-                best[second] = finding
+        for position, later in enumerate(members):
+            for earlier in members[:position]:
+                overrides = found[later].setdefault(_new_id(earlier), {})
+                if shared_field:
+                    overrides[shared_field] = value
 
 
 def check_new(uow: Any, records: Sequence[CustomerRecord], *,
@@ -291,22 +295,19 @@ def check_with_keys(uow: Any, records: Sequence[CustomerRecord], *,
     for index, record in enumerate(new):
         # Engine ids are kept as given; a negative one is never a stored customer's.
         record["id"] = _new_id(index)  # type: ignore[assignment]
-    # Each kind's new records normalised once, for their keys and their batch twins.
-    prepared = {kind: prepare(group, rules_for_kind(context.rules, kind))
-                for kind, group in split_by_kind(new).items()}
     record_keys: list[list[str]] = [[] for _ in records]
-    for kind, data in prepared.items():
-        for key, new_id in prepared_keys(data, rules_for_kind(context.rules, kind)):
-            record_keys[-1 - new_id].append(key)
+    for key, new_id in keys_for(new, context.rules):
+        record_keys[-1 - new_id].append(key)
     found: list[dict[int, dict[str, str]]] = [{} for _ in records]
     _key_candidates(connection, record_keys, context, found)
     _contact_candidates(connection, records, context, found)
     taken = _identity_candidates(connection, records)
     for index, customer_id in taken.items():
         found[index].setdefault(customer_id, {})
-    wanted_ids = {customer_id for candidates in found for customer_id in candidates}
-    stored = {int(r["id"]): r  # type: ignore[arg-type]
-              for r in load_engine_records(connection, wanted_ids, context.id_number_field)}
-    best = _score_candidates(new, found, stored, context, taken)
-    _batch_duplicates(prepared, context, best)
-    return best, record_keys
+    wanted_ids = {customer_id for candidates in found for customer_id in candidates
+                  if customer_id > 0}
+    candidates = {int(r["id"]): r  # type: ignore[arg-type]
+                  for r in load_engine_records(connection, wanted_ids, context.id_number_field)}
+    _batch_candidates(records, record_keys, check_limit(context.rules), found)
+    candidates.update((_new_id(index), record) for index, record in enumerate(new))
+    return _score_candidates(new, found, candidates, context, taken), record_keys
