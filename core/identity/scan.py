@@ -37,7 +37,7 @@ from .prepare import Prepared
 from .review import Cluster, dismiss, list_pairs, open_clusters
 from .rules import MatchRules
 from .scan_read import iter_all_records, prepare_stored
-from .scan_store import PairKey, StoredPair, apply_scan, load_pairs
+from .scan_store import MERGED, PairKey, StoredPair, apply_scan, load_pairs
 from .scoring import score
 
 __all__ = ["Cluster", "Progress", "ScanResult", "dismiss", "list_pairs", "open_clusters",
@@ -124,7 +124,8 @@ def _stored_codes(ids: np.ndarray, stored: dict[PairKey, StoredPair],
                   changed: set[int] | None) -> np.ndarray:
     """Sorted codes ``i * n + j`` of the stored pairs between records ``i < j`` of ``ids``
     (for an incremental scan, only those touching a changed customer)."""
-    keys = [k for k in stored if changed is None or k[0] in changed or k[1] in changed]
+    keys = [k for k, pair in stored.items() if pair.state != MERGED
+            and (changed is None or k[0] in changed or k[1] in changed)]
     if not keys or not ids.size:
         return np.empty(0, dtype=np.int64)
     a = np.fromiter((k[0] for k in keys), dtype=np.int64, count=len(keys))
@@ -229,7 +230,7 @@ def scan_duplicates(uow: Any, *, since: dt.datetime | None = None,
 
 def _clusters(pairs: Any) -> int:
     """How many groups of two or more customers the pairs join."""
-    edges = [(int(p.left), int(p.right)) for p in pairs]  # type: ignore[call-overload]
+    edges = [(int(p.left), int(p.right)) for p in pairs]
     if not edges:
         return 0
     ids = sorted({i for edge in edges for i in edge})

@@ -62,10 +62,11 @@ class StoreOutcome:
 
 
 def load_pairs(connection: Any) -> dict[PairKey, StoredPair]:
-    """Every open or dismissed pair, by ``(left_id, right_id)``."""
+    """Every stored pair, by ``(left_id, right_id)`` (merged ones too: they are never
+    inserted again, nor touched)."""
     c = _PAIRS.c
     query = select(c.id, c.left_id, c.right_id, c.score, c.status, c.passes, c.fields,
-                   c.state).where(c.state.in_((OPEN, DISMISSED)))
+                   c.state)
     return {(int(row.left_id), int(row.right_id)): StoredPair(
         id=int(row.id), score=float(row.score), status=row.status, passes=list(row.passes or []),
         fields=dict(row.fields or {}), state=row.state) for row in connection.execute(query)}
@@ -100,6 +101,8 @@ def apply_scan(uow: Any, scored: Iterable[ScoredPair], stored: dict[PairKey, Sto
         old = stored.get(key)
         value = float(pair.score)
         reviewable = value >= rules.review_threshold
+        if old is not None and old.state == MERGED:
+            continue
         if old is None:
             if reviewable:
                 new_rows.append((key[0], key[1], value, pair.status, list(pair.passes),

@@ -282,3 +282,34 @@ def test_the_nightly_job_scans_what_changed_since_its_last_run(app: App) -> None
     with app.transaction() as uow:
         runs = uow.session.scalars(select(JobRun).where(JobRun.name == "core.identity_scan"))
         assert [r.status for r in runs] == ["ok", "ok"]
+
+
+def test_a_merged_pair_is_history_the_scan_never_touches(app: App) -> None:
+    a = add(app, "许晨", birth_date="1992-02-02", phones=["13722223333"])
+    b = add(app, "许晨", birth_date="1992-02-02", phones=["13722223333"])
+    scan(app)
+    with app.transaction() as uow:  # as a merge leaves it (here both records still exist)
+        pair = uow.session.scalars(select(DuplicatePair)).one()
+        pair.state = "merged"
+        uow.session.add(pair)
+    result = scan(app)
+    assert (result.new, result.updated, result.closed, result.reopened) == (0, 0, 0, 0)
+    assert [(p.state, p.origin) for p in stored(app).values()] == [("merged", "scan")]
+    assert set(stored(app)) == {(a, b)}
+
+
+def test_pairs_queued_by_the_check_of_new_records_are_rescored_not_duplicated(
+        make_app: Callable[..., App]) -> None:
+    app = make_app()  # the check of new records on: it queues the pair (origin create)
+    a = add(app, "何丽", birth_date="1984-04-04", phones=["13655556666"])
+    b = add(app, "何 丽", birth_date="1984-04-04", phones=["13655556666"])
+    before = stored(app)
+    assert [(p.origin, p.state) for p in before.values()] == [("create", "open")]
+    result = scan(app)
+    assert (result.new, result.closed) == (0, 0)
+    after = stored(app)
+    assert set(after) == {(a, b)} and after[(a, b)].origin == "create"
+    with app.transaction() as uow:
+        (cluster,) = open_clusters(uow, origin="create")
+        assert [m.id for m in cluster.customers] == [a, b]
+        assert open_clusters(uow, origin="scan") == []
