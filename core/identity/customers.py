@@ -36,7 +36,8 @@ _POINT_FIELDS = {"phone": "phone", "email": "email", "address": "address"}
 def engine_record(record: CustomerRecord, id_number_field: str | None = None) -> EngineRecord:
     """The engine's view of a (validated or stored) customer record."""
     out: EngineRecord = {
-        "id": record.id,  # type: ignore[dict-item]  (ids are ints; the engine keeps them)
+        # Ids are ints; the engine keeps them as they are (``rules.id_field``).
+        "id": record.id,  # type: ignore[dict-item]
         "kind": record.kind,
         "name": record.name,
         "family_name": record.family_name,
