@@ -59,16 +59,29 @@ def iter_all_records(connection: Any, *, batch_size: int = 50_000,
                 record["id_number"] = None if value in (None, "") else str(value)
             records[customer_id] = record
         first, last = rows[0].id, rows[-1].id
-        # Primary points first, then by id: the first one seen per kind is the one kept.
-        points = connection.execute(
-            select(p.customer_id, p.kind, p.normalized)
-            .where(p.customer_id >= first, p.customer_id <= last)
-            .order_by(p.customer_id, p.is_primary.desc(), p.id)).all()
-        for customer_id, kind, normalized in points:
-            if kind in _POINT_KINDS and customer_id in records:
-                records[customer_id].setdefault(kind, normalized)
+        add_primary_points(connection, records,
+                           (p.customer_id >= first) & (p.customer_id <= last))
         yield list(records.values())
         after = last
+
+
+def add_primary_points(connection: Any, records: dict[int, dict[str, Any]],
+                       condition: Any) -> None:
+    """Give each record (by customer id) its primary (else first) phone, email and
+    address, reading the points ``condition`` selects on the customer id index.
+
+    The condition must be on ``customer_id`` alone: with a ``kind IN (…)`` beside a long
+    id list SQLite reads the points through the ``(kind, normalized)`` index instead —
+    every phone and email of the database, for each call.
+    """
+    p = _POINTS.c
+    # Primary points first, then by id: the first one seen per kind is the one kept.
+    points = connection.execute(
+        select(p.customer_id, p.kind, p.normalized).where(condition)
+        .order_by(p.customer_id, p.is_primary.desc(), p.id)).all()
+    for customer_id, kind, normalized in points:
+        if kind in _POINT_KINDS and customer_id in records:
+            records[customer_id].setdefault(kind, normalized)
 
 
 #: Fields stored in the form :func:`~guanxi.identity.prepare.normalise_value` gives them.
