@@ -45,6 +45,14 @@ def count_customers(app: App) -> int:
         ).scalar_one()
 
 
+def two_agents(app: App) -> None:
+    """Agents wang and li: each sees his own customers and the unowned ones."""
+    with app.transaction() as uow:
+        for name in ("wang", "li"):
+            add_staff(uow, username=name, display_name=name)
+            grant_role(uow, staff=name, role="agent")
+
+
 def with_on_match(make_app: Callable[..., App], on_match: str, **more: Any) -> App:
     """An application whose [identity] on_match is ``on_match``."""
     return make_app(settings={"identity": {"on_match": on_match, **more}})
@@ -112,10 +120,7 @@ def test_block_does_not_reveal_a_customer_the_user_cannot_see(
     make_app: Callable[..., App],
 ) -> None:
     app = with_on_match(make_app, "block")
-    with app.transaction() as uow:
-        for name in ("wang", "li"):
-            add_staff(uow, username=name, display_name=name)
-            grant_role(uow, staff=name, role="agent")
+    two_agents(app)
     add(app, {**ZHANG, "owner": "wang"})
     with pytest.raises(BatchValidationError) as info:
         add(app, {"name": "张伟", "phones": ["13800138000"]}, as_user="li")
@@ -245,10 +250,7 @@ def test_link_into_a_customer_the_user_cannot_see_is_a_flag(
     from tests.clitools import Guanxi
 
     app = with_on_match(make_app, "link")
-    with app.transaction() as uow:
-        for name in ("wang", "li"):
-            add_staff(uow, username=name, display_name=name)
-            grant_role(uow, staff=name, role="agent")
+    two_agents(app)
     [hidden] = add(app, {**ZHANG, "owner": "wang"})
     [mine] = add(app, {"name": "张伟", "phones": ["13800138000"], "owner": "li"}, as_user="li")
     assert mine.id != hidden.id and mine.link_to is None
