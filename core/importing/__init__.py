@@ -35,6 +35,7 @@ real run when the two rows fall into different batches, but not by a dry run.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -206,7 +207,10 @@ def _run_batch(
     try:
         with app.transaction(as_user=as_user) as uow:
             pending = reader.prepare(uow, pending, rejects)
-            validate: Callable[..., Any] = customers.validate_customers
+            # Pairs the identity check queues say they came from an import.
+            validate: Callable[..., Any] = functools.partial(
+                customers.validate_customers, origin="import"
+            )
             insert: Callable[..., Any] = customers.insert_customers
             if kind == INTERACTIONS:
                 validate = interactions.validate_interactions
