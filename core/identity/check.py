@@ -24,7 +24,7 @@ from guanxi.records import CustomerRecord
 
 from .blocking import Candidates, pass_keys
 from .customers import EngineRecord, engine_record, load_engine_records
-from .engine import Status, _explain
+from .engine import Status, explain_pairs
 from .keys import CONTACT_FIELDS, IdentityContext, identity_context, keys_for, rules_for_kind
 from .prepare import Prepared, prepare
 from .rules import MatchRules
@@ -232,7 +232,7 @@ def _score_candidates(new: list[EngineRecord], found: list[dict[int, dict[str, s
             (taken.get(-1 - int(left.ids[lft])) == right.ids[rgt]
              for lft, rgt in zip(*at, strict=True)), dtype=bool, count=at[0].size)
         keep = (scores.scores >= rules.review_threshold) | by_identity
-        for pair in _explain(scores, left, right, rules, keep):
+        for pair in explain_pairs(scores, left, right, rules, keep):
             index, customer_id = -1 - int(pair.left), int(pair.right)  # type: ignore[call-overload]
             finding = Finding(customer_id, pair.score, pair.status, pair.passes, pair.fields)
             if customer_id < 0:  # an earlier record of the batch

@@ -55,8 +55,8 @@ def _one_to_one(scores: Scores, keep: np.ndarray) -> np.ndarray:
     return out
 
 
-def _explain(scores: Scores, left: Prepared, right: Prepared, rules: MatchRules,
-             keep: np.ndarray) -> list[ScoredPair]:
+def explain_pairs(scores: Scores, left: Prepared, right: Prepared, rules: MatchRules,
+                  keep: np.ndarray) -> list[ScoredPair]:
     """ScoredPair objects for the kept pairs, best first."""
     names = [c.field for c in rules.comparisons]
     out = []
@@ -86,7 +86,7 @@ def link(left: Sequence[Record] | Prepared, right: Sequence[Record] | Prepared,
     keep = scores.scores >= rules.review_threshold
     if one_to_one:
         keep = _one_to_one(scores, keep)
-    return _explain(scores, lprep, rprep, rules, keep)
+    return explain_pairs(scores, lprep, rprep, rules, keep)
 
 
 def dedupe(records: Sequence[Record] | Prepared, rules: MatchRules,
@@ -98,7 +98,7 @@ def dedupe(records: Sequence[Record] | Prepared, rules: MatchRules,
     """
     prep = prepare(records, rules)
     scores = score(prep, prep, candidate_pairs(prep, rules), rules, em=em)
-    pairs = _explain(scores, prep, prep, rules, scores.scores >= rules.review_threshold)
+    pairs = explain_pairs(scores, prep, prep, rules, scores.scores >= rules.review_threshold)
     matched = scores.scores >= rules.match_threshold
     groups = clusters(len(prep), scores.pairs.left[matched], scores.pairs.right[matched])
     return pairs, [[prep.ids[i] for i in group] for group in groups]

@@ -31,7 +31,7 @@ from guanxi.access.enforce import require
 from guanxi.models import Customer
 
 from .blocking import Candidates, candidate_pairs
-from .engine import ScoredPair, _explain, clusters
+from .engine import ScoredPair, clusters, explain_pairs
 from .keys import identity_context, rules_for_kind, split_by_kind
 from .prepare import Prepared
 from .review import Cluster, dismiss, list_pairs, open_clusters
@@ -166,7 +166,7 @@ def _score_all(data: Prepared, cands: Candidates, rules: MatchRules,
         scores = score(data, data, part, rules)
         keep = (scores.scores >= rules.review_threshold) | np.isin(
             part.left * n + part.right, stored_codes)
-        out.extend(_explain(scores, data, data, rules, keep))
+        out.extend(explain_pairs(scores, data, data, rules, keep))
     return out
 
 
