@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from guanxi.app import App, UnitOfWork
+from guanxi.editions import DemoVocabulary
 from guanxi.records import CustomerRecord
 from guanxi.services.customers import add_customers
 from guanxi.services.interactions import log_interactions
@@ -72,6 +74,43 @@ PRODUCTS = [
     ("P-400", "配件", Decimal("49.90")),
 ]
 CONTACT_CHANNELS = ["phone", "phone", "email", "visit", "web", "sms", "chat"]
+CONTACT_SUBJECTS = ["咨询产品", "回访", "预约", "投诉处理", "节日问候", "续约沟通"]
+NOTES = ["客户偏好上午联系", "关注新品", "对价格敏感"]
+
+
+@dataclass(frozen=True)
+class Words:
+    """The demo's vocabulary: the edition's ``[demo.vocabulary]`` over the defaults."""
+
+    teams: list[tuple[str, str]]
+    products: list[tuple[str, str, Decimal]]
+    purchase_subject: str
+    purchase_share: float
+    contact_subjects: list[str]
+    notes: list[str]
+    organization_words: list[str]
+    organization_kinds: list[str]
+    identity_source: str
+    task_title: str
+
+    @classmethod
+    def of(cls, vocabulary: DemoVocabulary) -> Words:
+        """Fill what the edition leaves out with the generic words."""
+        products = [
+            (str(p["sku"]), str(p["name"]), Decimal(str(p["price"]))) for p in vocabulary.products
+        ]
+        return cls(
+            teams=[(t[0], t[1] if len(t) > 1 else t[0]) for t in vocabulary.teams] or TEAMS,
+            products=products or PRODUCTS,
+            purchase_subject=vocabulary.purchase_subject or "购买",
+            purchase_share=vocabulary.purchase_share,
+            contact_subjects=vocabulary.contact_subjects or CONTACT_SUBJECTS,
+            notes=vocabulary.notes or NOTES,
+            organization_words=vocabulary.organization_words or COMPANY_WORDS,
+            organization_kinds=vocabulary.organization_kinds or COMPANY_KINDS,
+            identity_source=vocabulary.identity_source or "legacy-crm",
+            task_title=vocabulary.task_title or "电话回访",
+        )
 
 
 def _person_name(rng: random.Random) -> str:
@@ -97,9 +136,9 @@ def _demo_role(uow: UnitOfWork, index: int, lead: bool) -> str:
     return wanted if wanted in roles else next(iter(roles))
 
 
-def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int) -> list[str]:
+def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int, words: Words) -> list[str]:
     team_names = []
-    for name, description in TEAMS[: max(1, teams)]:
+    for name, description in words.teams[: max(1, teams)]:
         add_team(uow, name=name, description=description)
         team_names.append(name)
     usernames = []
@@ -130,13 +169,14 @@ def _custom(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _organizations(
-    uow: UnitOfWork, rng: random.Random, count: int, staff: list[str]
+    uow: UnitOfWork, rng: random.Random, count: int, staff: list[str], words: Words
 ) -> list[CustomerRecord]:
     settings = uow.app.settings
     rows: list[dict[str, Any]] = []
     names: set[str] = set()
     while len(rows) < count:
-        name = f"{rng.choice(CITIES)}{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_KINDS)}有限公司"
+        word, kind = rng.choice(words.organization_words), rng.choice(words.organization_kinds)
+        name = f"{rng.choice(CITIES)}{word}{kind}有限公司"
         if name in names:
             continue
         names.add(name)
@@ -161,6 +201,7 @@ def _people(
     staff: list[str],
     orgs: list[CustomerRecord],
     until: dt.date,
+    words: Words,
 ) -> list[CustomerRecord]:
     used: set[str] = set()
     settings = uow.app.settings
@@ -182,7 +223,7 @@ def _people(
             "birth_date": born,
             "preferred_channel": rng.choice(channels) if channels else None,
             "interests": rng.sample(INTERESTS, rng.randrange(0, 3)),
-            "identities": [{"source": "legacy-crm", "external_id": f"L{100000 + index}"}],
+            "identities": [{"source": words.identity_source, "external_id": f"L{100000 + index}"}],
         }
         if orgs and rng.random() < 0.3:
             row["organization_id"] = rng.choice(orgs).id
@@ -201,11 +242,18 @@ def _channel(rng: random.Random, wanted: list[str], allowed: list[str]) -> str:
 
 
 def _interaction(
-    rng: random.Random, customer: CustomerRecord, at: dt.datetime, actor: str, allowed: list[str]
+    rng: random.Random,
+    customer: CustomerRecord,
+    at: dt.datetime,
+    actor: str,
+    allowed: list[str],
+    words: Words,
 ) -> dict[str, Any]:
     roll = rng.random()
-    if roll < 0.35:
-        lines = rng.sample(PRODUCTS, rng.randrange(1, 3))
+    # Contacts and notes share what purchases leave in the generic 55:10 proportion.
+    contact_share = words.purchase_share + (1 - words.purchase_share) * 55 / 65
+    if roll < words.purchase_share:
+        lines = rng.sample(words.products, rng.randrange(1, min(3, len(words.products) + 1)))
         quantities = [rng.randrange(1, 4) for _ in lines]
         total = sum(
             (price * q for (_, _, price), q in zip(lines, quantities, strict=True)), Decimal("0")
@@ -217,7 +265,7 @@ def _interaction(
             "occurred_at": at,
             "revenue": total,
             "cost": (total * Decimal("0.05")).quantize(Decimal("0.01")),
-            "subject": "购买",
+            "subject": words.purchase_subject,
             "payload": {
                 "order_ref": f"SO-{rng.randrange(10**6):06d}",
                 "lines": [
@@ -226,7 +274,7 @@ def _interaction(
                 ],
             },
         }
-    if roll < 0.9:
+    if roll < contact_share:
         channel = _channel(rng, CONTACT_CHANNELS, allowed)
         return {
             "customer_id": customer.id,
@@ -236,7 +284,7 @@ def _interaction(
             "direction": rng.choice(["inbound", "outbound"]),
             "actor": actor,
             "cost": Decimal(rng.choice(["0.00", "2.50", "8.00", "30.00"])),
-            "subject": rng.choice(["咨询产品", "回访", "预约", "投诉处理", "节日问候", "续约沟通"]),
+            "subject": rng.choice(words.contact_subjects),
             "payload": {
                 "summary": "demo contact",
                 "outcome": rng.choice(["ok", "callback", "no answer"]),
@@ -248,7 +296,7 @@ def _interaction(
         "occurred_at": at,
         "direction": "internal",
         "actor": actor,
-        "payload": {"text": rng.choice(["客户偏好上午联系", "关注新品", "对价格敏感"])},
+        "payload": {"text": rng.choice(words.notes)},
     }
 
 
@@ -259,6 +307,7 @@ def _interactions(
     customers: list[CustomerRecord],
     staff: list[str],
     until: dt.datetime,
+    words: Words,
 ) -> int:
     # A few customers are much more active than most, as in any real customer base.
     weights = [rng.paretovariate(1.5) for _ in customers]
@@ -270,6 +319,7 @@ def _interactions(
             until - dt.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)),
             rng.choice(staff),
             uow.app.settings.channels,
+            words,
         )
         for customer in chosen
     ]
@@ -283,19 +333,20 @@ def generate_demo(app: App) -> dict[str, int]:
     """Create the edition's demo data in one unit of work; return how many of each."""
     spec = app.edition.demo
     rng = random.Random(spec.seed)
+    words = Words.of(spec.vocabulary)
     until = dt.datetime.combine(spec.until, dt.time(18, 0), tzinfo=app.tz).astimezone(dt.UTC)
     with app.transaction(now=until) as uow:
-        staff = _staff(uow, rng, spec.staff, spec.teams)
-        orgs = _organizations(uow, rng, spec.organizations, staff)
-        people = _people(uow, rng, spec.customers, staff, orgs, spec.until)
-        logged = _interactions(uow, rng, spec.interactions, people + orgs, staff, until)
+        staff = _staff(uow, rng, spec.staff, spec.teams, words)
+        orgs = _organizations(uow, rng, spec.organizations, staff, words)
+        people = _people(uow, rng, spec.customers, staff, orgs, spec.until, words)
+        logged = _interactions(uow, rng, spec.interactions, people + orgs, staff, until, words)
         tasks = 0
         for customer in rng.sample(people, min(len(people), max(1, len(people) // 10))):
             assert customer.id is not None
             create_task(
                 uow,
                 customer_id=customer.id,
-                title="电话回访",
+                title=words.task_title,
                 assignee=rng.choice(staff),
                 due_at=until + dt.timedelta(days=rng.randrange(-5, 20)),
                 source="demo",

@@ -41,8 +41,35 @@ FIELD_TYPES: dict[str, Any] = {
 
 
 @dataclass
+class DemoVocabulary:
+    """The words of the core's demo data, so an industry edition's demo reads like one.
+
+    Every list replaces the generic default when given (``[demo.vocabulary]``); the
+    edition's plugin adds what words cannot (encounters, loans, projects) through the
+    ``demo_data`` hook.
+    """
+
+    # [name, description] pairs; the first ``teams`` of them are created.
+    teams: list[list[str]] = field(default_factory=list)
+    # {sku, name, price} tables: what a ``core.purchase`` buys (a consultation, a loan fee).
+    products: list[dict[str, Any]] = field(default_factory=list)
+    # What a purchase is called in the log (购买, 就诊缴费, 办理业务).
+    purchase_subject: str = ""
+    # Share of the demo interactions that are purchases (the rest contacts and notes).
+    purchase_share: float = 0.35
+    contact_subjects: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Organisations are named city + word + kind + 有限公司.
+    organization_words: list[str] = field(default_factory=list)
+    organization_kinds: list[str] = field(default_factory=list)
+    # The source of the demo customers' external identities (legacy-crm, his, core-banking).
+    identity_source: str = ""
+    task_title: str = ""
+
+
+@dataclass
 class DemoSpec:
-    """How big the edition's deterministic demo data is."""
+    """How big the edition's deterministic demo data is, and the words it uses."""
 
     seed: int = 42
     staff: int = 8
@@ -53,6 +80,7 @@ class DemoSpec:
     # The demo's "today": interactions lie in the two years before it. Fixed, so the
     # data is the same whatever day it is generated.
     until: dt.date = dt.date(2026, 10, 31)
+    vocabulary: DemoVocabulary = field(default_factory=DemoVocabulary)
 
 
 @dataclass
@@ -125,9 +153,13 @@ def parse_edition(folder: Path) -> Edition:
     plugins = data.get("plugins", {})
     if not isinstance(plugins, dict) or not all(isinstance(v, str) for v in plugins.values()):
         raise EditionError(f"{path}: [plugins] maps plugin names to version ranges (strings)")
-    demo_data = data.get("demo", {})
+    demo_data = dict(data.get("demo", {}))
     try:
-        demo = DemoSpec(**demo_data)
+        vocabulary = DemoVocabulary(**demo_data.pop("vocabulary", {}))
+    except TypeError as exc:
+        raise EditionError(f"{path}: [demo.vocabulary]: {exc}") from exc
+    try:
+        demo = DemoSpec(**demo_data, vocabulary=vocabulary)
     except TypeError as exc:
         raise EditionError(f"{path}: [demo]: {exc}") from exc
     custom_fields = data.get("custom_fields", [])

@@ -1,0 +1,1 @@
+"""The automotive edition: edition.toml (data) and its small plugin (behaviour)."""

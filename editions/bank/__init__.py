@@ -1,0 +1,1 @@
+"""The bank edition: edition.toml (data) and its small plugin (behaviour)."""

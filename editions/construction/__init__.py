@@ -1,0 +1,1 @@
+"""The construction edition: edition.toml (data) and its small plugin (behaviour)."""

@@ -1,0 +1,1 @@
+"""The hospital edition: edition.toml (data) and its small plugin (behaviour)."""

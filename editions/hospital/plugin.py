@@ -1,0 +1,12 @@
+"""The hospital edition's plugin: only what no general plugin should carry."""
+
+from __future__ import annotations
+
+from guanxi import Plugin
+
+plugin = Plugin(
+    name="hospital",
+    version="0.1.0",
+    description="hospital edition behaviour",
+    requires={"sales": ">=0.1,<1", "marketing": ">=0.1,<1", "service": ">=0.1,<1", "analytics": ">=0.1,<1"},
+)
