@@ -12,7 +12,7 @@ from guanxi.app import App
 from guanxi.demo import generate_demo
 from guanxi.editions import discover_editions, load_edition
 from guanxi.errors import EditionError, ValidationError
-from guanxi.models import Customer, Interaction
+from guanxi.models import Customer, ExternalIdentity, Interaction, Task, Team
 from guanxi.services.customers import add_customer
 from tests.conftest import bare_app
 
@@ -182,3 +182,49 @@ def test_edition_templates_override_plugin_templates(
     app = make_app(edition=str(clinic), plugins=[Cards], enable=["cards"], migrate=False)
     assert app.render("cards/birthday.txt", name="张三") == "张三患者，生日快乐！"
     assert app.render("cards/visit.html", note="<b>x</b>") == "<p>&lt;b&gt;x&lt;/b&gt;</p>"
+
+
+def test_demo_vocabulary_replaces_the_generic_words(make_app, clinic: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (clinic / "edition.toml").read_text(encoding="utf-8")
+    (clinic / "edition.toml").write_text(
+        text
+        + textwrap.dedent("""
+            [demo.vocabulary]
+            teams = [["门诊部", "Outpatient"]]
+            products = [{ sku = "REG-01", name = "专家门诊挂号", price = 50 }]
+            purchase_subject = "就诊缴费"
+            purchase_share = 0.5
+            contact_subjects = ["复诊提醒"]
+            notes = ["患者偏好上午就诊"]
+            identity_source = "his"
+            task_title = "复诊随访"
+            """),
+        encoding="utf-8",
+    )
+    app = make_app(edition=str(clinic))
+    generate_demo(app)
+    with app.engine.connect() as connection:
+        subjects = dict(
+            connection.execute(
+                select(Interaction.subject, func.count()).group_by(Interaction.subject)
+            ).all()
+        )
+        teams = connection.execute(select(Team.name)).scalars().all()
+        sources = connection.execute(select(ExternalIdentity.source).distinct()).scalars().all()
+        titles = connection.execute(select(Task.title).distinct()).scalars().all()
+    purchases = subjects.pop("就诊缴费")
+    contacts = subjects.pop("复诊提醒")
+    notes = subjects.pop(None, 0)  # notes carry no subject
+    assert subjects == {} and purchases + contacts + notes == 100
+    # Half purchases, give or take what 100 draws allow.
+    assert 35 <= purchases <= 65 and contacts > notes
+    assert teams == ["门诊部"] and sources == ["his"] and titles == ["复诊随访"]
+
+
+def test_unknown_vocabulary_key_names_the_table(tmp_path: Path) -> None:
+    (tmp_path / "edition.toml").write_text(
+        'name = "x"\ntitle = "x"\nversion = "1"\n[demo.vocabulary]\nwords = ["a"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(EditionError, match=r"\[demo.vocabulary\].*words"):
+        load_edition(str(tmp_path))
