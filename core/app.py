@@ -327,6 +327,7 @@ def create_app(
     core = sections[CORE_SECTION].model
     assert isinstance(core, CoreSettings)
     _check_core_settings(core)
+    _check_kind_channels(core, registry)
 
     app = App(
         project_dir=base,
@@ -342,6 +343,22 @@ def create_app(
     check_roles(app)
     app.hook.app_ready(app=app)
     return app
+
+
+def _check_kind_channels(core: CoreSettings, registry: Registry) -> None:
+    """An edition that narrows ``core.channels`` must keep the ones its kinds log on.
+
+    Otherwise the first ``marketing.lead_captured`` (channel ``web``) would fail at run
+    time, deep inside an import or a job, instead of here with the plugin's name.
+    """
+    missing: dict[str, str] = {}
+    for kind in registry.interaction_kinds.values():
+        channel = kind.default_channel
+        if channel is not None and channel not in core.channels:
+            missing.setdefault(channel, f"{kind.plugin} logs {kind.name} on it")
+    if missing:
+        needed = "; ".join(f"{channel!r} ({why})" for channel, why in sorted(missing.items()))
+        raise ConfigError(f"setting core.channels: add the channels the plugins need: {needed}")
 
 
 def _check_core_settings(core: CoreSettings) -> None:

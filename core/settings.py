@@ -75,7 +75,8 @@ class CoreSettings(BaseModel):
     currency: str = Field("CNY", description="Currency of amounts that name none")
     language: str = Field("zh", description="Language of labels: zh or en")
     roles: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ROLES), description="Roles a customer may hold"
+        default_factory=lambda: list(DEFAULT_ROLES),
+        description="Roles a customer may hold; the first is the default of a new one",
     )
     lifecycle_stages: list[str] = Field(
         default_factory=lambda: list(DEFAULT_STAGES), description="Lifecycle stages, in order"

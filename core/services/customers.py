@@ -75,7 +75,8 @@ class CustomerIn(BaseModel):
     name: str = Field(min_length=1, max_length=300)
     family_name: str | None = None
     given_name: str | None = None
-    roles: list[str] = Field(default_factory=lambda: ["customer"])
+    # None: the edition's first role (customer, 患者, 业主), see core.roles.
+    roles: list[str] | None = None
     lifecycle_stage: str | None = None
     owner: str | int | None = None
     organization_id: int | None = None
@@ -97,7 +98,6 @@ class CustomerIn(BaseModel):
 
 
 _NONE: tuple[Any, ...] = ()
-_DEFAULT_ROLES = ("customer",)
 
 
 def _contact_points(region: str, given: Mapping[str, Any]) -> tuple[ContactPointRecord, ...]:
@@ -149,7 +149,9 @@ def validate_customer(uow: UnitOfWork, data: Mapping[str, Any] | CustomerIn) -> 
     except PydanticValidationError as exc:
         raise first_error(exc) from None
     get = given.get
-    roles = get("roles", _DEFAULT_ROLES)
+    roles = get("roles")
+    if roles is None:
+        roles = settings.roles[:1]
     for role in roles:
         if role not in settings.roles:
             raise ValidationError("roles", f"unknown role {role!r}")
@@ -337,9 +339,7 @@ def _insert(
 
         link_records(uow, linked)
     new_ids = iter(stored)
-    result = [
-        _replace(r, id=r.link_to) if r.link_to is not None else next(new_ids) for r in given
-    ]
+    result = [_replace(r, id=r.link_to) if r.link_to is not None else next(new_ids) for r in given]
     queue_pairs(uow, given, [r.id for r in result])  # type: ignore[misc]
     return result
 

@@ -26,7 +26,7 @@ from guanxi.services.rollups import stamp
 
 UTC = dt.UTC
 # A channel whose name a SQLite JSON path cannot quote takes the general statement.
-CHANNELS = ["phone", "pos", "web", 'we"chat', "back\\slash"]
+CHANNELS = ["phone", "pos", "web", 'we"chat', "back\\slash", "other"]
 KINDS = ["core.note", "core.contact", "core.purchase"]
 START = dt.datetime(2025, 1, 1, tzinfo=UTC)
 
