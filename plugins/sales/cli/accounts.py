@@ -36,7 +36,7 @@ def account_add(state: CliState, name: str, roles: tuple[str, ...], addresses: t
                                    ("web", webs), ("fax", faxes)) for value in values]
     with state.transaction() as uow:
         record = add_customer(uow, kind="organization", name=name, owner=owner,
-                              roles=list(roles) or ["customer"], contact_points=points)
+                              roles=list(roles) or None, contact_points=points)
     if as_json:
         print_json(record)
     else:
