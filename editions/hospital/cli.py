@@ -42,10 +42,17 @@ def _when(uow: Any, value: str | None) -> dt.datetime | None:
 
 @hospital.command("encounter")
 @click.argument("patient")
-@click.option("--department", required=True, help="Clinical department (one of [hospital] departments).")
+@click.option(
+    "--department", required=True, help="Clinical department (one of [hospital] departments)."
+)
 @click.option("--setting", type=click.Choice(SETTINGS), default="outpatient", show_default=True)
-@click.option("--visit-type", type=click.Choice(VISIT_TYPES), default="first", show_default=True,
-              help="first visit (初诊) or follow-up (复诊).")
+@click.option(
+    "--visit-type",
+    type=click.Choice(VISIT_TYPES),
+    default="first",
+    show_default=True,
+    help="first visit (初诊) or follow-up (复诊).",
+)
 @click.option("--doctor", default=None, help="The doctor's name.")
 @click.option("--fee", default=None, help="What the visit cost the patient (the revenue).")
 @click.option("--at", "at", default=None, help="When (local time; inpatient: the admission).")
@@ -54,24 +61,43 @@ def _when(uow: Any, value: str | None) -> dt.datetime | None:
 @click.option("--ward", default=None, help="Ward of an inpatient stay (default: the department).")
 @json_option
 @pass_state
-def encounter(state: CliState, patient: str, department: str, setting: str, visit_type: str,
-              doctor: str | None, fee: str | None, at: str | None, follow_up_days: int | None,
-              icd10: str | None, ward: str | None, as_json: bool) -> None:
+def encounter(
+    state: CliState,
+    patient: str,
+    department: str,
+    setting: str,
+    visit_type: str,
+    doctor: str | None,
+    fee: str | None,
+    at: str | None,
+    follow_up_days: int | None,
+    icd10: str | None,
+    ward: str | None,
+    as_json: bool,
+) -> None:
     """Log an encounter of PATIENT: an outpatient or emergency visit, or an admission."""
     from guanxi_editions.hospital.encounters import log_encounter
 
     with state.transaction() as uow:
         record = log_encounter(
-            uow, _patient(uow, patient), department=department, setting=setting,
-            visit_type=visit_type, doctor=doctor,
-            fee=parse_money(fee, "fee") if fee is not None else None, at=_when(uow, at),
-            follow_up_days=follow_up_days, icd10=icd10, ward=ward,
+            uow,
+            _patient(uow, patient),
+            department=department,
+            setting=setting,
+            visit_type=visit_type,
+            doctor=doctor,
+            fee=parse_money(fee, "fee") if fee is not None else None,
+            at=_when(uow, at),
+            follow_up_days=follow_up_days,
+            icd10=icd10,
+            ward=ward,
         )
     if as_json:
         print_json(record)
         return
-    click.echo(f"logged encounter {record.id} ({setting}, {department}) for customer "
-               f"{record.customer_id}")
+    click.echo(
+        f"logged encounter {record.id} ({setting}, {department}) for customer {record.customer_id}"
+    )
 
 
 @hospital.command("discharge")
@@ -79,26 +105,43 @@ def encounter(state: CliState, patient: str, department: str, setting: str, visi
 @click.argument("encounter_id", type=int)
 @click.option("--at", "at", default=None, help="When (local time; default now).")
 @click.option("--follow-up-days", type=int, default=None, help="Come back after this many days.")
-@click.option("--disposition", type=click.Choice(["home", "transfer", "against_advice", "deceased"]),
-              default="home", show_default=True)
+@click.option(
+    "--disposition",
+    type=click.Choice(["home", "transfer", "against_advice", "deceased"]),
+    default="home",
+    show_default=True,
+)
 @json_option
 @pass_state
-def discharge(state: CliState, patient: str, encounter_id: int, at: str | None,
-              follow_up_days: int | None, disposition: str, as_json: bool) -> None:
+def discharge(
+    state: CliState,
+    patient: str,
+    encounter_id: int,
+    at: str | None,
+    follow_up_days: int | None,
+    disposition: str,
+    as_json: bool,
+) -> None:
     """Discharge PATIENT from the inpatient encounter ENCOUNTER_ID (starts 出院随访)."""
     from guanxi_editions.hospital.encounters import log_discharge
 
     with state.transaction() as uow:
         record = log_discharge(
-            uow, _patient(uow, patient), encounter_id, at=_when(uow, at),
-            follow_up_days=follow_up_days, disposition=disposition,
+            uow,
+            _patient(uow, patient),
+            encounter_id,
+            at=_when(uow, at),
+            follow_up_days=follow_up_days,
+            disposition=disposition,
         )
     if as_json:
         print_json(record)
         return
     stay = record.payload["length_of_stay"]
-    click.echo(f"discharged customer {record.customer_id} from encounter {encounter_id} "
-               f"after {stay} days (interaction {record.id})")
+    click.echo(
+        f"discharged customer {record.customer_id} from encounter {encounter_id} "
+        f"after {stay} days (interaction {record.id})"
+    )
 
 
 @hospital.command("reminders")
@@ -139,8 +182,9 @@ def club_list(state: CliState, as_json: bool) -> None:
             members = uow.session.scalar(
                 select(func.count()).select_from(CustomerTag).where(CustomerTag.tag == spec.label)
             )
-            rows.append({"club": name, "label": spec.label, "condition": spec.condition,
-                         "members": members})
+            rows.append(
+                {"club": name, "label": spec.label, "condition": spec.condition, "members": members}
+            )
     if as_json:
         print_json(rows)
         return
@@ -192,18 +236,28 @@ def revisits(state: CliState, start: str | None, end: str | None, as_json: bool)
         print_json(figures)
         return
     percent = _percent
-    click.echo(f"{figures['from']} – {figures['to']}: {figures['encounters']} encounters, "
-               f"{figures['patients']} patients")
-    click.echo(f"复诊率 revisit rate: {percent(figures['revisit_rate'])} "
-               f"({figures['revisiting_patients']} of {figures['patients']} came twice or more)")
+    click.echo(
+        f"{figures['from']} – {figures['to']}: {figures['encounters']} encounters, "
+        f"{figures['patients']} patients"
+    )
+    click.echo(
+        f"复诊率 revisit rate: {percent(figures['revisit_rate'])} "
+        f"({figures['revisiting_patients']} of {figures['patients']} came twice or more)"
+    )
     click.echo(f"复诊占比 follow-up visits: {percent(figures['follow_up_share'])}")
-    click.echo(f"患者保持率 retention: {percent(figures['retention_rate'])} "
-               f"({figures['retained_patients']} of {figures['previous_patients']})")
-    click.echo(f"复诊依从率 adherence: {percent(figures['adherence_rate'])} "
-               f"({figures['follow_ups_kept']} of {figures['follow_ups_due']} advised)")
+    click.echo(
+        f"患者保持率 retention: {percent(figures['retention_rate'])} "
+        f"({figures['retained_patients']} of {figures['previous_patients']})"
+    )
+    click.echo(
+        f"复诊依从率 adherence: {percent(figures['adherence_rate'])} "
+        f"({figures['follow_ups_kept']} of {figures['follow_ups_due']} advised)"
+    )
     for row in figures["departments"]:
-        click.echo(f"  {row['department']}: {row['patients']} patients, {row['encounters']} "
-                   f"encounters, revisit {percent(row['revisit_rate'])}")
+        click.echo(
+            f"  {row['department']}: {row['patients']} patients, {row['encounters']} "
+            f"encounters, revisit {percent(row['revisit_rate'])}"
+        )
 
 
 def _percent(value: float | None) -> str:

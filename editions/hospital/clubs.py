@@ -33,8 +33,12 @@ def join_club(uow: UnitOfWork, customer_id: int, key: str) -> bool:
         return False
     update_customer(uow, customer_id, {"add_tags": [club.label]})
     log_interaction(
-        uow, customer_id=customer_id, kind=CLUB_JOINED, direction="inbound",
-        subject=f"加入{club.label}", payload={"club": name, "label": club.label},
+        uow,
+        customer_id=customer_id,
+        kind=CLUB_JOINED,
+        direction="inbound",
+        subject=f"加入{club.label}",
+        payload={"club": name, "label": club.label},
     )
     return True
 
@@ -46,6 +50,10 @@ def leave_club(uow: UnitOfWork, customer_id: int, key: str) -> None:
         raise ValidationError("club", f"customer {customer_id} is not a member of {club.label}")
     update_customer(uow, customer_id, {"remove_tags": [club.label]})
     log_interaction(
-        uow, customer_id=customer_id, kind=CLUB_LEFT, direction="inbound",
-        subject=f"退出{club.label}", payload={"club": name, "label": club.label},
+        uow,
+        customer_id=customer_id,
+        kind=CLUB_LEFT,
+        direction="inbound",
+        subject=f"退出{club.label}",
+        payload={"club": name, "label": club.label},
     )

@@ -50,8 +50,12 @@ def register_jobs(register: Callable[..., None]) -> None:
     """复诊提醒 every morning before the outpatient clinics open."""
     from guanxi_editions.hospital.reminders import send_reminders
 
-    register("hospital.follow_up_reminders", send_reminders, daily_at="07:30",
-             description="turn due follow-up visits into tasks and reminder messages")
+    register(
+        "hospital.follow_up_reminders",
+        send_reminders,
+        daily_at="07:30",
+        description="turn due follow-up visits into tasks and reminder messages",
+    )
 
 
 @hookimpl
@@ -59,8 +63,11 @@ def register_reports(register: Callable[..., None]) -> None:
     """``hospital.revisits``: revisit rate, retention and adherence."""
     from guanxi_editions.hospital.revisits import revisit_report
 
-    register("hospital.revisits", revisit_report,
-             description="复诊率, patient retention and follow-up adherence (from, to)")
+    register(
+        "hospital.revisits",
+        revisit_report,
+        description="复诊率, patient retention and follow-up adherence (from, to)",
+    )
 
 
 @hookimpl
@@ -78,9 +85,10 @@ def register_templates(register: Callable[..., None]) -> None:
     register(HERE / "templates")
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def demo_data(uow: UnitOfWork, rng: random.Random, customers: list[CustomerRecord]) -> None:
-    """Patients' medical fields, encounters, discharges, clubs, members, complaints."""
+    """Patients' medical fields, encounters, discharges, clubs, complaints — first, so
+    the other plugins' demo (loyalty members, analytics) sees the encounters."""
     from guanxi_editions.hospital.demo import hospital_demo
 
     hospital_demo(uow, rng, customers)

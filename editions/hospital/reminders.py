@@ -68,8 +68,12 @@ def due_follow_ups(uow: UnitOfWork, today: dt.date) -> list[DueFollowUp]:
         ):
             candidates.append(
                 DueFollowUp(
-                    row.id, row.customer_id, row.payload["department"], due_on,
-                    row.occurred_at, row.actor_id,
+                    row.id,
+                    row.customer_id,
+                    row.payload["department"],
+                    due_on,
+                    row.occurred_at,
+                    row.actor_id,
                 )
             )
     if not candidates:
@@ -103,10 +107,16 @@ def send_reminders(uow: UnitOfWork, due_at: dt.datetime) -> str:
     settings = hospital_settings(uow.app)
     today = local_day(uow, due_at)
     due = due_follow_ups(uow, today)
-    allowed = consents(
-        uow, sorted({d.customer_id for d in due}), purpose="service",
-        channel=settings.reminder_channel,
-    ) if due else {}
+    allowed = (
+        consents(
+            uow,
+            sorted({d.customer_id for d in due}),
+            purpose="service",
+            channel=settings.reminder_channel,
+        )
+        if due
+        else {}
+    )
     rows = []
     sent = 0
     for follow_up in due:
@@ -125,26 +135,30 @@ def send_reminders(uow: UnitOfWork, due_at: dt.datetime) -> str:
         if allowed.get(follow_up.customer_id):
             message = uow.app.render(
                 f"hospital/{settings.reminder_channel}/follow_up_reminder.txt",
-                customer=patient, department=follow_up.department, due_on=follow_up.due_on,
+                name=patient.name,
+                department=follow_up.department,
+                due_on=follow_up.due_on,
             ).strip()
             sent += 1
-        rows.append({
-            "customer_id": follow_up.customer_id,
-            "kind": REMINDER,
-            "channel": settings.reminder_channel,
-            "direction": "outbound",
-            "occurred_at": due_at,
-            "subject": title,
-            "payload": {
-                "advised_by": follow_up.advice_id,
-                "department": follow_up.department,
-                "due_on": follow_up.due_on,
-                "task_id": task.id,
-                "sent": message is not None,
-                "reason": None if message else "no consent",
-                "message": message,
-            },
-        })
+        rows.append(
+            {
+                "customer_id": follow_up.customer_id,
+                "kind": REMINDER,
+                "channel": settings.reminder_channel,
+                "direction": "outbound",
+                "occurred_at": due_at,
+                "subject": title,
+                "payload": {
+                    "advised_by": follow_up.advice_id,
+                    "department": follow_up.department,
+                    "due_on": follow_up.due_on,
+                    "task_id": task.id,
+                    "sent": message is not None,
+                    "reason": None if message else "no consent",
+                    "message": message,
+                },
+            }
+        )
     if rows:
         log_interactions(uow, rows)
     return f"{len(rows)} follow-up reminders, {sent} messages"

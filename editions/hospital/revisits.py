@@ -60,7 +60,9 @@ def _adherence(uow: UnitOfWork, start: dt.date, end: dt.date) -> tuple[int, int]
         if start <= due_on <= end:
             due.append((row, due_on))
     visits: dict[int, list[dt.datetime]] = defaultdict(list)
-    for row in _rows(uow, [ENCOUNTER], start - dt.timedelta(days=366), end + dt.timedelta(days=grace)):
+    for row in _rows(
+        uow, [ENCOUNTER], start - dt.timedelta(days=366), end + dt.timedelta(days=grace)
+    ):
         visits[row.customer_id].append(row.occurred_at)
     kept = 0
     for row, due_on in due:
@@ -96,9 +98,7 @@ def revisit_figures(uow: UnitOfWork, start: dt.date, end: dt.date) -> dict[str, 
     length = (end - start).days + 1
     before = {
         row.customer_id
-        for row in _encounters(
-            uow, start - dt.timedelta(days=length), start - dt.timedelta(days=1)
-        )
+        for row in _encounters(uow, start - dt.timedelta(days=length), start - dt.timedelta(days=1))
     }
     retained = len(before & set(per_patient))
     advised, kept = _adherence(uow, start, end)

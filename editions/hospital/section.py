@@ -37,8 +37,11 @@ def patient_section(uow: UnitOfWork, customer: CustomerRecord) -> Section | None
         last = encounters[-1]
         local = last.occurred_at.astimezone(uow.app.tz)
         section.rows.append(
-            ("last encounter", f"{local:%Y-%m-%d} {last.payload.get('department')} "
-                               f"({last.payload.get('setting')})")
+            (
+                "last encounter",
+                f"{local:%Y-%m-%d} {last.payload.get('department')} "
+                f"({last.payload.get('setting')})",
+            )
         )
     advised = [r for r in rows if r.payload.get("follow_up_days")]
     if advised:
