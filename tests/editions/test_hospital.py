@@ -1,0 +1,317 @@
+"""The hospital edition's story (issue 9), through the CLI on a fresh database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.clitools import Guanxi
+
+PATIENT = [
+    "customer",
+    "add",
+    "刘桂芳",
+    "--role",
+    "patient",
+    "--phone",
+    "13800138001",
+    "--birth-date",
+    "1960-11-05",
+    "--owner",
+    "zhang.doc",
+    "--field",
+    "medical_record_no=BA0001",
+    "--field",
+    'allergies=["青霉素"]',
+    "--field",
+    'chronic_conditions=["糖尿病"]',
+    "--field",
+    "insurance_type=城镇职工医保",
+]
+
+
+def _staff(gx: Guanxi) -> None:
+    gx("team", "add", "门诊部")
+    gx("team", "add", "患者服务中心")
+    gx("staff", "add", "zhang.doc", "张医生", "--team", "门诊部")
+    gx("access", "grant", "zhang.doc", "doctor")
+    gx("staff", "add", "nurse.li", "李护士", "--team", "患者服务中心")
+    gx("access", "grant", "nurse.li", "follow_up_nurse")
+    gx("staff", "add", "kefu.wang", "王客服", "--team", "患者服务中心")
+    gx("access", "grant", "kefu.wang", "patient_service")
+
+
+def _kinds(gx: Guanxi, customer: str, kind: str) -> list[dict]:
+    return gx.json("timeline", customer, "--kind", kind)
+
+
+def test_patient_record_is_private_and_checked(start_project) -> None:
+    gx = start_project("hospital")
+    _staff(gx)
+    gx(*PATIENT)
+    seen_by_service = gx.json("customer", "show", "1", as_user="kefu.wang")["customer"]
+    assert seen_by_service["custom"] == {}
+    assert "custom.allergies" in seen_by_service["masked"]
+    seen_by_doctor = gx.json("customer", "show", "1", as_user="zhang.doc")["customer"]
+    assert seen_by_doctor["custom"]["allergies"] == ["青霉素"]
+    assert seen_by_doctor["custom"]["insurance_type"] == "城镇职工医保"
+    error = gx.fails("customer", "add", "张三", "--field", "insurance_type=新农合")
+    assert error.startswith("error: field 'custom.insurance_type'")
+    assert len(gx.json("customer", "list")) == 1
+
+
+def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUANXI_UNSUBSCRIBE_SECRET", "hospital-test-secret-key")
+    gx = start_project("hospital")
+    _staff(gx)
+    gx(*PATIENT)  # 1
+    gx("customer", "add", "王建华", "--role", "patient", "--phone", "13900139002")  # 2
+    gx("customer", "add", "陈小梅", "--role", "patient", "--phone", "13700137003")  # 3
+
+    # An outpatient visit with a follow-up in 30 days; the edition's checks on bad input.
+    first = gx.json(
+        "hospital",
+        "encounter",
+        "1",
+        "--department",
+        "内分泌科",
+        "--doctor",
+        "王建国",
+        "--fee",
+        "260",
+        "--at",
+        "2026-03-02 09:00",
+        "--follow-up-days",
+        "30",
+        "--icd10",
+        "E11.9",
+        as_user="zhang.doc",
+    )
+    assert first["revenue"] == "260" and first["payload"]["follow_up_days"] == 30
+    assert "department '牙科'" in gx.fails(
+        "hospital", "encounter", "1", "--department", "牙科", "--fee", "10"
+    )
+    assert "field 'payload.icd10'" in gx.fails(
+        "hospital", "encounter", "1", "--department", "内科", "--icd10", "diabetes"
+    )
+    assert len(_kinds(gx, "1", "hospital.encounter")) == 1
+
+    # 复诊提醒: the first run-due schedules the job, the morning of 29 March reminds once.
+    gx("jobs", "run-due", "--now", "2026-03-01 06:00")
+    gx("jobs", "run-due", "--now", "2026-03-29 07:45", "--job", "hospital.follow_up_reminders")
+    gx("jobs", "run-due", "--now", "2026-03-30 07:45", "--job", "hospital.follow_up_reminders")
+    reminders = _kinds(gx, "1", "hospital.follow_up_reminder")
+    assert len(reminders) == 1
+    assert reminders[0]["payload"]["due_on"] == "2026-04-01"
+    assert "内分泌科复诊时间为2026-04-01" in reminders[0]["payload"]["message"]
+    tasks = gx.json("task", "list", "--customer", "1")
+    assert [t["title"] for t in tasks] == ["复诊提醒：内分泌科（应于 2026-04-01 复诊）"]
+
+    # An inpatient stay and its discharge: three discharge visits by the service centre.
+    stay = gx.json(
+        "hospital",
+        "encounter",
+        "1",
+        "--department",
+        "内分泌科",
+        "--setting",
+        "inpatient",
+        "--fee",
+        "3200",
+        "--at",
+        "2026-04-05 10:00",
+    )
+    assert stay["payload"]["admitted_on"] == "2026-04-05"
+    assert "before the admission" in gx.fails(
+        "hospital", "discharge", "1", str(stay["id"]), "--at", "2026-04-01 10:00"
+    )
+    assert "not an inpatient stay" in gx.fails("hospital", "discharge", "1", str(first["id"]))
+    gx(
+        "hospital",
+        "discharge",
+        "1",
+        str(stay["id"]),
+        "--at",
+        "2026-04-12 15:00",
+        "--follow-up-days",
+        "14",
+    )
+    assert "already discharged" in gx.fails("hospital", "discharge", "1", str(stay["id"]))
+    visits = gx.json("service", "visits", "list", "--customer", "1")
+    assert sorted(v["due_on"] for v in visits) == ["2026-04-13", "2026-04-19", "2026-05-12"]
+    assert {v["plan"] for v in visits} == {"discharge"}
+    assert {v["assignee"] for v in visits} <= {"nurse.li", "kefu.wang"}
+
+    # The return visit reached the patient: a satisfaction survey follows; she answers it.
+    visit = min(visits, key=lambda v: v["due_on"])
+    gx(
+        "service",
+        "visits",
+        "record",
+        str(visit["id"]),
+        "reached",
+        "--satisfaction",
+        "5",
+        "--notes",
+        "恢复良好",
+    )
+    surveys = gx.json("service", "surveys", "list", "--customer", "1")
+    assert len(surveys) == 1
+    assert "factors.taste" in gx.fails(
+        "service", "surveys", "answer", str(surveys[0]["id"]), "--csat", "4", "--factor", "taste=3"
+    )
+    gx(
+        "service",
+        "surveys",
+        "answer",
+        str(surveys[0]["id"]),
+        "--csat",
+        "5",
+        "--nps",
+        "9",
+        "--factor",
+        "nursing=5",
+    )
+    answered = _kinds(gx, "1", "service.survey_answered")
+    assert answered[0]["payload"]["csat"] == 5
+
+    # A complaint: the complaint SLA on the hospital's calendar skips the May holidays.
+    ticket = gx.json(
+        "service",
+        "tickets",
+        "open",
+        "1",
+        "候诊时间过长",
+        "--type",
+        "complaint",
+        "--channel",
+        "phone",
+        "--team",
+        "患者服务中心",
+        "--opened-at",
+        "2026-04-30 16:00",
+    )
+    assert ticket["sla_policy"] == "complaint"
+    assert ticket["first_response_due_at"].startswith("2026-05-06T00:30")  # 08:30 in Shanghai
+
+    # A free clinic: a contact met there becomes a lead, then a patient.
+    event = gx.json(
+        "marketing",
+        "events",
+        "create",
+        "社区义诊",
+        "--kind",
+        "free_clinic",
+        "--starts",
+        "2026-05-10 09:00",
+        "--ends",
+        "2026-05-10 12:00",
+        "--venue",
+        "社区中心",
+    )
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "name,company,email,phone,interest,notes\n赵大爷,,,13600136004,高血压,血压偏高\n",
+        encoding="utf-8",
+    )
+    gx("marketing", "events", "capture", str(event["id"]), str(contacts))
+    leads = gx.json("marketing", "leads", "list")
+    assert [(lead["name"], lead["source"]) for lead in leads] == [("赵大爷", "event")]
+    gx("marketing", "leads", "assign", str(leads[0]["id"]), "--to", "kefu.wang")
+    gx("marketing", "leads", "qualify", str(leads[0]["id"]))
+    converted = gx.json("marketing", "leads", "convert", str(leads[0]["id"]))
+    patient = gx.json("customer", "show", str(converted["customer_id"]))["customer"]
+    assert patient["name"] == "赵大爷" and patient["roles"] == ["patient"]
+
+    # A birthday card from the edition's Chinese SMS template.
+    gx(
+        "privacy",
+        "consent",
+        "1",
+        "--purpose",
+        "marketing",
+        "--channel",
+        "sms",
+        "--grant",
+        "--source",
+        "门诊登记表",
+    )
+    gx("marketing", "triggers", "run", "--on", "2026-11-05", "--trigger", "birthday")
+    sent = _kinds(gx, "1", "marketing.message_sent")
+    assert len(sent) == 1 and sent[0]["payload"]["template"] == "birthday"
+    card = gx("marketing", "messages", "preview", str(sent[0]["payload"]["campaign_id"]), "1")
+    assert "全院医护人员祝您生日快乐" in card.stdout  # the edition's template, not the plugin's
+
+    # The diabetes club: a member, a segment of the club.
+    gx("hospital", "club", "join", "1", "糖友俱乐部")
+    assert "field 'club'" in gx.fails("hospital", "club", "join", "1", "象棋俱乐部")
+    gx("marketing", "segments", "create", "糖友俱乐部", "-e", 'has tag "糖友俱乐部"')
+    assert gx.json("marketing", "segments", "show", "糖友俱乐部")["members"] == 1
+
+    # Membership: 260 + 3,200 of encounters reach the silver tier's 3,000 (all time).
+    gx("marketing", "loyalty", "enrol", "1")
+    gx("marketing", "loyalty", "review")
+    member = gx.json("marketing", "loyalty", "benefits", "1")
+    assert member["tier"] == "silver"
+    assert "复诊预约优先" in member["services"]
+
+    # 复诊率 and retention over March–April, computed by hand:
+    gx(
+        "hospital",
+        "encounter",
+        "2",
+        "--department",
+        "内科",
+        "--fee",
+        "80",
+        "--at",
+        "2026-01-10 10:00",
+    )
+    gx(
+        "hospital",
+        "encounter",
+        "2",
+        "--department",
+        "内科",
+        "--fee",
+        "80",
+        "--at",
+        "2026-03-15 10:00",
+        "--follow-up-days",
+        "14",
+        "--visit-type",
+        "follow_up",
+    )
+    gx(
+        "hospital",
+        "encounter",
+        "3",
+        "--department",
+        "外科",
+        "--fee",
+        "120",
+        "--at",
+        "2026-02-01 10:00",
+    )
+    figures = gx.json("hospital", "revisits", "--from", "2026-03-01", "--to", "2026-04-30")
+    # Patients seen in the period: 1 (twice) and 2 (once) → 1 of 2 came back.
+    assert (figures["patients"], figures["revisiting_patients"]) == (2, 1)
+    assert figures["revisit_rate"] == 0.5
+    # The 61 days before: patients 2 and 3; only 2 was seen again.
+    assert (figures["previous_patients"], figures["retained_patients"]) == (2, 1)
+    assert figures["retention_rate"] == 0.5
+    # Follow-ups due in the period: 1's of 1 April (kept on 5 April), 1's discharge one
+    # of 26 April and 2's of 29 March (not kept) → 1 of 3.
+    assert (figures["follow_ups_due"], figures["follow_ups_kept"]) == (3, 1)
+    assert figures["follow_up_share"] == round(1 / 3, 4)
+    report = gx.json(
+        "report",
+        "run",
+        "hospital.revisits",
+        "--option",
+        "from=2026-03-01",
+        "--option",
+        "to=2026-04-30",
+    )
+    assert report["revisit_rate"] == 0.5
