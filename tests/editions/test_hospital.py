@@ -315,3 +315,17 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
         "to=2026-04-30",
     )
     assert report["revisit_rate"] == 0.5
+
+
+def test_demo_checks_and_shows_in_the_analytics_report(tmp_path: Path) -> None:
+    gx = Guanxi(tmp_path / "demo")
+    gx("init", "--edition", "hospital", "--demo")
+    assert "ok" in gx("edition", "check").stdout
+    figures = gx.json("hospital", "revisits", "--from", "2025-11-01", "--to", "2026-10-31")
+    assert 250 <= figures["patients"] <= 400 and 0.3 < figures["revisit_rate"] < 0.9
+    out = tmp_path / "report.html"
+    gx("analytics", "report", "--out", str(out), "--from", "2025-11-01", "--to", "2026-10-31")
+    html = out.read_text(encoding="utf-8")
+    assert "患者关系分析报告" in html  # the edition's title
+    assert "复诊率 revisit rate" in html and "患者保持率 patient retention" in html
+    assert "城镇职工医保" in html  # profiling by the edition's insurance field
