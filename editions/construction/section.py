@@ -62,12 +62,10 @@ def project_section(uow: UnitOfWork, customer: CustomerRecord) -> Section | None
             }
         )
     open_count = sum(p.status == "open" for p in projects)
-    return Section(
-        title="工程项目 projects",
-        rows=[
-            ("projects", len(projects)),
-            ("open", open_count),
-            ("handed over", sum(1 for i in items if i["asset"])),
-        ],
-        items=items,
-    )
+    rows: list[tuple[str, Any]] = [("projects 项目", len(projects)), ("open 在建/跟踪", open_count)]
+    for item in items:
+        text = f"{item['stage']} · {item['contract_value']}"
+        if item["warranty_ends"] is not None:
+            text += f" · 保修至 {item['warranty_ends']}"
+        rows.append((f"#{item['id']} {item['name']}"[:40], text))
+    return Section(title="工程项目 projects", rows=rows, items=items)
