@@ -26,34 +26,31 @@ def get_club(uow: UnitOfWork, key: str) -> tuple[str, ClubSettings]:
     raise ValidationError("club", f"unknown club {key!r} (one of {known})")
 
 
-def join_club(uow: UnitOfWork, customer_id: int, key: str) -> bool:
-    """Make the patient a member; False when he already was (nothing logged)."""
+def _change(uow: UnitOfWork, customer_id: int, key: str, *, join: bool) -> bool:
+    """Add or remove the club's tag and log it; False when there was nothing to change."""
     name, club = get_club(uow, key)
-    if club.label in get_customer(uow, customer_id).tags:
+    member = club.label in get_customer(uow, customer_id).tags
+    if member == join:
         return False
-    update_customer(uow, customer_id, {"add_tags": [club.label]})
+    update_customer(uow, customer_id, {"add_tags" if join else "remove_tags": [club.label]})
     log_interaction(
         uow,
         customer_id=customer_id,
-        kind=CLUB_JOINED,
+        kind=CLUB_JOINED if join else CLUB_LEFT,
         direction="inbound",
-        subject=f"加入{club.label}",
+        subject=f"{'加入' if join else '退出'}{club.label}",
         payload={"club": name, "label": club.label},
     )
     return True
 
 
+def join_club(uow: UnitOfWork, customer_id: int, key: str) -> bool:
+    """Make the patient a member; False when he already was (nothing logged)."""
+    return _change(uow, customer_id, key, join=True)
+
+
 def leave_club(uow: UnitOfWork, customer_id: int, key: str) -> None:
     """End the patient's membership; refused when he is not a member."""
-    name, club = get_club(uow, key)
-    if club.label not in get_customer(uow, customer_id).tags:
-        raise ValidationError("club", f"customer {customer_id} is not a member of {club.label}")
-    update_customer(uow, customer_id, {"remove_tags": [club.label]})
-    log_interaction(
-        uow,
-        customer_id=customer_id,
-        kind=CLUB_LEFT,
-        direction="inbound",
-        subject=f"退出{club.label}",
-        payload={"club": name, "label": club.label},
-    )
+    if not _change(uow, customer_id, key, join=False):
+        label = get_club(uow, key)[1].label
+        raise ValidationError("club", f"customer {customer_id} is not a member of {label}")

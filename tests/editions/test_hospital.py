@@ -246,6 +246,9 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
     # The diabetes club: a member, a segment of the club.
     gx("hospital", "club", "join", "1", "糖友俱乐部")
     assert "field 'club'" in gx.fails("hospital", "club", "join", "1", "象棋俱乐部")
+    clubs = {row["club"]: row["members"] for row in gx.json("hospital", "club", "list")}
+    assert clubs == {"diabetes": 1, "heart": 0}
+    assert "not a member of 心脏康复俱乐部" in gx.fails("hospital", "club", "leave", "1", "heart")
     gx("marketing", "segments", "create", "糖友俱乐部", "-e", 'has tag "糖友俱乐部"')
     assert gx.json("marketing", "segments", "show", "糖友俱乐部")["members"] == 1
 
