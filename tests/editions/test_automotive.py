@@ -10,12 +10,14 @@ only the owners their dealer knows.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from guanxi.app import create_app
 from tests.clitools import Guanxi
 from tests.editions import automotive_support as story
 from tests.editions.conftest import StartProject
@@ -202,6 +204,26 @@ def test_a_repair_gets_a_return_visit_and_the_survey_follows(
     )
     surveys = gx.json("service", "surveys", "list", "--customer", "dealer_b:B-77")
     assert len(surveys) == 1 and surveys[0]["channel"] == "sms"
+    # Two hours later the SMS goes out with the edition's wording (templates/service/…).
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)).isoformat()
+    gx("jobs", "run-due", "--job", "service.surveys_send", "--now", later)
+    sent = gx.json("interaction", "list", "--customer", "dealer_b:B-77", "--kind",
+                   "service.survey_sent")  # fmt: skip
+    assert [i["subject"] for i in sent] == ["【车主服务】请为您最近一次用车服务打分"]
+
+
+def test_the_edition_templates_override_the_plugins(start_project: StartProject) -> None:
+    gx = start_project("automotive")
+    app = create_app(gx.project, environ={})
+    birthday = app.render("marketing/sms/birthday.txt", customer={"preferred_name": "王建国"})
+    assert birthday.startswith("王建国车主，祝您生日快乐！生日当月到店保养享工时八折")
+    body = app.render(
+        "service/survey/invitation.zh.txt", customer_name="王建国", ticket_number=None,
+        questions={"csat": "总体满意吗？", "nps": None, "factors": {"on_time": "按时交车"},
+                   "comment": "建议？"},
+        expires_on="2026-12-01", form_url="https://survey.example.cn/s/x",
+    )  # fmt: skip
+    assert "尊敬的王建国车主" in body and "· 按时交车（1–5 分）" in body
 
 
 def test_the_maintenance_reminder_is_due_by_mileage(imported: tuple[Guanxi, Any]) -> None:
