@@ -322,14 +322,22 @@ def test_bank_story(start_project: StartProject, tmp_path: Path) -> None:
         "analytics", "delivered", "customers", "--from", str(month(-7)), "--to", str(TODAY)
     )
     a = next(row for row in cdv if row["customer_id"] == ids["A"])
-    # product 50,000 × 1.5 % = 750; rewards 30,300 × 0.5 % = 151.50; image 10 % of the
-    # value components = 90.15; interest 200,000 × 5.5 % = 11,000; time 2 visits × 20.
-    assert (a["value.product"], a["value.rewards"], a["value.image"]) == (
+    # product 50,000 × 1.5 % = 750; credit 200,000 × 8 % = 16,000; rewards 30,300 × 0.5 %
+    # = 151.50; image 10 % of those = 1,690.15 → value 18,591.65. Cost: interest
+    # 200,000 × 5.5 % = 11,000 and time 2 visits × 20 = 40 → 11,040. CDV 7,551.65.
+    assert (a["value.product"], a["value.credit"], a["value.rewards"], a["value.image"]) == (
         "750.00",
+        "16000.00",
         "151.50",
-        "90.15",
+        "1690.15",
     )
-    assert (a["cost.interest"], a["cost.time"], a["cdv"]) == ("11000.00", "40.00", "-10048.35")
+    assert (a["total_value"], a["cost.interest"], a["cost.time"], a["total_cost"]) == (
+        "18591.65",
+        "11000.00",
+        "40.00",
+        "11040.00",
+    )
+    assert a["cdv"] == "7551.65"
     assert a["segment"] == "产业大户"
     segments = {
         row["segment"]
