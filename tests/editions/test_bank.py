@@ -270,6 +270,11 @@ def test_bank_story(start_project: StartProject, tmp_path: Path) -> None:
     tasks = gx.json("task", "list", "--assignee", "zhao.min")
     assert any("流失预警" in t["title"] and t["customer"] == ids["A"] for t in tasks)
 
+    # The account manager works the alert.
+    gx("analytics", "churn", "ack-alert", str(threshold[0]["id"]), as_user="zhao.min")
+    statuses = {a["id"]: a["status"] for a in gx.json("analytics", "churn", "alerts")}
+    assert statuses[threshold[0]["id"]] == "acknowledged"
+
     # --- cross-sell over the six baskets (the figures of test_cross_sell_figures_by_hand).
     sell = gx.json(
         "bank", "cross-sell", "--min-support", "0.3", "--min-confidence", "0.6", "--min-lift", "1.5"
