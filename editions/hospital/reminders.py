@@ -105,7 +105,9 @@ def due_follow_ups(uow: UnitOfWork, today: dt.date) -> list[DueFollowUp]:
 def send_reminders(uow: UnitOfWork, due_at: dt.datetime) -> str:
     """The job ``hospital.follow_up_reminders``: remind every due follow-up of the day."""
     settings = hospital_settings(uow.app)
-    today = local_day(uow, due_at)
+    # A run that catches up a missed one (the machine was off) reminds for the day it
+    # actually runs: the window already keeps the days it missed.
+    today = local_day(uow, max(due_at, uow.now))
     due = due_follow_ups(uow, today)
     allowed = (
         consents(

@@ -66,8 +66,6 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
     gx = start_project("hospital")
     _staff(gx)
     gx(*PATIENT)  # 1
-    gx("customer", "add", "王建华", "--role", "patient", "--phone", "13900139002")  # 2
-    gx("customer", "add", "陈小梅", "--role", "patient", "--phone", "13700137003")  # 3
 
     # An outpatient visit with a follow-up in 30 days; the edition's checks on bad input.
     first = gx.json(
@@ -97,10 +95,46 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
     )
     assert len(_kinds(gx, "1", "hospital.encounter")) == 1
 
-    # 复诊提醒: the first run-due schedules the job, the morning of 29 March reminds once.
+    # Three more patients (their figures are worked out at the end).
+    gx("customer", "add", "王建华", "--role", "patient", "--phone", "13900139002")  # 2
+    gx("customer", "add", "陈小梅", "--role", "patient", "--phone", "13700137003")  # 3
+    gx("customer", "add", "周国强", "--role", "patient", "--phone", "13500135005")  # 4
+    for patient, department, at, extra in [
+        ("2", "内科", "2026-01-10 10:00", []),
+        ("2", "内科", "2026-03-15 10:00", ["--follow-up-days", "14", "--visit-type", "follow_up"]),
+        ("3", "外科", "2026-02-01 10:00", ["--follow-up-days", "58"]),
+        ("3", "外科", "2026-03-20 10:00", ["--visit-type", "follow_up"]),
+        ("4", "骨科", "2026-01-20 10:00", []),
+    ]:
+        gx(
+            "hospital",
+            "encounter",
+            patient,
+            "--department",
+            department,
+            "--fee",
+            "80",
+            "--at",
+            at,
+            *extra,
+        )
+
+    # 复诊提醒 (three days ahead): the first run-due schedules the job; 27 March reminds
+    # patient 2 (due 29 March) but not yet patient 1 (due 1 April); 29 March reminds
+    # patient 1 and not patient 3 (due 31 March, back on 20 March already); 30 March
+    # reminds nobody again.
+    def reminders_run(now: str) -> str:
+        rows = gx.json("jobs", "run-due", "--now", now, "--job", "hospital.follow_up_reminders")
+        return rows[0]["detail"]
+
     gx("jobs", "run-due", "--now", "2026-03-01 06:00")
-    gx("jobs", "run-due", "--now", "2026-03-29 07:45", "--job", "hospital.follow_up_reminders")
-    gx("jobs", "run-due", "--now", "2026-03-30 07:45", "--job", "hospital.follow_up_reminders")
+    assert reminders_run("2026-03-27 07:45") == "1 follow-up reminders, 1 messages"
+    assert [r["payload"]["due_on"] for r in _kinds(gx, "2", "hospital.follow_up_reminder")] == [
+        "2026-03-29"
+    ]
+    assert reminders_run("2026-03-29 07:45") == "1 follow-up reminders, 1 messages"
+    assert reminders_run("2026-03-30 07:45") == "0 follow-up reminders, 0 messages"
+    assert _kinds(gx, "3", "hospital.follow_up_reminder") == []
     reminders = _kinds(gx, "1", "hospital.follow_up_reminder")
     assert len(reminders) == 1
     assert reminders[0]["payload"]["due_on"] == "2026-04-01"
@@ -259,55 +293,25 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
     assert member["tier"] == "silver"
     assert "复诊预约优先" in member["services"]
 
-    # 复诊率 and retention over March–April, computed by hand:
-    gx(
-        "hospital",
-        "encounter",
-        "2",
-        "--department",
-        "内科",
-        "--fee",
-        "80",
-        "--at",
-        "2026-01-10 10:00",
-    )
-    gx(
-        "hospital",
-        "encounter",
-        "2",
-        "--department",
-        "内科",
-        "--fee",
-        "80",
-        "--at",
-        "2026-03-15 10:00",
-        "--follow-up-days",
-        "14",
-        "--visit-type",
-        "follow_up",
-    )
-    gx(
-        "hospital",
-        "encounter",
-        "3",
-        "--department",
-        "外科",
-        "--fee",
-        "120",
-        "--at",
-        "2026-02-01 10:00",
-    )
+    # 复诊率 and retention over March–April, computed by hand from these encounters and
+    # patient 1's (2 March with a follow-up due 1 April, kept on 5 April; the stay from 5
+    # April, discharged 12 April with a follow-up due 26 April, not kept):
+    #   patient 2: 10 January; 15 March (复诊) advised back in 14 days (29 March, not kept)
+    #   patient 3: 1 February advised back in 58 days (31 March); back on 20 March (复诊)
+    #   patient 4: 20 January only
+    # In the period: patients 1 (twice), 2 and 3 → 1 of 3 came back; encounters 4, of which
+    # 2 marked 复诊. The 61 days before: patients 2, 3 and 4, of whom 2 and 3 were seen
+    # again → 2 of 3 retained. Follow-ups due in the period: 1 Apr ✓, 26 Apr ✗, 29 Mar ✗,
+    # 31 Mar ✓ → 2 of 4 kept.
     figures = gx.json("hospital", "revisits", "--from", "2026-03-01", "--to", "2026-04-30")
-    # Patients seen in the period: 1 (twice) and 2 (once) → 1 of 2 came back.
-    assert (figures["patients"], figures["revisiting_patients"]) == (2, 1)
-    assert figures["revisit_rate"] == 0.5
-    # The 61 days before: patients 2 and 3; only 2 was seen again.
-    assert (figures["previous_patients"], figures["retained_patients"]) == (2, 1)
-    assert figures["retention_rate"] == 0.5
-    # Follow-ups due in the period: 1's of 1 April (kept on 5 April), 1's discharge one
-    # of 26 April and 2's of 29 March (not kept) → 1 of 3.
-    assert (figures["follow_ups_due"], figures["follow_ups_kept"]) == (3, 1)
-    assert figures["follow_up_share"] == round(1 / 3, 4)
+    assert (figures["patients"], figures["revisiting_patients"]) == (3, 1)
+    assert figures["revisit_rate"] == round(1 / 3, 4)
+    assert (figures["encounters"], figures["follow_up_encounters"]) == (4, 2)
+    assert (figures["previous_patients"], figures["retained_patients"]) == (3, 2)
+    assert figures["retention_rate"] == round(2 / 3, 4)
+    assert (figures["follow_ups_due"], figures["follow_ups_kept"]) == (4, 2)
+    departments = {row["department"]: row["patients"] for row in figures["departments"]}
+    assert departments == {"内分泌科": 1, "内科": 1, "外科": 1}
     report = gx.json(
         "report",
         "run",
@@ -317,7 +321,13 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
         "--option",
         "to=2026-04-30",
     )
-    assert report["revisit_rate"] == 0.5
+    assert report["revisit_rate"] == figures["revisit_rate"]
+    # The analytics repeat rate over the same encounters agrees (they are the purchases).
+    repeat = gx.json("analytics", "loyalty", "repeat", "--from", "2026-03-01", "--to", "2026-04-30")
+    assert (repeat[0]["customers"], repeat[0]["repeaters"]) == (3, 1)
+    assert "field 'to'" in gx.fails(
+        "hospital", "revisits", "--from", "2026-05-01", "--to", "2026-04-01"
+    )
 
 
 def test_demo_checks_and_shows_in_the_analytics_report(tmp_path: Path) -> None:
