@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
-from guanxi.models import Interaction
+from guanxi.models import Customer, Interaction
 from guanxi.models.customer import ExternalIdentity
 from guanxi.records import InteractionRecord
 from guanxi.services.lookup import customer_names, get_customer
@@ -39,6 +39,8 @@ from guanxi_service.assets.service import get_asset, hand_over, register_asset, 
 # the code is also the source name of its DMS exports and the name of its staff's team.
 DEALER_SOURCE = "dealer"
 VEHICLE_KINDS = (SALE, REPAIR, CALL, REGISTRATION, MAINTENANCE_DUE)
+# Lifecycle stages a sale moves on to ``owner``.
+PROSPECT_STAGES = ("lead", "test_drive")
 
 
 def local_day(uow: UnitOfWork, moment: dt.datetime) -> dt.date:
@@ -106,6 +108,19 @@ def archive_vehicles(uow: UnitOfWork, interactions: Sequence[InteractionRecord])
             )
         assets[vin] = asset
     _record_mileage(uow, [i for i in entries if i.kind == REPAIR])
+    _promote_buyers(uow, {i.customer_id for i in entries if i.kind == SALE})
+
+
+def _promote_buyers(uow: UnitOfWork, buyers: set[int]) -> None:
+    """A lead or test-drive prospect who bought a car is an owner now (stage ``owner``);
+    later stages (loyal, at risk) are the analytics' and the sales team's to set."""
+    if "owner" not in uow.app.settings.lifecycle_stages:
+        return
+    query = select(Customer.id).where(
+        Customer.id.in_(sorted(buyers)), Customer.lifecycle_stage.in_(PROSPECT_STAGES)
+    )
+    for customer_id in uow.session.scalars(query).all():
+        update_customer(uow, customer_id, {"lifecycle_stage": "owner"})
 
 
 def _record_mileage(uow: UnitOfWork, repairs: Sequence[InteractionRecord]) -> None:

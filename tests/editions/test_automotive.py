@@ -97,6 +97,9 @@ def test_four_sources_make_one_owner_with_one_timeline(imported: tuple[Guanxi, A
         ("dealer_b", "B-77"),
         ("web", "W-9001"),
     ]
+    # The sale made the lead an owner; 王芳, only serviced at B, is still a lead.
+    assert owner["lifecycle_stage"] == "owner"
+    assert people["王芳"]["stage"] == "lead"
     # Empty fields filled from the later sources, nothing overwritten.
     assert owner["custom"]["id_card"] == "310101198003041234"
     assert owner["custom"]["selling_dealer"] == "dealer_a"
