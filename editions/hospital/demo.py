@@ -200,6 +200,46 @@ def _complaints(uow: UnitOfWork, rng: random.Random, patients: list[CustomerReco
             change_status(uow, ticket.id, "resolved", resolution="已向患者解释并致歉，问题已整改")
 
 
+TALKS = ["糖尿病饮食与运动", "胰岛素的正确使用", "血糖自我监测", "糖尿病足的预防"]
+
+
+def _clock(uow: UnitOfWork, when: dt.datetime) -> UnitOfWork:
+    """The same transaction with its clock at ``when``: the talks happen over a year."""
+    return UnitOfWork(uow.app, uow.session, principal=uow.principal, now=when)
+
+
+def _club_talks(uow: UnitOfWork, rng: random.Random, members: list[int]) -> None:
+    """A quarterly 健康讲座 series of the diabetes club: members register, most come."""
+    from guanxi_marketing.events.events import create_event
+    from guanxi_marketing.events.registrations import check_in, close_event, register
+
+    if not members:
+        return
+    today = uow.now.astimezone(uow.app.tz).date()
+    for number, title in enumerate(TALKS):
+        day = today - dt.timedelta(days=330 - 90 * number)
+        starts = dt.datetime.combine(day, dt.time(14, 30), uow.app.tz)
+        ends = starts + dt.timedelta(hours=2)
+        event = create_event(
+            _clock(uow, starts - dt.timedelta(days=14)),
+            name=f"糖友俱乐部健康讲座：{title}",
+            kind="seminar",
+            starts_at=starts,
+            ends_at=ends,
+            venue="门诊楼三楼多功能厅",
+            capacity=60,
+            budget="1500",
+        )
+        audience = rng.sample(members, max(1, len(members) * 2 // 3))
+        for index, customer_id in enumerate(audience):
+            signing_up = _clock(uow, starts - dt.timedelta(days=7, hours=index))
+            register(signing_up, event.id, customer_id, notes="糖友俱乐部会员")
+        for customer_id in audience:
+            if rng.random() < 0.75:
+                check_in(_clock(uow, starts + dt.timedelta(minutes=10)), event.id, customer_id)
+        close_event(_clock(uow, ends + dt.timedelta(hours=1)), event.id)
+
+
 def _club_segments(uow: UnitOfWork) -> None:
     from guanxi_marketing.segments.service import create_segment
 
@@ -221,6 +261,7 @@ def hospital_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
     patients = [c for c in customers if c.kind == "person"]
     departments = [d for d in settings.departments if d not in ("急诊科", "体检中心")]
     rows: list[dict[str, Any]] = []
+    diabetes_club: list[int] = []
     for index, patient in enumerate(patients):
         custom = _medical_fields(rng, index)
         update_customer(uow, patient.id, {"custom": custom})
@@ -229,6 +270,8 @@ def hospital_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
         for key, club in settings.clubs.items():
             if club.condition in conditions and rng.random() < 0.6:
                 join_club(uow, patient.id, key)
+                if key == "diabetes":
+                    diabetes_club.append(patient.id)
     rows.sort(key=lambda r: r["occurred_at"])
     logged = []
     for start in range(0, len(rows), 2000):
@@ -237,4 +280,5 @@ def hospital_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
     _record_discharge_visits(uow, rng)
     _complaints(uow, rng, patients)
     _club_segments(uow)
+    _club_talks(uow, rng, diabetes_club)
     send_reminders(uow, uow.now)
