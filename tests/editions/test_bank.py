@@ -424,6 +424,41 @@ def test_bad_input_is_refused_by_name(start_project: StartProject) -> None:
     assert gx.json("interaction", "list") == []
 
 
+def test_products_held_follow_openings_and_closings(start_project: StartProject) -> None:
+    """An opening adds the product once (catalogue order), a closing removes it; the
+    standard's published example ID number (check character X) is accepted."""
+    gx = start_project("bank")
+    added = gx.json(
+        "customer",
+        "add",
+        "孙丽",
+        "--field",
+        'products_held=["credit_card"]',
+        "--field",
+        "id_card_no=11010519491231002x",
+    )
+    assert added["custom"]["id_card_no"] == "11010519491231002X"
+    ref = str(added["id"])
+    for kind, product in (
+        ("opened", "term_deposit"),
+        ("opened", "current_deposit"),
+        ("opened", "term_deposit"),
+        ("closed", "credit_card"),
+    ):
+        gx(
+            "interaction",
+            "log",
+            ref,
+            "--kind",
+            f"bank.product_{kind}",
+            "--set",
+            f"product={product}",
+        )
+    assert custom(gx, added["id"])["products_held"] == ["current_deposit", "term_deposit"]
+    gx("interaction", "log", ref, "--kind", "bank.product_closed", "--set", "product=wealth")
+    assert custom(gx, added["id"])["products_held"] == ["current_deposit", "term_deposit"]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Guanxi:
     """One ``init --edition bank --demo`` for the demo tests of this module."""
