@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 # The analytics plugin's member model (count × spend of the year's card and counter
@@ -32,7 +34,7 @@ class BankSettings(BaseModel):
     segment_field: str = Field(
         "customer_segment", description="custom field holding 农户 / 产业大户 / 小企业"
     )
-    contact_period_days: dict[str, int] = Field(
+    contact_period_days: dict[str, Annotated[int, Field(ge=1, le=3650)]] = Field(
         default_factory=lambda: {"农户": 90, "产业大户": 30, "小企业": 30},
         description="service standard: days an account manager may leave a customer of "
         "each segment without contact (synced to the sales plugin's core cadence)",
