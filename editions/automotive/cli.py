@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from guanxi.cli import CliState, pass_state
@@ -36,7 +39,7 @@ def vehicle(state: CliState, vin: str, as_json: bool) -> None:
             "warranty": warranty_status(uow, asset.id, uow.today()),
         }
         lines = vehicle_history(uow, asset)
-    columns: list[tuple[str, object]] = [
+    columns: list[tuple[str, Callable[[HistoryLine], Any]]] = [
         ("at", lambda line: local(line.at, tz)),
         ("where", lambda line: line.where),
         ("what", lambda line: line.what),
@@ -44,18 +47,8 @@ def vehicle(state: CliState, vin: str, as_json: bool) -> None:
         ("detail", lambda line: line.detail),
     ]
     if as_json:
-        print_json(
-            {
-                **head,
-                "history": [
-                    {name: get(line) for name, get in columns}
-                    for line in lines  # type: ignore[operator]
-                ],
-            }
-        )
+        history = [{name: get(line) for name, get in columns} for line in lines]
+        print_json({**head, "history": history})
         return
     click.echo(" ".join(f"{key}={value}" for key, value in head.items() if value is not None))
-    emit(lines, columns, as_json=False, title=f"整车档案 {asset.serial_number}")  # type: ignore[arg-type]
-
-
-__all__ = ["HistoryLine", "automotive"]
+    emit(lines, columns, as_json=False, title=f"整车档案 {asset.serial_number}")
