@@ -36,7 +36,7 @@ from guanxi import hookspecs
 from guanxi.app import App
 from guanxi.cli import CliState
 from guanxi.cli import cli as root_command
-from guanxi.editions import FIELD_TYPES, DemoSpec, Edition
+from guanxi.editions import FIELD_TYPES, DemoSpec, DemoVocabulary, Edition
 from guanxi.errors import ConfigError
 from guanxi.plugins import make_plugin_manager
 from guanxi.settings import CoreSettings
@@ -486,6 +486,7 @@ EDITION_KEYS = [f.name for f in dataclasses.fields(Edition) if f.name not in ("f
     "key",
     EDITION_KEYS
     + [f"demo.{f.name}" for f in dataclasses.fields(DemoSpec)]
+    + [f"demo.vocabulary.{f.name}" for f in dataclasses.fields(DemoVocabulary)]
     + [f"type {t}" for t in FIELD_TYPES],
 )
 def test_edition_key_is_documented(key: str) -> None:
@@ -498,6 +499,8 @@ def test_demo_defaults_are_documented() -> None:
     text = (DOCS / "editions.md").read_text(encoding="utf-8")
     for spec_field in dataclasses.fields(DemoSpec):
         default = spec_field.default
+        if default is dataclasses.MISSING:  # a table: its class names the default
+            default = type(spec_field.default_factory()).__name__  # type: ignore[misc]
         shown = default.isoformat() if isinstance(default, dt.date) else str(default)
         assert re.search(rf"`{spec_field.name}`.*{re.escape(shown)}", text), (
             f"docs/editions.md: demo.{spec_field.name} should show its default {shown}"

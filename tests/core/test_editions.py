@@ -81,8 +81,10 @@ def test_edition_from_a_folder_outside_the_repository(make_app, clinic: Path) ->
         assert patient.lifecycle_stage == "registered"
         with pytest.raises(ValidationError, match="custom.blood_type"):
             add_customer(uow, name="李四", roles=["patient"], custom={"blood_type": "C"})
+        # No role given: the edition's first, not the generic "customer".
+        assert add_customer(uow, name="王五").roles == ("patient",)
         with pytest.raises(ValidationError, match="unknown role 'customer'"):
-            add_customer(uow, name="王五")  # the generic default role is not a clinic role
+            add_customer(uow, name="赵六", roles=["customer"])
 
 
 def test_edition_path_environment(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
