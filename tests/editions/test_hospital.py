@@ -210,6 +210,9 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
     answered = _kinds(gx, "1", "service.survey_answered")
     assert answered[0]["payload"]["csat"] == 5
 
+    letter = gx("service", "surveys", "show", str(surveys[0]["id"]), "--invitation").stdout
+    assert "患者满意度调查" in letter and "随访护士的随访" in letter  # the edition's letter
+
     # A complaint: the complaint SLA on the hospital's calendar skips the May holidays.
     ticket = gx.json(
         "service",
@@ -328,6 +331,18 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
     assert "field 'to'" in gx.fails(
         "hospital", "revisits", "--from", "2026-05-01", "--to", "2026-04-01"
     )
+
+    # The care card (健康关怀卡): patients without an encounter for a year, and only they.
+    due = gx.json(
+        "marketing", "triggers", "preview", "--on", "2027-05-01", "--trigger", "care_card"
+    )
+    assert {row["customer"] for row in due} == {1, 2, 3, 4}
+    # The patient's 360 view: the edition's section.
+    sections = gx.json("customer", "show", "1")["sections"]
+    rows = dict(next(s["rows"] for s in sections if s["title"] == "就诊 encounters"))
+    assert rows["encounters"] == 2
+    assert rows["follow-up due"] == "2026-04-26 (open)"
+    assert rows["clubs"] == "糖友俱乐部"
 
 
 def test_demo_checks_and_shows_in_the_analytics_report(tmp_path: Path) -> None:
