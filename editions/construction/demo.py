@@ -30,6 +30,7 @@ from guanxi.records import CustomerRecord
 from guanxi.services.interactions import log_interactions
 from guanxi.services.staff import grant_role, revoke_role, roles_of, team_members
 from guanxi.services.updates import update_customer
+from guanxi_editions.construction.owner_stages import sync_owner_stages
 from guanxi_marketing.segments.service import create_segment
 from guanxi_sales.accounts import set_core_customer
 from guanxi_sales.opportunities import create_opportunity, lose_opportunity, move_opportunity
@@ -105,6 +106,7 @@ def generate_demo(uow: UnitOfWork, rng: random.Random, customers: list[CustomerR
     finally:
         uow.now = end
     log_interactions(uow, rows)
+    sync_owner_stages(uow)
     for name, (expression, description) in SEGMENTS.items():
         create_segment(uow, name=name, expression=expression, description=description)
 

@@ -32,6 +32,19 @@ def register_settings(register: Callable[..., None]) -> None:
 
 
 @hookimpl
+def register_jobs(register: Callable[..., None]) -> None:
+    """The owners' lifecycle stages follow their projects, every night."""
+    from guanxi_editions.construction.owner_stages import sync_owner_stages
+
+    register(
+        "construction.owner_stages",
+        sync_owner_stages,
+        daily_at="05:00",
+        description="move each owner to the lifecycle stage its projects stand for",
+    )
+
+
+@hookimpl
 def register_interaction_kinds(register: Callable[..., None]) -> None:
     """Tender notices, signed contracts and site inspections."""
     for kind, (schema, channel, description) in KINDS.items():

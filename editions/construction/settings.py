@@ -31,6 +31,24 @@ class ConstructionSettings(BaseModel):
     default_project_type: str = Field(
         "工程", description="The asset's product when the owner has no project_type"
     )
+    lifecycle: dict[str, str] = Field(
+        default_factory=lambda: {
+            "tender": "bidding",
+            "bidding": "bidding",
+            "awarded": "in_construction",
+            "construction": "in_construction",
+            "completion": "in_construction",
+            "acceptance": "in_construction",
+            "handover": "in_warranty",
+            "warranty": "in_warranty",
+            "warranty_expired": "after_warranty",
+        },
+        description="Project stage → the owner lifecycle stage it stands for",
+    )
+    lifecycle_precedence: list[str] = Field(
+        default_factory=lambda: ["in_construction", "in_warranty", "bidding", "after_warranty"],
+        description="Which owner stage wins when an owner's projects stand for several",
+    )
     extra_warranties: list[ExtraWarranty] = Field(
         default_factory=list, description="Terms added at handover, by project type"
     )

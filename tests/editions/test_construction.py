@@ -55,6 +55,11 @@ def visible_ids(gx: Guanxi, user: str) -> set[int]:
     return {row["id"] for row in gx.json("customer", "list", as_user=user)}
 
 
+def stage_of(gx: Guanxi, customer_id: int) -> str:
+    """The owner's lifecycle stage, which follows its projects."""
+    return gx.json("customer", "show", str(customer_id))["customer"]["lifecycle_stage"]
+
+
 def test_project_lifecycle_from_tender_to_warranty_expiry(start_project: StartProject) -> None:
     gx = start_project("construction")
     departments(gx)
@@ -185,6 +190,14 @@ def test_project_lifecycle_from_tender_to_warranty_expiry(start_project: StartPr
         moved = gx.json("sales", "opportunity", "move", pid, stage, as_user=pm)
         assert moved["opportunity"]["stage"] == stage
 
+    # The nightly job moves the owner to the stage its projects stand for.
+    assert stage_of(gx, owner["id"]) == "potential"
+    tomorrow = dt.date.fromisoformat(
+        gx.json("service", "assets", "show", f"GC-{project['id']:06d}")["asset"]["handed_over_on"]
+    ) + dt.timedelta(days=1)
+    assert run_job(gx, "construction.owner_stages", tomorrow)[-1] == "1 owners moved"
+    assert stage_of(gx, owner["id"]) == "in_warranty"
+
     # The handover registered the project as the owner's asset with its warranties.
     asset = gx.json("service", "assets", "show", f"GC-{project['id']:06d}", as_user=pm)
     handed = dt.date.fromisoformat(asset["asset"]["handed_over_on"])
@@ -222,6 +235,9 @@ def test_project_lifecycle_from_tender_to_warranty_expiry(start_project: StartPr
     )
     done = gx.json("sales", "opportunity", "show", pid)["opportunity"]
     assert (done["status"], done["stage"]) == ("won", "warranty_expired")
+    moves = run_job(gx, "construction.owner_stages", ends + dt.timedelta(days=2))
+    assert "1 owners moved" in moves
+    assert stage_of(gx, owner["id"]) == "after_warranty"
     after = gx.json("service", "visits", "list", "--plan", "after_warranty", as_user=cm)
     expired_on = ends + dt.timedelta(days=1)
     assert [(v["due_on"], v["assignee"]) for v in after] == [

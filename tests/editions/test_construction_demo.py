@@ -67,6 +67,9 @@ def test_demo_looks_like_a_builder(demo: Guanxi) -> None:
     )
     assert grades["核心客户"] and grades["一般客户"] and None not in grades
     assert len(demo.json("sales", "core", "list")) >= 5
+    # The owners' lifecycle stages follow their projects (construction.owner_stages).
+    for stage in ("in_construction", "in_warranty", "bidding"):
+        assert count(demo, f"select count(*) from customer where lifecycle_stage = '{stage}'")
     # Handed-over projects are assets with the warranty of their project type.
     built = demo.json("service", "assets", "list", "--product", "房建", "--limit", "500")
     assert built and all(a["serial_number"].startswith("GC-") for a in built)
