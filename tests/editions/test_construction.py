@@ -99,37 +99,11 @@ def test_project_lifecycle_from_tender_to_warranty_expiry(start_project: StartPr
     assert contact["organization_id"] == owner["id"]
 
     # Tender information (获取招标信息) is an interaction with a checked payload.
-    bad = gx.fails(
-        "interaction",
-        "log",
-        str(owner["id"]),
-        "--kind",
-        "construction.tender_notice",
-        "--set",
-        "tender_no=NJ-2026-118",
-        "--set",
-        "project=江北住宅一期",
-        "--set",
-        "project_type=铁路",
-        as_user=bd,
-    )
+    notice = ["interaction", "log", str(owner["id"]), "--kind", "construction.tender_notice"]
+    notice += ["--set", "tender_no=NJ-2026-118", "--set", "project=江北住宅一期"]
+    bad = gx.fails(*notice, "--set", "project_type=铁路", as_user=bd)
     assert bad.startswith("error: field 'payload.project_type'")
-    gx(
-        "interaction",
-        "log",
-        str(owner["id"]),
-        "--kind",
-        "construction.tender_notice",
-        "--set",
-        "tender_no=NJ-2026-118",
-        "--set",
-        "project=江北住宅一期",
-        "--set",
-        "project_type=房建",
-        "--set",
-        "budget=88000000",
-        as_user=bd,
-    )
+    gx(*notice, "--set", "project_type=房建", "--set", "budget=88000000", as_user=bd)
     notices = gx.json("interaction", "list", "--kind", "construction.tender_notice")
     assert len(notices) == 1  # the refused one left nothing behind
 
