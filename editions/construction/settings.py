@@ -27,7 +27,6 @@ class ConstructionSettings(BaseModel):
     pipeline: str = Field("project", description="The pipeline whose opportunities are projects")
     contract_stage: str = Field("awarded", description="Reaching it logs the signed contract")
     handover_stage: str = Field("handover", description="Reaching it registers the asset")
-    warranty_stage: str = Field("warranty", description="The stage of a project in warranty")
     default_project_type: str = Field(
         "工程", description="The asset's product when the owner has no project_type"
     )
