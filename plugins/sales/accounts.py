@@ -380,16 +380,18 @@ def hand_off_lead(
     """
     staff = active_staff(uow, owner)
     customer = visible_customer(uow, customer_id, "customer_id")
-    update_customer(uow, customer_id, {"owner": staff.username})
+    # The task and the opportunities first, the owner last: once he owns the customer,
+    # the acting user may no longer see it (a department hands it to another).
+    title = f"跟进新线索 follow up lead: {customer.name}"
+    task = create_task(uow, customer_id=customer_id, title=title[:300],
+                       due_at=uow.now + dt.timedelta(days=follow_up_days), assignee=staff.id,
+                       source="sales.lead")
     if with_opportunities:
         require(uow, ENTITY, "update")
         for opp in uow.session.exec(select(Opportunity).where(
                 Opportunity.customer_id == customer_id, Opportunity.status == "open")).scalars():
             opp.owner_id, opp.updated_at = staff.id, uow.now
-    title = f"跟进新线索 follow up lead: {customer.name}"
-    task = create_task(uow, customer_id=customer_id, title=title[:300],
-                       due_at=uow.now + dt.timedelta(days=follow_up_days), assignee=staff.id,
-                       source="sales.lead")
+    update_customer(uow, customer_id, {"owner": staff.username})
     assert task.id is not None
     return task.id
 

@@ -237,16 +237,32 @@ def test_exactly_one_owner_chosen_and_handed_on(sales_app: App, world: dict) -> 
 
 def test_lead_hand_off_gives_the_lead_and_a_task_to_one_owner(sales_app: App, world: dict) -> None:
     with sales_app.transaction(now=day(0)) as uow:
-        opp = create_opportunity(uow, customer_id=world["account"], name="a", amount=1,
-                                 expected_close="2026-05-01")
+        opp_id = create_opportunity(uow, customer_id=world["account"], name="a", amount=1,
+                                    expected_close="2026-05-01").id
         task_id = hand_off_lead(uow, world["account"], "li", with_opportunities=True)
     with sales_app.transaction() as uow:
         task = uow.session.get(Task, task_id)
         assert task is not None and task.source == "sales.lead" and task.due_at == day(1)
         li = uow.session.exec(text("SELECT id FROM staff WHERE username = 'li'")).scalar_one()
         assert task.assignee_id == li
-        assert get_opportunity(uow, opp.id).owner_id == li
+        assert get_opportunity(uow, opp_id).owner_id == li
         assert customer_360(uow, world["account"]).owner == "li"
+
+
+def test_an_agent_may_hand_his_lead_to_another_team(sales_app: App, world: dict) -> None:
+    """Once li (another team) owns it, wang no longer sees the account: the hand-off
+    must still finish (it used to fail re-reading the customer as wang)."""
+    with sales_app.transaction(now=day(0), as_user="wang") as uow:
+        opp_id = create_opportunity(uow, customer_id=world["account"], name="a", amount=1,
+                                    expected_close="2026-05-01").id
+        task_id = hand_off_lead(uow, world["account"], "li", with_opportunities=True)
+    with sales_app.transaction(as_user="li") as uow:
+        assert customer_360(uow, world["account"]).owner == "li"
+        assert get_opportunity(uow, opp_id).owner_id == uow.actor_id
+        task = uow.session.get(Task, task_id)
+        assert task is not None and task.assignee_id == uow.actor_id
+    with pytest.raises(NotFoundError), sales_app.transaction(as_user="wang") as uow:
+        customer_360(uow, world["account"])
 
 
 def test_contacts_and_competitors_must_fit_the_account(sales_app: App, world: dict) -> None:
