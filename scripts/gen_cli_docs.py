@@ -93,6 +93,9 @@ EXAMPLE_FILES = {
     "dealerA:D-2001,core.purchase,pos,2026/10/28 14:30,1999.00,年度服务\n"
     "dealerA:D-2001,core.contact,phone,2026-10-29 09:00,,回访\n"
     "dealerA:D-9999,core.contact,phone,2026-10-29 09:10,,回访\n",
+    "repairs.csv": "customer,channel,occurred_at,subject,payload.summary\n"
+    "dealerA:D-2001,,2026-10-30 10:00,保养,更换机油\n"
+    "dealerA:D-2001,phone,2026-10-30 16:00,保养回访,\n",
 }
 
 

@@ -55,6 +55,13 @@ def import_options(func: Any) -> Any:
             help="A {COLUMN: FIELD} mapping; --map entries override it.",
         ),
         click.option(
+            "--default",
+            "default_values",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help="VALUE for FIELD where a record has none (repeatable), e.g. kind=core.contact.",
+        ),
+        click.option(
             "--encoding",
             default="utf-8",
             show_default=True,
@@ -98,7 +105,8 @@ def import_group() -> None:
     """Load customers or interactions from CSV, Excel (.xlsx) or vCard files, in batches.
 
     Columns feed the fields they are named after; --map COLUMN=FIELD and --mapping
-    FILE say otherwise. Empty cells mean "not given". Bad rows (a validation error,
+    FILE say otherwise; --default FIELD=VALUE fills a field every record shares where
+    a record has none. Empty cells mean "not given". Bad rows (a validation error,
     bytes the encoding cannot decode, an open quote, extra cells, a last line cut
     short) go to the reject file with the columns _row (header = row 1), _column and
     _reason; the others are stored. Bad vCards go to FILE.rejects.vcf, each with an
@@ -163,6 +171,7 @@ def _import(
     file: Path,
     maps: tuple[str, ...],
     mapping_file: Path | None,
+    default_values: tuple[str, ...],
     quiet: bool,
     as_json: bool,
     **options: Any,
@@ -189,6 +198,7 @@ def _import(
             app,
             file,
             mapping=mapping,
+            defaults=parse_assignments(default_values, "--default"),
             as_user=as_user,
             progress=progress,
             on_resume=_say_resuming,

@@ -46,7 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from guanxi.app import App, UnitOfWork
 from guanxi.errors import GuanxiError, first_line
 from guanxi.importing.csvfile import codec_name, read_csv
-from guanxi.importing.mapping import load_mapping_file, parse_mapping
+from guanxi.importing.mapping import Defaults, load_mapping_file, parse_defaults, parse_mapping
 from guanxi.importing.report import (
     CSV,
     CUSTOMERS,
@@ -147,6 +147,7 @@ def _open_source(
     source: str | None,
     encoding: str | None,
     sheet: str | None,
+    supplied: set[str],
 ) -> Source:
     """Read the header (or check the file is a vCard); refusals happen here."""
     if not path.is_file():
@@ -176,6 +177,7 @@ def _open_source(
         source=source,
         total=total,
         reject_codec=reject_codec,
+        supplied=supplied,
     )
 
 
@@ -264,6 +266,7 @@ def run_import(
     path: Path | str,
     *,
     mapping: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
     source: str | None = None,
     encoding: str | None = None,
     format: str | None = None,
@@ -280,7 +283,8 @@ def run_import(
 
     ``format`` is csv, xlsx or vcard (default: from the suffix); ``sheet`` names the
     Excel sheet (default: the first). ``mapping`` is ``{column: field}`` over the
-    default of columns named like fields (an empty field ignores the column); ``source``
+    default of columns named like fields (an empty field ignores the column);
+    ``defaults`` is ``{field: value}`` for the fields a record leaves empty; ``source``
     names the system whose external ids the ``identity`` column (customers), the
     ``customer`` column (interactions) or a vCard's UID holds. Rejected records go to
     ``rejects`` (default: FILE.rejects.csv, or FILE.rejects.vcf for a vCard).
@@ -297,6 +301,7 @@ def run_import(
     format = detect_format(path, format)
     check_options(format, mapping=dict(mapping or {}), sheet=sheet, kind=kind)
     explicit = parse_mapping(kind, mapping or {}, app=app, source=source)
+    fill = parse_defaults(kind, defaults or {}, app=app, source=source)
     suffix = ".rejects.vcf" if format == VCARD else ".rejects.csv"
     reject_path = Path(rejects) if rejects is not None else path.with_suffix(suffix)
     if reject_path.resolve() == path.resolve():
@@ -312,6 +317,7 @@ def run_import(
         source=source,
         encoding=encoding,
         sheet=sheet,
+        supplied=fill.fields,
     )
     report = ImportReport(
         kind, str(path), dry_run=dry_run, ignored_columns=reader.ignored, format=format
@@ -320,6 +326,7 @@ def run_import(
     if not dry_run:
         options = {
             "mapping": dict(mapping or {}),
+            "defaults": dict(defaults or {}),
             "source": source,
             "sheet": sheet,
             "encoding": codec_name(encoding),
@@ -336,7 +343,7 @@ def run_import(
     if progress is not None:
         progress(resume_after, reader.total)
     reject_file = reader.reject_writer(reject_path, append=bool(resume_after))
-    items = (item for item in reader.items() if item.number > resume_after)
+    items = (_filled(item, fill) for item in reader.items() if item.number > resume_after)
     try:
         for batch, last in batches(items, batch_size):
             try:
@@ -362,6 +369,12 @@ def run_import(
     if report.rejected or (resume_after and reject_path.exists()):
         report.rejects_path = str(reject_path)
     return report
+
+
+def _filled(item: Item, fill: Defaults) -> Item:
+    if item.data is not None:
+        fill.apply(item.data)
+    return item
 
 
 def _aborted(kind: str, batch: list[Item], report: ImportReport, exc: Exception) -> str:

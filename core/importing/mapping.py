@@ -81,6 +81,49 @@ class Target:
     sub: str | None = None
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """Values for the fields a record leaves empty (``--default FIELD=VALUE``).
+
+    A file exported from another system often lacks a column every row shares (the kind
+    of a dealer's repair orders, the tag of an exhibition's contacts); a default fills
+    it without editing the file. A value the record gives wins.
+    """
+
+    entries: tuple[tuple[Target, str], ...] = ()
+
+    @property
+    def fields(self) -> set[str]:
+        """The fields a default feeds (they count as mapped)."""
+        return {target.field for target, _ in self.entries}
+
+    def apply(self, data: dict[str, Any]) -> None:
+        """Put each default into ``data`` where the record has no value of its own."""
+        for target, value in self.entries:
+            given = data.get(target.key)
+            if target.sub is not None and target.mode == "field":
+                given = (given or {}).get(target.sub)
+            if not given:
+                _put(data, target, value, f"--default {target.field}", None)
+
+
+def parse_defaults(
+    kind: str, values: Mapping[str, Any], *, app: App, source: str | None = None
+) -> Defaults:
+    """Check ``{field: value}`` defaults; :class:`MappingError` names a bad one."""
+    entries = []
+    for name, value in values.items():
+        try:
+            target = target_for(kind, name.strip(), app=app, source=source)
+        except MappingError as exc:
+            raise MappingError(f"--default {name}: {exc}") from None
+        if target.mode == "identity":
+            raise MappingError(f"--default {name}: an identity belongs to one record, not all")
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        entries.append((target, text))
+    return Defaults(tuple(entries))
+
+
 class CellError(Exception):
     def __init__(self, column: str, reason: str):
         super().__init__(reason)
@@ -205,9 +248,9 @@ class ColumnMapping:
         _check_columns(columns)
         return cls(columns, ignored)
 
-    def missing(self, kind: str) -> list[str]:
-        """The required fields of ``kind`` that no column feeds."""
-        mapped = {target.field for _, _, target in self.columns}
+    def missing(self, kind: str, supplied: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """The required fields of ``kind`` that no column feeds (nor ``supplied``)."""
+        mapped = {target.field for _, _, target in self.columns} | supplied
         return [name for name in _REQUIRED[kind] if name not in mapped]
 
     def column_for(self, field_name: str) -> str:

@@ -34,11 +34,12 @@ class TabularSource:
         source: str | None,
         total: int,
         reject_codec: str,
+        supplied: set[str] | frozenset[str] = frozenset(),
     ):
         self.kind, self.format, self.header, self.total = kind, format, header, total
         self._rows, self._source, self._reject_codec = rows, source, reject_codec
         self.mapping = ColumnMapping.plan(kind, header, app=app, explicit=explicit, source=source)
-        missing = self.mapping.missing(kind)
+        missing = self.mapping.missing(kind, supplied)
         if missing:
             raise ImportFileError(
                 path, f"no {missing[0]!r} column (map one with --map COLUMN={missing[0]})", row=1

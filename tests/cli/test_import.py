@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from guanxi.app import App
 from guanxi.cli import cli
-from guanxi.models import Customer, Interaction
+from guanxi.models import Customer, CustomerTag, Interaction
 from guanxi.services.customers import add_customer
 
 Run = Callable[..., Result]
@@ -179,3 +179,59 @@ def test_help_explains_exit_statuses_and_fields(run: Run) -> None:
     assert "1  some rows were rejected" in result.stdout
     assert "identity.SOURCE" in result.stdout
     assert "payload.NAME" in run("import", "interactions", "--help").stdout
+
+
+def test_defaults_fill_what_every_record_shares(run: Run, app: App, tmp_path: Path) -> None:
+    """A dealer's export has no kind column; its rows share one, given by --default."""
+    with app.transaction() as uow:
+        add_customer(uow, name="张三", emails=["z@example.cn"])
+    orders = write(
+        tmp_path / "orders.csv",
+        "customer,channel,subject,payload.outcome\n"
+        "z@example.cn,,保养,ok\n"
+        "z@example.cn,visit,维修,\n",
+    )
+    result = run(
+        "import", "interactions", str(orders), "-q",
+        "--default", "kind=core.contact", "--default", "channel=phone",
+        "--default", "payload.outcome=callback",
+    )
+    assert result.exit_code == 0, result.output
+    with app.engine.connect() as connection:
+        rows = connection.execute(
+            select(Interaction.kind, Interaction.channel, Interaction.payload)
+            .order_by(Interaction.id)
+        ).all()
+    # A value the row gives wins over the default; an empty cell takes it.
+    assert [(r.kind, r.channel, r.payload["outcome"]) for r in rows] == [
+        ("core.contact", "phone", "ok"),
+        ("core.contact", "visit", "callback"),
+    ]
+
+    contacts = write(tmp_path / "fair.csv", "name,tags\n李四,\n王五,VIP\n")
+    assert run("import", "customers", str(contacts), "-q",
+               "--default", "tags=展会2026").exit_code == 0
+    with app.engine.connect() as connection:
+        tags = connection.execute(
+            select(Customer.name, CustomerTag.tag).join(
+                CustomerTag, CustomerTag.customer_id == Customer.id)
+        ).all()
+    assert sorted(tags) == [("李四", "展会2026"), ("王五", "VIP")]
+
+
+def test_a_bad_default_is_a_one_line_error_and_stores_nothing(
+    run: Run, app: App, tmp_path: Path
+) -> None:
+    contacts = write(tmp_path / "c.csv", "name\n李四\n")
+    for option, message in (
+        ("colour=red", "error: --default colour: unknown field 'colour'"),
+        ("identity=crm:1", "error: --default identity: an identity belongs to one record"),
+    ):
+        result = run("import", "customers", str(contacts), "--default", option)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert count(app, Customer) == 0
+    # A default every row shares but the record does not accept rejects those rows.
+    result = run("import", "customers", str(contacts), "-q", "--default", "roles=nobody")
+    assert result.exit_code == 1 and count(app, Customer) == 0
+    assert "unknown role 'nobody'" in (tmp_path / "c.rejects.csv").read_text("utf-8-sig")
