@@ -175,8 +175,9 @@ def _organizations(
     rows: list[dict[str, Any]] = []
     names: set[str] = set()
     while len(rows) < count:
+        city = rng.choice(CITIES)  # drawn in this order so the generic demo stays the same
         word, kind = rng.choice(words.organization_words), rng.choice(words.organization_kinds)
-        name = f"{rng.choice(CITIES)}{word}{kind}有限公司"
+        name = f"{city}{word}{kind}有限公司"
         if name in names:
             continue
         names.add(name)
