@@ -16,7 +16,7 @@ from guanxi.app import App, UnitOfWork
 from guanxi.areas import AreaPlugin
 from guanxi.records import CustomerRecord
 from guanxi.registry import Section
-from guanxi_analytics import __version__
+from guanxi_analytics import __version__, hookspecs
 from guanxi_analytics.areas import AREA_NAMES
 from guanxi_analytics.settings import AnalyticsSettings
 
@@ -24,6 +24,7 @@ plugin = Plugin(
     name="analytics",
     version=__version__,
     description="customer analytics: value, RFM, CLV, churn, loyalty, KPIs, scorecard, reports",
+    hookspecs=hookspecs,
 )
 
 

@@ -60,13 +60,15 @@ class Table:
 class ReportSection:
     """One section of the report: a title, a sentence or two, a chart, a table, a formula."""
 
-    key: str  # "<area>.<name>", unique in the report
+    key: str  # "<area>.<name>" (another plugin: "<plugin>.<name>"), unique in the report
     title: str
     summary: str = ""
     chart: Chart | None = None
     table: Table | None = None
     formula: str = ""  # how it is computed, with its source
     empty: str = ""  # set instead of chart/table when there is no data, saying what is missing
+    # The heading of the group the section stands under; the areas' come from the report.
+    heading: str = ""
 
 
 def collect_sections(uow: UnitOfWork, period: Period) -> list[ReportSection]:

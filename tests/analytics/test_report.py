@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
+import guanxi
 import guanxi_analytics.churn
 from guanxi.app import App, UnitOfWork
 from guanxi.errors import ConfigError, ValidationError
@@ -226,3 +227,42 @@ def test_settings_choose_the_title_the_sections_and_the_template(
         "template": "analytics/nope.html"}}})
     with pytest.raises(ConfigError, match="template: no template 'analytics/nope.html'"):
         render(missing)
+
+
+class Ward:
+    """Another plugin adding its own sections through ``analytics_report_sections``."""
+
+    plugin = guanxi.Plugin(name="ward", version="1.0")
+    short = False
+
+    @staticmethod
+    @guanxi.hookimpl(optionalhook=True)
+    def analytics_report_sections(uow, period):  # type: ignore[no-untyped-def]
+        if Ward.short:
+            raise ValidationError("encounters", "fewer than 10 encounters in the period")
+        return [ReportSection(
+            key="ward.revisits", title="复诊率 by department", heading="复诊与随访",
+            summary=f"{period.start} – {period.end}",
+            chart=Chart("bar", labels=["内科", "外科"], series={"复诊率": [0.6, 0.2]},
+                        unit="ratio"),
+            table=Table(["department", "revisit rate"], [["内科", 0.6], ["外科", 0.2]]))]
+
+
+def test_another_plugin_adds_sections_under_its_own_heading(
+    make_analytics_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(monkeypatch, every_kind())
+    Ward.short = False
+    app = make_analytics_app(plugins=[Ward], enable=["ward"])
+    html = render(app)
+    # After the analytics areas, under the heading the plugin gave.
+    assert re.findall(r'<h2 class="area" id="[^"]+">([^<]+)</h2>', html)[-1] == "复诊与随访"
+    assert re.findall(r'<li><a href="#([^"]+)">', html)[-1] == "s-ward-revisits"
+    assert "2026-01-01 – 2026-04-01" in html and "<title>复诊率 by department</title>" in html
+    with app.transaction(now=NOW) as uow:
+        assert [s.key for s in gather_sections(uow, PERIOD, ["ward"])] == ["ward.revisits"]
+        assert [s.key for s in gather_sections(uow, PERIOD, ["value.mix"])] == ["value.mix"]
+    # A plugin that cannot compute gives one section saying why; the report is still made.
+    Ward.short = True
+    html = render(app)
+    assert "fewer than 10 encounters in the period" in html and "s-value-tiers" in html

@@ -19,7 +19,7 @@ import csv
 import importlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -98,6 +98,7 @@ class SectionView:
     table: TableView | None
     formula: str
     empty: str
+    heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,42 +125,47 @@ def words(uow: UnitOfWork) -> dict[str, str]:
     return WORDS["en"] if uow.app.settings.language == "en" else WORDS["zh"]
 
 
-def _wanted_areas(wanted: Sequence[str]) -> list[str]:
-    """The areas ``--section`` names (``churn`` or ``churn.cohorts`` both name churn)."""
+def _wanted_areas(wanted: Sequence[str], contributors: Mapping[str, object]) -> list[str]:
+    """The areas and contributing plugins ``--section`` names (``churn`` or
+    ``churn.cohorts`` both name churn), in report order."""
+    known = [*SECTION_AREAS, *contributors]
     areas = []
     for token in wanted:
         area = token.split(".", 1)[0]
-        if area not in SECTION_AREAS:
+        if area not in known:
             raise ValidationError(
                 "section", f"{token!r} names no analytics area (one of "
-                           f"{', '.join(SECTION_AREAS)}, or <area>.<section>)")
+                           f"{', '.join(known)}, or <area>.<section>)")
         if area not in areas:
             areas.append(area)
-    return [name for name in SECTION_AREAS if name in areas]
+    return [name for name in known if name in areas]
 
 
 def gather_sections(uow: UnitOfWork, period: Period,
                     wanted: Sequence[str] = ()) -> list[ReportSection]:
-    """The sections of ``period`` in area order, only those ``wanted`` names (area names
-    or section keys) when it is not empty.
+    """The sections of ``period`` in area order, then those other plugins add through
+    ``analytics_report_sections``; only those ``wanted`` names (area or plugin names, or
+    section keys) when it is not empty.
 
-    An area whose ``html_sections`` raises :class:`ValidationError` (not enough data)
-    gives one section saying why; a section key that matches nothing is refused, naming
-    the keys there are.
+    An area or plugin that raises :class:`ValidationError` (not enough data) gives one
+    section saying why; a section key that matches nothing is refused, naming the keys
+    there are.
     """
     wanted = [token.strip() for token in wanted if token.strip()]
-    areas = _wanted_areas(wanted) if wanted else list(SECTION_AREAS)
+    contributors = _contributors(uow)
+    areas = _wanted_areas(wanted, contributors) if wanted else list(SECTION_AREAS)
     found: list[ReportSection] = []
     for name in areas:
+        if name not in SECTION_AREAS:
+            continue  # a contributing plugin, asked below
         build = getattr(importlib.import_module(f"guanxi_analytics.{name}"), "html_sections",
                         None)
-        if build is None:
-            continue
-        try:
-            found.extend(build(uow, period))
-        except ValidationError as exc:
-            found.append(ReportSection(key=f"{name}.unavailable", title=name,
-                                       empty=f"{words(uow)['could_not']}: {exc}"))
+        if build is not None:
+            found.extend(_sections_of(uow, name, lambda b=build: b(uow, period)))
+    for name, function in contributors.items():
+        if not wanted or name in areas:
+            found.extend(_sections_of(uow, name,
+                                      lambda f=function: f(uow=uow, period=period) or []))
     if not wanted:
         return found
     chosen = []
@@ -175,6 +181,25 @@ def gather_sections(uow: UnitOfWork, period: Period,
                 "section", f"no section {token!r} (the {area} area has: "
                            f"{', '.join(keys) or 'none'})")
     return chosen
+
+
+def _contributors(uow: UnitOfWork) -> dict[str, Callable[..., Any]]:
+    """The plugins that implement ``analytics_report_sections``, by name, in load order."""
+    caller = getattr(uow.app.pm.hook, "analytics_report_sections", None)
+    if caller is None:
+        return {}
+    # pluggy lists the implementations last-registered first; the report keeps load order.
+    return {impl.plugin_name: impl.function for impl in reversed(caller.get_hookimpls())}
+
+
+def _sections_of(uow: UnitOfWork, name: str,
+                 build: Callable[[], Sequence[ReportSection]]) -> list[ReportSection]:
+    """An area's or plugin's sections, or one saying why they could not be computed."""
+    try:
+        return list(build())
+    except ValidationError as exc:
+        return [ReportSection(key=f"{name}.unavailable", title=name,
+                              empty=f"{words(uow)['could_not']}: {exc}")]
 
 
 def _table_view(table: Table, settings: ReportSettings, language: dict[str, str],
@@ -243,7 +268,7 @@ def section_views(uow: UnitOfWork, sections: Sequence[ReportSection]) -> list[Se
             title=section.title,
             summary=section.summary, chart=chart,
             chart_kind=section.chart.kind if section.chart else "", table=table,
-            formula=section.formula, empty=section.empty))
+            formula=section.formula, empty=section.empty, heading=section.heading))
     return views
 
 
@@ -254,7 +279,7 @@ def area_groups(uow: UnitOfWork, views: Sequence[SectionView]) -> list[AreaGroup
     for view in views:
         area = view.key.split(".", 1)[0]
         if not groups or groups[-1].area != area:
-            groups.append(AreaGroup(area, titles.get(area, area),
+            groups.append(AreaGroup(area, view.heading or titles.get(area, area),
                                     f"a-{re.sub(r'[^A-Za-z0-9_-]+', '-', area)}-{len(groups)}",
                                     []))
         groups[-1].sections.append(view)
