@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -100,3 +101,13 @@ def customer_360_sections(uow: UnitOfWork, customer: CustomerRecord) -> Section 
     from guanxi_editions.hospital.section import patient_section
 
     return patient_section(uow, customer)
+
+
+@hookimpl(optionalhook=True)
+def analytics_report_sections(uow: UnitOfWork, period: Any) -> list[Any]:
+    """复诊率 per department, retention and adherence in the analytics HTML report."""
+    import datetime as dt
+
+    from guanxi_editions.hospital.revisits import report_sections
+
+    return report_sections(uow, period.start, period.end - dt.timedelta(days=1))

@@ -150,3 +150,39 @@ def _day(value: Any, name: str) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ValidationError(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def report_sections(uow: UnitOfWork, start: dt.date, end: dt.date) -> list[Any]:
+    """The revisit figures as sections of the analytics HTML report (local days, both
+    ends included), under the heading 复诊与随访."""
+    from guanxi_analytics.sections import Chart, ReportSection, Table
+
+    figures = revisit_figures(uow, start, end)
+    heading = "复诊与随访"
+    if not figures["encounters"]:
+        return [ReportSection(key="hospital.revisits", title="复诊率 revisit rate",
+                              heading=heading, empty="no encounters in the period")]
+    shown = [d for d in figures["departments"] if d["department"]]
+    summary = (
+        f"复诊率 {_percent(figures['revisit_rate'])} ({figures['revisiting_patients']} of "
+        f"{figures['patients']} patients came twice or more); 患者保持率 "
+        f"{_percent(figures['retention_rate'])}; 复诊依从率 "
+        f"{_percent(figures['adherence_rate'])} ({figures['follow_ups_kept']} of "
+        f"{figures['follow_ups_due']} advised follow-ups kept)."
+    )
+    return [ReportSection(
+        key="hospital.revisits", title="复诊率 by department", heading=heading,
+        summary=summary,
+        chart=Chart("bar", labels=[d["department"] for d in shown],
+                    series={"复诊率": [d["revisit_rate"] for d in shown]}, unit="ratio"),
+        table=Table(["科室 department", "patients", "encounters", "revisit rate"],
+                    [[d["department"], d["patients"], d["encounters"], d["revisit_rate"]]
+                     for d in shown]),
+        formula="revisit rate = patients with two or more hospital.encounter entries in the "
+                "period ÷ patients with one or more; retention and adherence as in "
+                "`guanxi hospital revisits`",
+    )]
+
+
+def _percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.1%}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,10 @@ def test_demo_checks_and_shows_in_the_analytics_report(tmp_path: Path) -> None:
     assert "患者关系分析报告" in html  # the edition's title
     assert "复诊率 revisit rate" in html and "患者保持率 patient retention" in html
     assert "城镇职工医保" in html  # profiling by the edition's insurance field
+    # The edition's own section, through the analytics_report_sections hook: its figures
+    # are those of `hospital revisits` for the same days.
+    assert re.findall(r'<h2 class="area" id="[^"]+">([^<]+)</h2>', html)[-1] == "复诊与随访"
+    assert (f"复诊率 {figures['revisit_rate']:.1%} ({figures['revisiting_patients']} of "
+            f"{figures['patients']} patients came twice or more)") in html
+    top = figures["departments"][0]
+    assert f"<td>{top['department']}</td>" in html
