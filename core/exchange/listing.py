@@ -21,27 +21,15 @@ from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import App
-from guanxi.importing.mapping import CUSTOMER_SCALARS
-from guanxi.models import Customer, ExternalIdentity, Staff
+from guanxi.importing.mapping import CUSTOMER_SCALARS, INTERACTION_SCALARS
+from guanxi.models import Customer, ExternalIdentity
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi.services.staff import usernames
 
 PAGE = 500
 _SCALARS = tuple(name for name in CUSTOMER_SCALARS if name != "name")
-INTERACTION_COLUMNS = (
-    "id",
-    "customer",
-    "kind",
-    "channel",
-    "direction",
-    "occurred_at",
-    "actor",
-    "subject",
-    "revenue",
-    "cost",
-    "currency",
-    "source",
-    "payload",
-)
+# The import's columns, with the id for reference: an exported file imports back.
+INTERACTION_COLUMNS = ("id", "customer", *INTERACTION_SCALARS, "payload")
 
 
 def customer_pages(
@@ -65,23 +53,13 @@ def customer_pages(
 def _customer_extras(uow: Any, page: list[CustomerRecord]) -> dict[int, Any]:
     connection = uow.session.connection()
     customers = Customer.__table__  # type: ignore[attr-defined]
-    staff = Staff.__table__  # type: ignore[attr-defined]
     ids = [r.id for r in page]
     updated = dict(
         connection.execute(
             select(customers.c.id, customers.c.updated_at).where(customers.c.id.in_(ids))
         ).all()
     )
-    owners = {r.owner_id for r in page if r.owner_id is not None}
-    names = (
-        dict(
-            connection.execute(
-                select(staff.c.id, staff.c.username).where(staff.c.id.in_(owners))
-            ).all()
-        )
-        if owners
-        else {}
-    )
+    names = usernames(uow, (r.owner_id for r in page))
     org_ids = {r.organization_id for r in page if r.organization_id is not None}
     orgs = (
         dict(
@@ -93,7 +71,7 @@ def _customer_extras(uow: Any, page: list[CustomerRecord]) -> dict[int, Any]:
         else {}
     )
     return {
-        r.id: (updated.get(r.id), names.get(r.owner_id), orgs.get(r.organization_id))
+        r.id: (updated.get(r.id), r.owner_id and names.get(r.owner_id), orgs.get(r.organization_id))
         for r in page
         if r.id is not None
     }
@@ -151,17 +129,7 @@ def interaction_pages(
             )
             if not page:
                 return
-            staff = Staff.__table__  # type: ignore[attr-defined]
-            actors = {i.actor_id for i in page if i.actor_id is not None}
-            names: dict[int, str] = (
-                dict(
-                    uow.session.connection()
-                    .execute(select(staff.c.id, staff.c.username).where(staff.c.id.in_(actors)))
-                    .all()
-                )
-                if actors
-                else {}
-            )
+            names = usernames(uow, (i.actor_id for i in page))
         yield page, names
         before = page[-1].id
 

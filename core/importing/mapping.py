@@ -46,7 +46,7 @@ _CUSTOMER_LISTS = {
     "address": ("addresses", "list"),
     "addresses": ("addresses", "list"),
 }
-_INTERACTION_SCALARS = (
+INTERACTION_SCALARS = (
     "kind",
     "channel",
     "direction",
@@ -142,7 +142,7 @@ def field_names(kind: str, app: App) -> list[str]:
             *custom,
             "custom.NAME",
         ]
-    return ["customer", *_INTERACTION_SCALARS, "payload", "payload.NAME"]
+    return ["customer", *INTERACTION_SCALARS, "payload", "payload.NAME"]
 
 
 def target_for(kind: str, name: str, *, app: App, source: str | None = None) -> Target:
@@ -160,7 +160,7 @@ def target_for(kind: str, name: str, *, app: App, source: str | None = None) -> 
         if custom in app.registry.custom_fields:
             return Target(name, "custom", "field", custom)
     elif kind == INTERACTIONS:
-        if name in _INTERACTION_SCALARS:
+        if name in INTERACTION_SCALARS:
             return Target(name, name, "date" if name in _DATES else "scalar")
         if name == "customer":
             return Target(name, "customer", "reference")
