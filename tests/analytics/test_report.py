@@ -266,3 +266,28 @@ def test_another_plugin_adds_sections_under_its_own_heading(
     Ward.short = True
     html = render(app)
     assert "fewer than 10 encounters in the period" in html and "s-value-tiers" in html
+
+
+class Clinic:
+    """A second contributor: its sections follow the first plugin loaded."""
+
+    plugin = guanxi.Plugin(name="clinic", version="1.0")
+
+    @staticmethod
+    @guanxi.hookimpl(optionalhook=True)
+    def analytics_report_sections(uow, period):  # type: ignore[no-untyped-def]
+        return [ReportSection(key="clinic.visits", title="visits", heading="门诊",
+                              empty="no visits")]
+
+
+def test_contributed_sections_follow_the_plugins_load_order(
+    make_analytics_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(monkeypatch, every_kind())
+    Ward.short = False
+    app = make_analytics_app(plugins=[Ward, Clinic], enable=["ward", "clinic"])
+    with app.transaction(now=NOW) as uow:
+        keys = [s.key for s in gather_sections(uow, PERIOD)]
+        loaded = [name for name in app.plugins if name in ("ward", "clinic")]
+    assert [k for k in keys if k.split(".")[0] in ("ward", "clinic")] == [
+        f"{name}.{'revisits' if name == 'ward' else 'visits'}" for name in loaded]

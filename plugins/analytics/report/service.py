@@ -188,8 +188,8 @@ def _contributors(uow: UnitOfWork) -> dict[str, Callable[..., Any]]:
     caller = getattr(uow.app.pm.hook, "analytics_report_sections", None)
     if caller is None:
         return {}
-    # pluggy lists the implementations last-registered first; the report keeps load order.
-    return {impl.plugin_name: impl.function for impl in reversed(caller.get_hookimpls())}
+    # get_hookimpls() lists them in registration order (pluggy *calls* them in reverse).
+    return {impl.plugin_name: impl.function for impl in caller.get_hookimpls()}
 
 
 def _sections_of(uow: UnitOfWork, name: str,
