@@ -194,6 +194,7 @@ def _register_builtin_commands() -> None:
         importing,
         interactions,
         reports,
+        scaffold,
         work,
     )
 
@@ -207,6 +208,7 @@ def _register_builtin_commands() -> None:
         reports,
         governance,
         dedupe,
+        scaffold,
     ):
         module.register(cli)
 
