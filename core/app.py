@@ -87,6 +87,7 @@ class App:
         edition: Edition,
         pm: pluggy.PluginManager,
         plugins: dict[str, LoadedPlugin],
+        inactive_plugins: dict[str, str] | None = None,
         registry: Registry,
         access: AccessRegistry,
         sections: dict[str, ResolvedSection],
@@ -95,6 +96,8 @@ class App:
         self.edition = edition
         self.pm = pm
         self.plugins = plugins
+        # Enabled bridges left inactive because a plugin they link is not enabled: why.
+        self.inactive_plugins = dict(inactive_plugins or {})
         self.registry = registry
         self.access = access
         self._sections = sections
@@ -237,6 +240,21 @@ def _plugin_lists(project: Mapping[str, Any], environ: Mapping[str, str]) -> tup
     return enable, disable
 
 
+# The registration hooks the core calls itself, once per plugin in load order, instead of
+# through pluggy's last-registered-first call.
+LOAD_ORDER_HOOKS = (
+    "register_entities",
+    "register_access_policies",
+    "register_settings",
+    "register_interaction_kinds",
+    "register_custom_fields",
+    "register_models",
+    "register_jobs",
+    "register_templates",
+    "register_reports",
+)
+
+
 def _call_registrations(
     pm: pluggy.PluginManager, registry: Registry, access: AccessRegistry
 ) -> None:
@@ -252,6 +270,7 @@ def _call_registrations(
         "register_templates": registry.templates_registrar,
         "register_reports": registry.reports_registrar,
     }
+    assert tuple(hooks) == LOAD_ORDER_HOOKS
     for hook_name, registrar in hooks.items():
         # get_hookimpls() lists implementations in registration (= load) order.
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
@@ -334,6 +353,7 @@ def create_app(
         edition=the_edition,
         pm=pm,
         plugins=loaded,
+        inactive_plugins=loader.inactive,
         registry=registry,
         access=access,
         sections=sections,

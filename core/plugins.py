@@ -36,8 +36,13 @@ class Plugin:
     """Metadata of a plugin: its name, version, what it requires and conflicts with.
 
     ``requires`` maps plugin names to version specifiers (``{"sales": ">=0.2,<1"}``; an
-    empty string accepts any version). A *bridge* plugin that links two others simply
-    requires both.
+    empty string accepts any version); enabling a plugin enables what it requires.
+
+    A *bridge* (``bridge=True``) links plugins that do not know each other, like Odoo's
+    ``sale_stock``. Its ``requires`` are conditions, not pulls: an enabled bridge
+    activates only when every plugin it requires is enabled too, and otherwise stays
+    inactive (never registered, not an error), so an edition can list a bridge without
+    deciding for the admin whether both sides run.
     """
 
     name: str
@@ -45,6 +50,7 @@ class Plugin:
     description: str = ""
     requires: Mapping[str, str] = field(default_factory=dict)
     conflicts: tuple[str, ...] = ()
+    bridge: bool = False
     # A module or class of @hookspec functions this plugin offers to other plugins.
     hookspecs: Any = None
 
@@ -123,6 +129,8 @@ class PluginLoader:
                 raise PluginError(repr(obj), "has no 'plugin = guanxi.Plugin(...)' metadata")
             self.given[info.name] = obj
         self.loaded: dict[str, LoadedPlugin] = {}
+        # Enabled bridges whose conditions are not met: name -> why (``needs service``).
+        self.inactive: dict[str, str] = {}
 
     def known(self) -> set[str]:
         """Names of every plugin that could be enabled."""
@@ -166,10 +174,19 @@ class PluginLoader:
             obj, source = self._import(name, wanted_by)
             info = plugin_info(obj, name)
             self.loaded[name] = LoadedPlugin(info, obj, source)
+            if info.bridge:
+                continue  # a bridge's requirements are conditions, checked below
             for required, required_spec in info.requires.items():
                 queue.append((required, required_spec, f"plugin {name!r}"))
 
-        self._check_versions(wanted)
+        self._set_bridges_aside()
+        for name in self.inactive:
+            self.pm.set_blocked(name)
+        for name, loaded in self.loaded.items():
+            if loaded.info.bridge:  # an active bridge's ranges count like any plugin's
+                for required, required_spec in loaded.info.requires.items():
+                    wanted.setdefault(required, []).append((f"plugin {name!r}", required_spec))
+        self._check_versions({n: w for n, w in wanted.items() if n in self.loaded})
         self._check_conflicts()
         order = self._dependency_order()
         for name in order:
@@ -186,6 +203,30 @@ class PluginLoader:
                 self.pm.add_hookspecs(loaded.info.hookspecs)
         self._check_pending()
         return self.loaded
+
+    def _set_bridges_aside(self) -> None:
+        """Move bridges whose required plugins are not all active to ``inactive``.
+
+        Repeated until nothing changes, since a bridge may require another bridge.
+        """
+        changed = True
+        while changed:
+            changed = False
+            for name, loaded in list(self.loaded.items()):
+                if not loaded.info.bridge:
+                    continue
+                missing = sorted(set(loaded.info.requires) - set(self.loaded))
+                if missing:
+                    self.inactive[name] = "needs " + ", ".join(missing)
+                    del self.loaded[name]
+                    changed = True
+        for name, loaded in self.loaded.items():
+            for required in loaded.info.requires:
+                if required in self.inactive:
+                    raise PluginError(
+                        name, f"requires bridge {required!r}, which is inactive "
+                        f"({self.inactive[required]})"
+                    )
 
     def _check_pending(self) -> None:
         """Name the plugin and the hook of an implementation that matches no spec."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -83,58 +82,6 @@ def init(state: CliState, edition_name: str, database_url: str, demo: bool, forc
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
         raise
-
-
-@click.command("plugins")
-@json_option
-@pass_state
-def plugins(state: CliState, as_json: bool) -> None:
-    """List plugins: version, where they come from, hooks they implement, enabled or not."""
-    from guanxi.plugins import discover_entry_points
-
-    app = state.app
-    rows: list[dict[str, Any]] = []
-    for name, loaded in app.plugins.items():
-        impl_hooks = sorted(hook.name for hook in app.pm.get_hookcallers(loaded.module) or [])
-        rows.append(
-            {
-                "name": name,
-                "version": loaded.info.version,
-                "enabled": True,
-                "source": loaded.source,
-                "hooks": impl_hooks,
-                "requires": dict(loaded.info.requires),
-                "description": loaded.info.description,
-            }
-        )
-    for name, ep in sorted(discover_entry_points().items()):
-        if name not in app.plugins:
-            version = ep.dist.version if ep.dist is not None else "?"
-            rows.append(
-                {
-                    "name": name,
-                    "version": version,
-                    "enabled": False,
-                    "source": "entry point",
-                    "hooks": [],
-                    "requires": {},
-                    "description": "",
-                }
-            )
-    if as_json:
-        print_json(rows)
-        return
-    emit(
-        rows,
-        [
-            ("name", lambda r: r["name"]),
-            ("version", lambda r: r["version"]),
-            ("enabled", lambda r: "yes" if r["enabled"] else "no"),
-            ("source", lambda r: r["source"]),
-            ("hooks", lambda r: ", ".join(r["hooks"])),
-        ],
-        as_json=False,
-    )
 
 
 @click.group()
@@ -360,5 +307,7 @@ def jobs_list(state: CliState, as_json: bool, as_csv: bool) -> None:
 
 def register(cli: click.Group) -> None:
     """Add these commands to the root group."""
+    from guanxi.cli.plugin_info import plugins
+
     for command in (init, plugins, edition, config, db, jobs):
         cli.add_command(command)

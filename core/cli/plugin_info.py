@@ -1,0 +1,196 @@
+"""``guanxi plugins``: what is installed and enabled, who implements a hook, what needs what."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from guanxi.app import LOAD_ORDER_HOOKS, App
+from guanxi.cli import CliState, pass_state
+from guanxi.cli.output import emit, json_option, print_json
+from guanxi.errors import ConfigError
+from guanxi.plugins import discover_entry_points
+
+
+def plugin_rows(app: App) -> list[dict[str, Any]]:
+    """Every plugin the application knows: active ones in load order, then the others.
+
+    ``status`` is ``enabled``, ``inactive`` (an enabled bridge whose plugins are not all
+    enabled; ``reason`` says which are missing) or ``disabled`` (installed, not enabled).
+    """
+    rows: list[dict[str, Any]] = []
+    for name, loaded in app.plugins.items():
+        impl_hooks = sorted(hook.name for hook in app.pm.get_hookcallers(loaded.module) or [])
+        rows.append(
+            {
+                "name": name,
+                "version": loaded.info.version,
+                "enabled": True,
+                "status": "enabled",
+                "reason": "",
+                "source": loaded.source,
+                "bridge": loaded.info.bridge,
+                "hooks": impl_hooks,
+                "requires": dict(loaded.info.requires),
+                "description": loaded.info.description,
+            }
+        )
+    for name, ep in sorted(discover_entry_points().items()):
+        if name in app.plugins:
+            continue
+        inactive = name in app.inactive_plugins
+        rows.append(
+            {
+                "name": name,
+                "version": ep.dist.version if ep.dist is not None else "?",
+                "enabled": False,
+                "status": "inactive" if inactive else "disabled",
+                "reason": app.inactive_plugins.get(name, ""),
+                "source": "entry point",
+                "bridge": inactive,
+                "hooks": [],
+                "requires": {},
+                "description": "",
+            }
+        )
+    return rows
+
+
+def hook_rows(app: App, hook_name: str) -> list[dict[str, Any]]:
+    """The implementations of ``hook_name`` in the order the core calls them.
+
+    Registration hooks that the core calls once per plugin run in load order; every
+    other hook is a pluggy call, which runs the last registered first (``tryfirst`` and
+    ``trylast`` aside) — pluggy's ``get_hookimpls()`` lists them the other way round.
+    """
+    caller = getattr(app.pm.hook, hook_name, None)
+    if caller is None or not caller.has_spec():
+        known = [name for name in vars(app.pm.hook) if not name.startswith("_")]
+        close = difflib.get_close_matches(hook_name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"--hook: no hook named {hook_name!r}{hint}")
+    impls = caller.get_hookimpls()
+    if hook_name not in LOAD_ORDER_HOOKS:
+        impls = list(reversed(impls))
+    rows = []
+    for position, impl in enumerate(impls, start=1):
+        function = impl.function
+        flags = [
+            flag
+            for flag in ("tryfirst", "trylast", "wrapper", "hookwrapper", "optionalhook")
+            if getattr(impl, flag, False)
+        ]
+        rows.append(
+            {
+                "order": position,
+                "plugin": impl.plugin_name,
+                "function": f"{function.__module__}.{function.__qualname__}",
+                "options": flags,
+            }
+        )
+    return rows
+
+
+def dependency_graph(app: App) -> dict[str, Any]:
+    """The enabled set as nodes and ``requires`` edges (the core, required by all, left out)."""
+    nodes = [
+        {"name": name, "version": loaded.info.version, "bridge": loaded.info.bridge,
+         "status": "enabled"}
+        for name, loaded in app.plugins.items()
+        if name != "core"
+    ]
+    nodes += [
+        {"name": name, "version": None, "bridge": True, "status": f"inactive ({reason})"}
+        for name, reason in sorted(app.inactive_plugins.items())
+    ]
+    edges = [
+        {"from": name, "to": required, "range": spec}
+        for name, loaded in app.plugins.items()
+        for required, spec in loaded.info.requires.items()
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def _print_graph(graph: dict[str, Any]) -> None:
+    """Each plugin nobody requires as a root, with what it requires beneath it."""
+    requires: dict[str, list[dict[str, Any]]] = {}
+    for edge in graph["edges"]:
+        requires.setdefault(edge["from"], []).append(edge)
+    required = {edge["to"] for edge in graph["edges"]}
+    nodes = {node["name"]: node for node in graph["nodes"]}
+
+    def label(name: str, spec: str = "") -> str:
+        node = nodes.get(name, {"version": "?", "bridge": False, "status": "enabled"})
+        parts = [name, node["version"] or ""]
+        if spec:
+            parts.append(f"(wants {spec})")
+        if node["bridge"]:
+            parts.append("[bridge]")
+        if node["status"] != "enabled":
+            parts.append(node["status"])
+        return escape(" ".join(part for part in parts if part))
+
+    def grow(branch: Tree, name: str, seen: frozenset[str]) -> None:
+        for edge in requires.get(name, []):
+            child = branch.add(label(edge["to"], edge["range"]))
+            if edge["to"] not in seen:  # requires cannot be circular, but stay safe
+                grow(child, edge["to"], seen | {edge["to"]})
+
+    root = Tree("core (every plugin requires it)")
+    for name in nodes:
+        if name not in required:
+            grow(root.add(label(name)), name, frozenset({name}))
+    Console(soft_wrap=True).print(root)
+
+
+@click.command("plugins")
+@click.option("--hook", "hook_name", default=None, metavar="NAME",
+              help="Show which plugins implement this hook, in call order.")
+@click.option("--graph", is_flag=True, help="Show what each enabled plugin requires.")
+@json_option
+@pass_state
+def plugins(state: CliState, hook_name: str | None, graph: bool, as_json: bool) -> None:
+    """List plugins: version, where they come from, hooks they implement, enabled or not."""
+    if hook_name and graph:
+        raise click.UsageError("--hook and --graph do not go together")
+    app = state.app
+    if hook_name:
+        emit(
+            hook_rows(app, hook_name),
+            [
+                ("order", lambda r: r["order"]),
+                ("plugin", lambda r: r["plugin"]),
+                ("function", lambda r: r["function"]),
+                ("options", lambda r: ", ".join(r["options"])),
+            ],
+            as_json=as_json,
+            title=f"{hook_name}: implementations in call order",
+        )
+        return
+    if graph:
+        shape = dependency_graph(app)
+        if as_json:
+            print_json(shape)
+        else:
+            _print_graph(shape)
+        return
+    rows = plugin_rows(app)
+    if as_json:
+        print_json(rows)
+        return
+    emit(
+        rows,
+        [
+            ("name", lambda r: r["name"]),
+            ("version", lambda r: r["version"]),
+            ("status", lambda r: f"{r['status']} ({r['reason']})" if r["reason"] else r["status"]),
+            ("source", lambda r: r["source"]),
+            ("hooks", lambda r: ", ".join(r["hooks"])),
+        ],
+        as_json=False,
+    )
