@@ -1,0 +1,1 @@
+"""The wechat plugin's Alembic branch ("wechat")."""
