@@ -1,0 +1,1 @@
+"""guanxi_nps: a guanxi plugin (its hooks are in plugin.py)."""
