@@ -25,6 +25,7 @@ from .settings import NpsAnswerPayload, NpsFields, NpsSentPayload, NpsSettings
 
 HERE = Path(__file__).parent
 
+# [tutorial: metadata]
 # The entry point's name must equal `name`. `requires` maps other plugins to version
 # ranges ({"sales": ">=0.1"}); they are enabled with this one.
 plugin = guanxi.Plugin(
@@ -33,6 +34,7 @@ plugin = guanxi.Plugin(
     description="NPS survey by SMS",
     requires={},
 )
+# [/tutorial: metadata]
 
 
 # Registration hooks: each is called once while guanxi builds the application.
