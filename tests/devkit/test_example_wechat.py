@@ -11,7 +11,7 @@ in the project's guanxi.toml so that the command line sees the same ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import distribution, entry_points
 from pathlib import Path
@@ -22,10 +22,10 @@ import pytest
 # README's test command does). Without it this module fails to import, on purpose.
 from guanxi_wechat.callback import signature_of
 from guanxi_wechat.models import WechatFollower, WechatOutbox
+from guanxi_wechat.service import OutgoingMessage, send_text
 from sqlalchemy import func, inspect, select
 
-from guanxi import Plugin, hookimpl
-from guanxi.app import App, create_app
+from guanxi.app import App
 from guanxi.db.migrate import check, downgrade, upgrade
 from guanxi.errors import ConfigError
 from guanxi.models import Customer, ExternalIdentity, Interaction
@@ -86,33 +86,33 @@ class Project:
 
 
 @pytest.fixture
-def make_project(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Project]]:
-    """``make_project(plugins, settings_toml="", given=())``: enable exactly ``plugins``
-    (through guanxi.toml), migrate, and return the project with its app and CLI."""
-    apps: list[App] = []
+def make_project(
+    guanxi_make_app: Callable[..., App], guanxi_project_dir: Path, guanxi_database_url: str
+) -> Callable[..., Project]:
+    """``make_project(plugins, settings_toml=None)``: guanxi.testing's app enabling exactly
+    ``plugins`` (and the test's throwaway plugins), and a command line enabling the same
+    installed ones. The settings go in the project's guanxi.toml, which the app and
+    every command read alike (``guanxi_make_app(settings=…)`` would not reach the CLI).
+    """
 
-    def factory(plugins: list[str], settings_toml: str | None = None,
-                given: tuple[object, ...] = ()) -> Project:
-        disabled = [name for name in BUILT_IN if name not in plugins]
+    def factory(
+        plugins: list[str], settings_toml: str | None = None
+    ) -> Project:
         if settings_toml is None:
-            settings_toml = f'[core]\nchannels = {toml_list(CHANNELS)}\n'
+            settings_toml = f"[core]\nchannels = {toml_list(CHANNELS)}\n"
             if "wechat" in plugins:
                 settings_toml += f'\n[wechat]\ntoken = "{TOKEN}"\napp_id = "wx0123456789"\n'
-        (tmp_path / "guanxi.toml").write_text(
-            f'edition = "generic"\n\n{settings_toml}\n[plugins]\n'
-            f"enable = {toml_list(plugins)}\ndisable = {toml_list(disabled)}\n",
-            encoding="utf-8")
-        app = create_app(tmp_path, settings={"core": {"database_url": database_url}},
-                         plugins=list(given), environ={},
-                         # Given plugins are enabled here only: the CLI cannot import them.
-                         enable=[g.plugin.name for g in given])  # type: ignore[attr-defined]
-        apps.append(app)
-        upgrade(app)
-        return Project(tmp_path, app, GuanxiCli(tmp_path, database_url))
+        (guanxi_project_dir / "guanxi.toml").write_text(
+            f'edition = "generic"\n\n{settings_toml}', encoding="utf-8"
+        )
+        app = guanxi_make_app(plugins=plugins)
+        # Enabled as the app enabled them, inactive bridges included, so that the
+        # command line shows a bridge as inactive rather than not enabled.
+        cli = GuanxiCli(guanxi_project_dir, guanxi_database_url, plugins=plugins,
+                        disabled=[name for name in BUILT_IN if name not in plugins])
+        return Project(guanxi_project_dir, app, cli)
 
-    yield factory
-    for app in apps:
-        app.close()
+    return factory
 
 
 @pytest.fixture
@@ -247,27 +247,23 @@ def test_send_refuses_a_customer_who_does_not_follow_and_an_empty_text(wechat: P
     assert wechat.cli.json("wechat", "followers", "--following") == []
 
 
-class GatewaySender:
-    """A plugin that delivers through a (pretend) API instead of the outbox."""
+def test_a_plugin_can_take_over_delivery(
+    make_project: Callable[..., Project], guanxi_throwaway: Callable[..., object]
+) -> None:
+    # A deployment's sender: wechat's own (the outbox) runs last, so this one wins.
+    sent: list[tuple[str, str]] = []
 
-    plugin = Plugin(name="wechat_gateway", version="0.1.0", requires={"wechat": ""})
-    sent: list[str] = []
+    def deliver(message: OutgoingMessage) -> str:
+        sent.append((message.openid, message.text))
+        return f"api:{len(sent)}"
 
-    @hookimpl
-    def wechat_deliver(self, uow: object, message: object) -> str:
-        self.sent.append(message.text)  # type: ignore[attr-defined]
-        return f"api:{len(self.sent)}"
-
-
-def test_a_plugin_can_take_over_delivery(make_project: Callable[..., Project]) -> None:
-    GatewaySender.sent = []
-    project = make_project(["wechat"], given=(GatewaySender(),))
+    guanxi_throwaway("wechat_gateway", requires={"wechat": ""}, wechat_deliver=deliver)
+    project = make_project(["wechat"])
+    assert "wechat_gateway" in project.app.plugins
     customer_id = project.receive(callback_xml())["customer_id"]
-    from guanxi_wechat.service import send_text
-
     with project.app.transaction() as uow:
-        sent = send_text(uow, customer_id, "走 API")
-    assert sent.delivery == "api:1" and GatewaySender.sent == ["走 API"]
+        done = send_text(uow, customer_id, "走 API")
+    assert done.delivery == "api:1" and sent == [(OPENID, "走 API")]
     assert project.count(WechatOutbox) == 0  # the default sender did not run
 
 
