@@ -1,5 +1,8 @@
 """Shared fixtures: an application on a fresh database, on SQLite and (in CI) PostgreSQL.
 
+The database comes from ``guanxi.testing`` (the plugin for plugin authors); ``make_app``
+here builds the *core's* applications, without installed plugins unless asked.
+
 Set ``GUANXI_TEST_POSTGRES_URL`` (CI does) to run every database test against a real
 PostgreSQL server as well; each test then gets its own schema, dropped afterwards.
 """
@@ -17,6 +20,10 @@ import pytest
 from guanxi.app import App, create_app
 from guanxi.editions import load_edition
 from tests import migration_cache
+
+# guanxi's own tests use the pytest plugin it offers plugin authors (guanxi.testing):
+# its database fixture, factories, throwaway plugins and CLI runner.
+pytest_plugins = ["guanxi.testing"]
 
 POSTGRES_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL")
 
@@ -56,16 +63,10 @@ def demo_content_on_sqlite_only(target: App | str) -> None:
                     "tests build it on PostgreSQL")
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def database_url(guanxi_database_url: str) -> str:
     """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'guanxi.db'}"
-        return
-    from tests.pg import fresh_schema_url
-
-    with fresh_schema_url(POSTGRES_URL or "") as url:
-        yield url
+    return guanxi_database_url
 
 
 @pytest.fixture

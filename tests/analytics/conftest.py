@@ -18,20 +18,23 @@ import pytest
 
 from guanxi.app import App
 
-OTHER_PLUGINS = ("sales", "marketing", "service")
+@pytest.fixture
+def guanxi_plugins() -> list[str]:
+    """The plugins of these tests' applications (``guanxi.testing``)."""
+    return ["analytics"]
 
 
 @pytest.fixture
-def make_analytics_app(make_app: Callable[..., App]) -> Callable[..., App]:
+def make_analytics_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
     """Build applications with analytics (and only the plugins named in ``enable``).
 
-    Keyword arguments go to ``make_app`` (``settings={"analytics": {...}}`` and so on).
+    Other keywords go to ``guanxi_make_app`` of ``guanxi.testing``
+    (``settings={"analytics": {...}}`` and so on).
     """
 
     def factory(**kwargs: Any) -> App:
-        enable = ["analytics", *kwargs.pop("enable", [])]
-        disable = [name for name in OTHER_PLUGINS if name not in enable]
-        return make_app(enable=enable, disable=disable, entry_points=True, **kwargs)
+        plugins = ["analytics", *kwargs.pop("enable", [])]
+        return guanxi_make_app(plugins=plugins, **kwargs)
 
     return factory
 

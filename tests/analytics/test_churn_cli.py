@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王芳")
     cli("access", "grant", "wang", "agent")
@@ -21,12 +21,12 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def _buy(gx: Guanxi, customer: int, when: str, amount: str) -> None:
+def _buy(gx: GuanxiCli, customer: int, when: str, amount: str) -> None:
     gx("interaction", "log", str(customer), "--kind", "core.purchase", "--at", when,
        "--revenue", amount)
 
 
-def test_the_command_line(gx: Guanxi) -> None:
+def test_the_command_line(gx: GuanxiCli) -> None:
     zhang = gx.json("customer", "add", "张三", "--owner", "wang")["id"]
     wu = gx.json("customer", "add", "吴六", "--owner", "wang")["id"]
     hidden = gx.json("customer", "add", "赵七", "--owner", "li")["id"]

@@ -10,12 +10,12 @@ import pytest
 
 from guanxi.app import App
 from tests.analytics.clv_support import small_base
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     for name in ("wang", "li"):
         cli("staff", "add", name, name)
@@ -23,7 +23,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_the_command_line(gx: Guanxi, make_analytics_app: Callable[..., App]) -> None:
+def test_the_command_line(gx: GuanxiCli, make_analytics_app: Callable[..., App]) -> None:
     assert "no CLV fit yet" in gx.fails("analytics", "clv", "show")
     assert "no purchases" in gx.fails("analytics", "clv", "fit")
     owners = {f"C{n:02d}": ("wang" if n <= 15 else "li") for n in range(1, 61)}

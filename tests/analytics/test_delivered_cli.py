@@ -8,7 +8,7 @@ from pathlib import Path
 
 from guanxi.app import App
 from tests.analytics.delivered_support import buy, count, log, people
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 PERIOD = ("--from", "2026-01-01", "--to", "2026-06-30")
 
@@ -21,7 +21,7 @@ def test_delivered_and_loyalty_commands(analytics_app: App, tmp_path: Path,
         buy(ids["张三"], "2026-02-10", "100.00"), buy(ids["张三"], "2026-03-10", "50.00"),
         buy(ids["李四"], "2026-04-01", "80.00"), buy(ids["王五"], "2026-04-01", "1000.00"),
     ])
-    gx = Guanxi(tmp_path, database_url, plugins=["analytics"])
+    gx = GuanxiCli(tmp_path, database_url, plugins=["analytics"])
     # Defaults: product = price = revenue; service, personnel, image, energy assessed; time
     # from service tickets (none). 张三 assessed service 30 → CDV 30; 李四 0.
     out = gx("analytics", "delivered", "assess", str(ids["张三"]), "service", "30",
@@ -79,7 +79,7 @@ def test_delivered_and_loyalty_commands(analytics_app: App, tmp_path: Path,
 def test_bad_input_on_the_command_line(analytics_app: App, tmp_path: Path,
                                        database_url: str) -> None:
     ids = people(analytics_app, ["张三"])
-    gx = Guanxi(tmp_path, database_url, plugins=["analytics"])
+    gx = GuanxiCli(tmp_path, database_url, plugins=["analytics"])
     before = count(analytics_app, "analytics_cdv_assessment")
     assert "field 'value': must not be negative" in gx.fails(
         "analytics", "delivered", "assess", "--", str(ids["张三"]), "service", "-5")

@@ -15,7 +15,7 @@ from guanxi_analytics.common import Period
 from guanxi_analytics.kpi import collect_kpis
 from guanxi_analytics.sections import collect_sections
 from tests.analytics.kpis_support import NOW, campaign, log, purchase, repair, ticket
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
 MARCH_PERIOD = Period(dt.date(2026, 3, 1), dt.date(2026, 4, 1))
@@ -44,9 +44,9 @@ def small_log(app: App) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
     plugins = ["analytics", "marketing", "service"]
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=plugins)
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=plugins)
     cli("init", "--db", database_url)
     app = create_app(cli.project, settings={
         "core": {"database_url": database_url, "timezone": "UTC"},
@@ -58,7 +58,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_the_kpis_commands_and_reports(gx: Guanxi) -> None:
+def test_the_kpis_commands_and_reports(gx: GuanxiCli) -> None:
     [row] = gx.json("analytics", "kpis", "campaigns", *MARCH)
     assert (row["members"], row["responded"], row["response_rate"], row["cost"],
             row["attributed_linear"], row["roi"]) == (2, 1, 0.5, "100.00", "300.00", 2.0)
@@ -92,7 +92,7 @@ def test_the_kpis_commands_and_reports(gx: Guanxi) -> None:
 
 def test_without_marketing_and_service_the_commands_say_no_data(
         tmp_path: Path, database_url: str) -> None:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     assert cli("analytics", "kpis", "campaigns").stdout.startswith(
         "no data: no campaign entries (marketing.campaign_sent")

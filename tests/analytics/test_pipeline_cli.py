@@ -12,14 +12,14 @@ from guanxi.app import create_app
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interactions
 from tests.analytics.test_pipeline import NOW, scenario
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics", "sales"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics", "sales"])
     cli("init", "--db", database_url)
     app = create_app(cli.project, settings={"core": {"database_url": database_url,
                                                      "timezone": "UTC"}},
@@ -33,7 +33,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_funnel_stages_win_rate_and_cycle_on_the_command_line(gx: Guanxi) -> None:
+def test_funnel_stages_win_rate_and_cycle_on_the_command_line(gx: GuanxiCli) -> None:
     steps = gx.json("analytics", "pipeline", "funnel", *MARCH)
     # Reached Q 5, N 4, P 2, won 2 (hand-computed in test_pipeline).
     assert [(s["stage"], s["reached"], s["step_conversion"]) for s in steps] == [
@@ -57,7 +57,7 @@ def test_funnel_stages_win_rate_and_cycle_on_the_command_line(gx: Guanxi) -> Non
     assert reasons == ["reason,lost,share", "price,1,0.5", "timing,1,0.5"]
 
 
-def test_reports_and_bad_input(gx: Guanxi) -> None:
+def test_reports_and_bad_input(gx: GuanxiCli) -> None:
     report = gx.json("report", "run", "analytics.win_rate", "--option", "from=2026-03-01",
                      "--option", "to=2026-03-31", "--option", "by=source")
     assert {r["group"]: (r["won"], r["lost"]) for r in report["rows"]} == {
@@ -81,7 +81,7 @@ def test_reports_and_bad_input(gx: Guanxi) -> None:
 
 
 def test_without_sales_the_commands_say_no_data(tmp_path: Path, database_url: str) -> None:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     for command in ("funnel", "stages", "win-rate", "reasons", "cycle"):
         out = cli("analytics", "pipeline", command).stdout

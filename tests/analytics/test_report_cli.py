@@ -20,20 +20,20 @@ from guanxi_analytics.common import Period
 from guanxi_analytics.report.service import render_report
 from guanxi_analytics.sections import Chart, ReportSection, Table
 from tests.analytics.report_support import every_kind, serve
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 MARCH = dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     return cli
 
 
 def test_the_command_writes_the_page_and_lists_its_sections(
-    gx: Guanxi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gx: GuanxiCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     periods: list[Period] = []
 
@@ -70,7 +70,7 @@ def test_the_command_writes_the_page_and_lists_its_sections(
                    "loyalty.nps,NPS,,,no survey answers in the period"]
 
 
-def test_an_out_file_that_cannot_be_written_is_refused(gx: Guanxi, tmp_path: Path,
+def test_an_out_file_that_cannot_be_written_is_refused(gx: GuanxiCli, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     serve(monkeypatch, every_kind())
     missing = tmp_path / "no-such-folder" / "r.html"
@@ -89,7 +89,7 @@ def test_an_out_file_that_cannot_be_written_is_refused(gx: Guanxi, tmp_path: Pat
     (("--from", "2026-03-01", "--to", "2026-02-01"), "'to'"),
 ])
 def test_bad_options_fail_in_one_line_and_write_nothing(
-    gx: Guanxi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
+    gx: GuanxiCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
     words: str
 ) -> None:
     serve(monkeypatch, every_kind())
@@ -99,7 +99,7 @@ def test_bad_options_fail_in_one_line_and_write_nothing(
     assert not out.exists()
 
 
-def test_the_core_report_lists_the_sections(gx: Guanxi,
+def test_the_core_report_lists_the_sections(gx: GuanxiCli,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     serve(monkeypatch, every_kind())
     found = gx.json("report", "run", "analytics.report", "--option", "section=value,loyalty",

@@ -23,7 +23,7 @@ from guanxi_analytics.scorecard.sevenp import products, profiling, seven_p
 from guanxi_analytics.scorecard.snapshots import history, run_snapshot_job, take_snapshot
 from guanxi_analytics.scorecard.views import html_sections, scorecard_report, seven_p_report
 from tests.analytics.scorecard_support import MARCH, at, fake_kpi, shop
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 FEBRUARY = Period(dt.date(2026, 2, 1), dt.date(2026, 3, 1))
 
@@ -229,7 +229,7 @@ def test_personal_data_and_erasure(analytics_app: App) -> None:
 
 def test_the_command_line(analytics_app: App, tmp_path: Path, database_url: str) -> None:
     shop(analytics_app)
-    gx = Guanxi(tmp_path, database_url, plugins=["analytics"])
+    gx = GuanxiCli(tmp_path, database_url, plugins=["analytics"])
     period = ("--from", "2026-03-01", "--to", "2026-03-31")
     card = gx.json("analytics", "scorecard", "show", *period)
     assert card["discipline"] == "customer_intimacy"
@@ -318,7 +318,7 @@ def test_bad_settings_on_the_command_line(analytics_app: App, tmp_path: Path,
                                           database_url: str) -> None:
     (tmp_path / "guanxi.toml").write_text(
         '[analytics.scorecard]\ndiscipline = "cheapest"\n', encoding="utf-8")
-    gx = Guanxi(tmp_path, database_url, plugins=["analytics"])
+    gx = GuanxiCli(tmp_path, database_url, plugins=["analytics"])
     assert "discipline" in gx.fails("analytics", "scorecard", "show")
     (tmp_path / "guanxi.toml").write_text(
         '[[analytics.scorecard.customer]]\nkpi = "churn.retention_rte"\n', encoding="utf-8")

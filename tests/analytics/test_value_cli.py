@@ -23,18 +23,18 @@ from guanxi_analytics.value.reports import run_refresh
 from guanxi_analytics.value.store import refresh_values, stored_values
 from tests.analytics.test_value import PERIOD, build_world, value_settings
 from tests.analytics.value_support import NOW, buy, customers
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 DATES = ("--from", "2026-01-01", "--to", "2026-05-31")
 BEFORE = Period(dt.date(2025, 1, 1), dt.date(2025, 6, 1))  # before the world's first purchase
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> tuple[Guanxi, dict[str, int]]:
+def gx(tmp_path: Path, database_url: str) -> tuple[GuanxiCli, dict[str, int]]:
     """A project with analytics, the world of test_value logged through the services."""
     from guanxi.app import create_app
 
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     config = tmp_path / "crm" / "guanxi.toml"
     config.write_text(config.read_text(encoding="utf-8") + """

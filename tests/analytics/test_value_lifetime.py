@@ -37,7 +37,7 @@ from guanxi_analytics.value.models import CustomerValue
 from guanxi_analytics.value.service import analyse, analyse_lifetime, customer_rows
 from guanxi_analytics.value.store import refresh_values
 from tests.analytics.value_support import NOW, agent, at, buy, customers, log
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 ALL_HISTORY = Period(dt.date(2025, 1, 1), dt.date(2026, 6, 2))
 KIND_COSTS = {"unit_costs": [{"kind": "core.contact", "cost": "5"}],
@@ -217,7 +217,7 @@ def test_without_any_interaction_the_lifetime_is_empty_not_nan(
 
 
 def test_lifetime_on_the_command_line(tmp_path: Path, database_url: str) -> None:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["analytics"])
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["analytics"])
     cli("init", "--db", database_url)
     config = tmp_path / "crm" / "guanxi.toml"
     config.write_text(config.read_text(encoding="utf-8") + """

@@ -9,25 +9,25 @@ import pytest
 from click.testing import CliRunner
 
 from guanxi.cli import cli
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
     project = tmp_path / "crm"
-    guanxi = Guanxi(project)  # the URL goes into guanxi.toml at init
+    guanxi = GuanxiCli(project)  # the URL goes into guanxi.toml at init
     guanxi("init", "--db", database_url)
     return guanxi
 
 
-def test_init_writes_the_project_file_and_database(gx: Guanxi) -> None:
+def test_init_writes_the_project_file_and_database(gx: GuanxiCli) -> None:
     text = (gx.project / "guanxi.toml").read_text(encoding="utf-8")
     assert 'edition = "generic"' in text
     assert "init" in gx.fails("init").lower() or "exists" in gx.fails("init")
     assert "database: at head" in gx("edition", "check").stdout
 
 
-def test_customer_add_show_update_find(gx: Guanxi) -> None:
+def test_customer_add_show_update_find(gx: GuanxiCli) -> None:
     gx("staff", "add", "wang.fang", "王芳")
     added = gx.json(
         "customer",
@@ -68,7 +68,7 @@ def test_customer_add_show_update_find(gx: Guanxi) -> None:
     assert [c["name"] for c in listed] == ["李娜"]  # type: ignore[index,union-attr]
 
 
-def test_interactions_timeline_and_tasks(gx: Guanxi) -> None:
+def test_interactions_timeline_and_tasks(gx: GuanxiCli) -> None:
     gx("customer", "add", "王芳", "--email", "wf@example.com")
     gx(
         "interaction",
@@ -132,12 +132,12 @@ def test_interactions_timeline_and_tasks(gx: Guanxi) -> None:
         (["jobs", "run-due", "--job", "nope"], "no job 'nope'"),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(gx: Guanxi, args: list[str], message: str) -> None:
+def test_bad_input_is_one_line_and_non_zero(gx: GuanxiCli, args: list[str], message: str) -> None:
     assert message in gx.fails(*args)
     assert gx.json("customer", "list") == []
 
 
-def test_unknown_kind_and_bad_payload(gx: Guanxi) -> None:
+def test_unknown_kind_and_bad_payload(gx: GuanxiCli) -> None:
     gx("customer", "add", "王芳", "--email", "wf@example.com")
     assert "unknown interaction kind 'core.nothing'" in gx.fails(
         "interaction", "log", "wf@example.com", "--kind", "core.nothing"
@@ -148,13 +148,13 @@ def test_unknown_kind_and_bad_payload(gx: Guanxi) -> None:
     assert gx.json("timeline", "wf@example.com") == []
 
 
-def test_ambiguous_reference(gx: Guanxi) -> None:
+def test_ambiguous_reference(gx: GuanxiCli) -> None:
     gx("customer", "add", "甲", "--email", "same@example.com")
     gx("customer", "add", "乙", "--email", "same@example.com")
     assert "matches 2 customers" in gx.fails("customer", "show", "same@example.com")
 
 
-def test_admin_listings(gx: Guanxi) -> None:
+def test_admin_listings(gx: GuanxiCli) -> None:
     plugins = gx.json("plugins")
     assert isinstance(plugins, list)
     core = next(p for p in plugins if p["name"] == "core")

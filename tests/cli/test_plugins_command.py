@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.core.test_plugins import install_fake_distribution, plugin_dir
 
 __all__ = ["plugin_dir"]  # the fixture, used below
@@ -26,13 +26,13 @@ def customer_360_sections(uow, customer):
 def project(tmp_path: Path, plugin_dir: Path) -> Path:
     install_fake_distribution(plugin_dir, "sales_service", BRIDGE)
     folder = tmp_path / "crm"
-    Guanxi(folder)("init")
+    GuanxiCli(folder)("init")
     return folder
 
 
 def test_inactive_bridge_is_listed_with_what_it_needs(project: Path) -> None:
-    gx = Guanxi(project, plugins=["sales_service"])
-    with_service_off = Guanxi(project, plugins=["sales_service"])
+    gx = GuanxiCli(project, plugins=["sales_service"])
+    with_service_off = GuanxiCli(project, plugins=["sales_service"])
     with_service_off.runner.env["GUANXI_DISABLED_PLUGINS"] = "service"
     rows = {row["name"]: row for row in with_service_off.json("plugins")}
     assert rows["sales_service"]["status"] == "inactive"
@@ -47,7 +47,7 @@ def test_inactive_bridge_is_listed_with_what_it_needs(project: Path) -> None:
 
 
 def test_hook_lists_implementations_in_call_order(project: Path) -> None:
-    gx = Guanxi(project, plugins=["sales_service"])
+    gx = GuanxiCli(project, plugins=["sales_service"])
     rows = gx.json("plugins", "--hook", "customer_360_sections")
     plugins = [row["plugin"] for row in rows]
     # tryfirst puts the bridge first; the others run last-registered first.
@@ -62,21 +62,21 @@ def test_hook_lists_implementations_in_call_order(project: Path) -> None:
 
 
 def test_hook_offered_by_a_plugin_is_known(project: Path) -> None:
-    rows = Guanxi(project).json("plugins", "--hook", "analytics_report_sections")
+    rows = GuanxiCli(project).json("plugins", "--hook", "analytics_report_sections")
     assert rows == []  # offered by analytics, implemented by no generic plugin
 
 
 def test_unknown_hook_is_one_line_with_a_suggestion(project: Path) -> None:
-    error = Guanxi(project).fails("plugins", "--hook", "customer_360_section")
+    error = GuanxiCli(project).fails("plugins", "--hook", "customer_360_section")
     assert error == ("error: --hook: no hook named 'customer_360_section' "
                      "(did you mean 'customer_360_sections'?)")
-    usage = Guanxi(project)("plugins", "--hook", "app_ready", "--graph", ok=False)
+    usage = GuanxiCli(project)("plugins", "--hook", "app_ready", "--graph", ok=False)
     assert usage.exit_code == 2
     assert "--hook and --graph do not go together" in usage.stderr
 
 
 def test_graph_of_the_enabled_set(project: Path) -> None:
-    gx = Guanxi(project, plugins=["sales_service"])
+    gx = GuanxiCli(project, plugins=["sales_service"])
     graph = gx.json("plugins", "--graph")
     names = {node["name"] for node in graph["nodes"]}
     assert {"sales", "marketing", "service", "analytics", "sales_service"} <= names
@@ -93,7 +93,7 @@ def test_graph_of_the_enabled_set(project: Path) -> None:
 
 
 def test_graph_shows_an_inactive_bridge(project: Path) -> None:
-    gx = Guanxi(project, plugins=["sales_service"])
+    gx = GuanxiCli(project, plugins=["sales_service"])
     gx.runner.env["GUANXI_DISABLED_PLUGINS"] = "sales"
     graph = gx.json("plugins", "--graph")
     node = next(node for node in graph["nodes"] if node["name"] == "sales_service")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
-StartProject = Callable[..., Guanxi]
+StartProject = Callable[..., GuanxiCli]
 
 
 @pytest.fixture
@@ -21,9 +21,9 @@ def start_project(tmp_path: Path) -> StartProject:
     """
     made = iter(range(100))
 
-    def start(edition: str, *, demo: bool = False) -> Guanxi:
+    def start(edition: str, *, demo: bool = False) -> GuanxiCli:
         folder = tmp_path / f"{edition}-{next(made)}"
-        runner = Guanxi(folder)
+        runner = GuanxiCli(folder)
         runner("init", "--edition", edition, *(["--demo"] if demo else []))
         return runner
 

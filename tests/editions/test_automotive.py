@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from guanxi.app import create_app
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.editions import automotive_support as story
 from tests.editions.conftest import StartProject
 
@@ -31,7 +31,7 @@ STEPS = (  # source, customer mapping, interaction mapping, extra options
 
 
 def _import(
-    gx: Guanxi, what: str, path: Path, source: str, mapping: dict[str, str], extra: list[str]
+    gx: GuanxiCli, what: str, path: Path, source: str, mapping: dict[str, str], extra: list[str]
 ) -> dict[str, Any]:
     """Import ``path`` as ``what``; the JSON report with the exit status as ``exit``."""
     result = gx(
@@ -42,13 +42,13 @@ def _import(
     return {"exit": result.exit_code, **json.loads(result.stdout)}
 
 
-def _people(gx: Guanxi, as_user: str | None = None) -> dict[str, dict[str, Any]]:
+def _people(gx: GuanxiCli, as_user: str | None = None) -> dict[str, dict[str, Any]]:
     rows = gx.json("customer", "list", "--limit", "500", as_user=as_user)
     return {row["name"]: row for row in rows}
 
 
 @pytest.fixture
-def imported(start_project: StartProject, tmp_path: Path) -> tuple[Guanxi, dict[str, Any]]:
+def imported(start_project: StartProject, tmp_path: Path) -> tuple[GuanxiCli, dict[str, Any]]:
     """A fresh project with the two dealers and the four files imported."""
     gx = start_project("automotive")
     for code, name in (story.DEALER_A, story.DEALER_B):
@@ -72,7 +72,7 @@ def imported(start_project: StartProject, tmp_path: Path) -> tuple[Guanxi, dict[
     return gx, reports
 
 
-def test_four_sources_make_one_owner_with_one_timeline(imported: tuple[Guanxi, Any]) -> None:
+def test_four_sources_make_one_owner_with_one_timeline(imported: tuple[GuanxiCli, Any]) -> None:
     gx, reports = imported
     # The import reports say what was linked: B's, the 800 centre's and the website's
     # record of 王建国 went into dealer A's customer.
@@ -129,7 +129,7 @@ def test_four_sources_make_one_owner_with_one_timeline(imported: tuple[Guanxi, A
 
 
 def test_a_different_person_with_the_same_surname_stays_separate(
-    imported: tuple[Guanxi, Any],
+    imported: tuple[GuanxiCli, Any],
 ) -> None:
     gx, _ = imported
     people = _people(gx)
@@ -147,7 +147,7 @@ def test_a_different_person_with_the_same_surname_stays_separate(
     assert pairs[0]["passes"] == "surname_sound"
 
 
-def test_the_vehicle_archive_reads_across_dealers(imported: tuple[Guanxi, Any]) -> None:
+def test_the_vehicle_archive_reads_across_dealers(imported: tuple[GuanxiCli, Any]) -> None:
     gx, _ = imported
     vehicle = gx.json("automotive", "vehicle", story.VIN.lower())
     assert (vehicle["vin"], vehicle["owner"], vehicle["dealer"], str(vehicle["sold_on"])) == (
@@ -186,7 +186,7 @@ def test_the_vehicle_archive_reads_across_dealers(imported: tuple[Guanxi, Any]) 
 
 
 def test_a_repair_gets_a_return_visit_and_the_survey_follows(
-    imported: tuple[Guanxi, Any],
+    imported: tuple[GuanxiCli, Any],
 ) -> None:
     gx, _ = imported
     visits = gx.json("service", "visits", "list", "--customer", "dealer_b:B-77")
@@ -229,7 +229,7 @@ def test_the_edition_templates_override_the_plugins(start_project: StartProject)
     assert "尊敬的王建国车主" in body and "· 按时交车（1–5 分）" in body
 
 
-def test_the_maintenance_reminder_is_due_by_mileage(imported: tuple[Guanxi, Any]) -> None:
+def test_the_maintenance_reminder_is_due_by_mileage(imported: tuple[GuanxiCli, Any]) -> None:
     gx, _ = imported
     job = "automotive.maintenance_reminders"
     # Last service 2025-09-10 at 20,800 km, 43.3 km a day since the sale: the next 5,000 km
@@ -262,7 +262,7 @@ def test_the_maintenance_reminder_is_due_by_mileage(imported: tuple[Guanxi, Any]
 
 
 def test_dealers_see_their_own_owners_and_the_800_centre_sees_all(
-    imported: tuple[Guanxi, Any],
+    imported: tuple[GuanxiCli, Any],
 ) -> None:
     gx, _ = imported
     for team, user, role in (

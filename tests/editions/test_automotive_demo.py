@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Guanxi:
-    gx = Guanxi(tmp_path_factory.mktemp("automotive-demo"))
+def demo(tmp_path_factory: pytest.TempPathFactory) -> GuanxiCli:
+    gx = GuanxiCli(tmp_path_factory.mktemp("automotive-demo"))
     result = gx("init", "--edition", "automotive", "--demo")
     assert "320 people" in result.output
     return gx
 
 
-def test_the_demo_checks_and_looks_like_a_dealer_network(demo: Guanxi) -> None:
+def test_the_demo_checks_and_looks_like_a_dealer_network(demo: GuanxiCli) -> None:
     checked = demo("edition", "check").output
     assert "database: at head, schema matches the models" in checked
     dealers = demo.json("customer", "list", "--role", "dealer", "--limit", "100")
@@ -48,7 +48,7 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_the_analytics_report_shows_the_edition(demo: Guanxi, tmp_path: Path) -> None:
+def test_the_analytics_report_shows_the_edition(demo: GuanxiCli, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     demo("analytics", "report", "--out", str(out), "--from", "2025-11-01", "--to", "2026-10-31")
     page = _text(out.read_text(encoding="utf-8"))

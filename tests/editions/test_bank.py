@@ -23,7 +23,7 @@ import pytest
 
 from guanxi_editions.bank.crosssell import mine_rules, suggest
 from guanxi_editions.bank.fields import id_card_check_digit
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.editions.conftest import StartProject
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -100,7 +100,7 @@ def test_cross_sell_figures_by_hand() -> None:
     assert mine_rules([], min_support=0.1, min_confidence=0.1) == []
 
 
-def custom(gx: Guanxi, customer_id: int) -> dict[str, object]:
+def custom(gx: GuanxiCli, customer_id: int) -> dict[str, object]:
     """A customer's custom fields as the system sees them."""
     return gx.json("customer", "show", str(customer_id))["customer"]["custom"]
 
@@ -183,7 +183,7 @@ def _story_log(tmp: Path) -> Path:
     return _write_csv(tmp / "story.csv", rows)
 
 
-def _setup(gx: Guanxi) -> dict[str, int]:
+def _setup(gx: GuanxiCli) -> dict[str, int]:
     gx("team", "add", "个人金融部")
     gx("staff", "add", "zhao.min", "赵敏", "--team", "个人金融部", "--lead")
     gx("access", "grant", "zhao.min", "account_manager")
@@ -460,14 +460,14 @@ def test_products_held_follow_openings_and_closings(start_project: StartProject)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Guanxi:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> GuanxiCli:
     """One ``init --edition bank --demo`` for the demo tests of this module."""
-    gx = Guanxi(tmp_path_factory.mktemp("bank-demo"))
+    gx = GuanxiCli(tmp_path_factory.mktemp("bank-demo"))
     gx("init", "--edition", "bank", "--demo")
     return gx
 
 
-def test_demo_checks_and_looks_like_a_bank(demo: Guanxi) -> None:
+def test_demo_checks_and_looks_like_a_bank(demo: GuanxiCli) -> None:
     assert "ok" in demo("edition", "check").stdout
     interactions = demo.json("interaction", "list", "--limit", "100000")
     assert 3000 <= len(interactions) <= 6000
@@ -486,7 +486,7 @@ def _yuan(amount: str) -> str:
     return f"{'-' if value < 0 else ''}¥{abs(value):,.2f}"
 
 
-def test_demo_shows_in_the_report(demo: Guanxi, tmp_path: Path) -> None:
+def test_demo_shows_in_the_report(demo: GuanxiCli, tmp_path: Path) -> None:
     period = ("--from", "2025-11-01", "--to", "2026-10-31")
     out = tmp_path / "report.html"
     demo("analytics", "report", "--out", str(out), *period)

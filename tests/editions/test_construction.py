@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.editions.conftest import StartProject
 
 DEPARTMENTS = {
@@ -29,7 +29,7 @@ def local(day: dt.date, time: str) -> str:
     return f"{day.isoformat()}T{time}:00+08:00"
 
 
-def run_job(gx: Guanxi, job: str, day: dt.date) -> list[str]:
+def run_job(gx: GuanxiCli, job: str, day: dt.date) -> list[str]:
     """Run a daily job on ``day`` (08:00 local); return the details of its runs.
 
     It is first run the evening before, which schedules a job that never ran (a new job
@@ -43,7 +43,7 @@ def run_job(gx: Guanxi, job: str, day: dt.date) -> list[str]:
     return details
 
 
-def departments(gx: Guanxi) -> None:
+def departments(gx: GuanxiCli) -> None:
     """The four departments as teams, one member each with the department's role."""
     for team, (user, name, role) in DEPARTMENTS.items():
         gx("team", "add", team)
@@ -51,11 +51,11 @@ def departments(gx: Guanxi) -> None:
         gx("access", "grant", user, role)
 
 
-def visible_ids(gx: Guanxi, user: str) -> set[int]:
+def visible_ids(gx: GuanxiCli, user: str) -> set[int]:
     return {row["id"] for row in gx.json("customer", "list", as_user=user)}
 
 
-def stage_of(gx: Guanxi, customer_id: int) -> str:
+def stage_of(gx: GuanxiCli, customer_id: int) -> str:
     """The owner's lifecycle stage, which follows its projects."""
     return gx.json("customer", "show", str(customer_id))["customer"]["lifecycle_stage"]
 
@@ -317,7 +317,7 @@ def test_the_edition_templates_are_the_ones_used(
 
 
 def test_a_bad_construction_setting_names_the_key(tmp_path: Path) -> None:
-    gx = Guanxi(tmp_path / "p")
+    gx = GuanxiCli(tmp_path / "p")
     gx("init", "--edition", "construction")
     (tmp_path / "p" / "guanxi.toml").write_text(
         (tmp_path / "p" / "guanxi.toml").read_text(encoding="utf-8")

@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 UNTIL = "2026-10-31"  # the edition's [demo] until
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Guanxi:
-    gx = Guanxi(tmp_path_factory.mktemp("construction-demo"))
+def demo(tmp_path_factory: pytest.TempPathFactory) -> GuanxiCli:
+    gx = GuanxiCli(tmp_path_factory.mktemp("construction-demo"))
     gx("init", "--edition", "construction", "--demo")
     return gx
 
 
-def count(gx: Guanxi, sql: str) -> int:
+def count(gx: GuanxiCli, sql: str) -> int:
     with sqlite3.connect(gx.project / "guanxi.db") as db:
         return db.execute(sql).fetchone()[0]
 
@@ -34,7 +34,7 @@ def cells(html: str, key: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", section)]
 
 
-def test_demo_checks_out_and_has_the_size_asked_for(demo: Guanxi) -> None:
+def test_demo_checks_out_and_has_the_size_asked_for(demo: GuanxiCli) -> None:
     assert demo("edition", "check").stdout.strip().endswith("ok")
     assert 300 <= count(demo, "select count(*) from customer") <= 600
     assert 3000 <= count(demo, "select count(*) from interaction") <= 6000
@@ -48,7 +48,7 @@ def test_demo_checks_out_and_has_the_size_asked_for(demo: Guanxi) -> None:
     assert kinds["construction.contract_signed"] > 50
 
 
-def test_demo_looks_like_a_builder(demo: Guanxi) -> None:
+def test_demo_looks_like_a_builder(demo: GuanxiCli) -> None:
     # Departments with their roles.
     roles = {row["role"] for row in demo.json("access", "roles")}
     assert {"business_developer", "project_manager", "customer_manager"} <= roles
@@ -79,7 +79,7 @@ def test_demo_looks_like_a_builder(demo: Guanxi) -> None:
     assert {v["title"] for v in visits} == {"工程交付回访（移交后）"}
 
 
-def test_the_report_shows_the_project_funnel_and_lost_bids(demo: Guanxi, tmp_path: Path) -> None:
+def test_the_report_shows_the_project_funnel_and_lost_bids(demo: GuanxiCli, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     demo("analytics", "report", "--out", str(out), "--from", "2023-01-01", "--to", UNTIL)
     html = out.read_text(encoding="utf-8")
@@ -94,7 +94,7 @@ def test_the_report_shows_the_project_funnel_and_lost_bids(demo: Guanxi, tmp_pat
     assert "未中标-价格" in reasons and "主动放弃" in reasons
 
 
-def test_the_expiry_job_closes_the_demo_projects_out_of_warranty(demo: Guanxi) -> None:
+def test_the_expiry_job_closes_the_demo_projects_out_of_warranty(demo: GuanxiCli) -> None:
     def won() -> int:
         return count(
             demo,

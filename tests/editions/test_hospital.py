@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 PATIENT = [
     "customer",
@@ -32,7 +32,7 @@ PATIENT = [
 ]
 
 
-def _staff(gx: Guanxi) -> None:
+def _staff(gx: GuanxiCli) -> None:
     gx("team", "add", "门诊部")
     gx("team", "add", "患者服务中心")
     gx("staff", "add", "zhang.doc", "张医生", "--team", "门诊部")
@@ -43,7 +43,7 @@ def _staff(gx: Guanxi) -> None:
     gx("access", "grant", "kefu.wang", "patient_service")
 
 
-def _kinds(gx: Guanxi, customer: str, kind: str) -> list[dict]:
+def _kinds(gx: GuanxiCli, customer: str, kind: str) -> list[dict]:
     return gx.json("timeline", customer, "--kind", kind)
 
 
@@ -347,7 +347,7 @@ def test_hospital_story(start_project, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_demo_checks_and_shows_in_the_analytics_report(tmp_path: Path) -> None:
-    gx = Guanxi(tmp_path / "demo")
+    gx = GuanxiCli(tmp_path / "demo")
     gx("init", "--edition", "hospital", "--demo")
     assert "ok" in gx("edition", "check").stdout
     figures = gx.json("hospital", "revisits", "--from", "2025-11-01", "--to", "2026-10-31")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from guanxi.app import create_app
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 ACADEMY = Path(__file__).parent / "outside" / "academy"
 BUILT_IN = {"generic", "hospital", "bank", "construction", "automotive"}
@@ -33,7 +33,7 @@ def test_every_edition_is_listed_with_a_one_line_description(
     integrator_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GUANXI_EDITION_PATH", str(integrator_repo))
-    rows = Guanxi(tmp_path / "nowhere").json("edition", "list")
+    rows = GuanxiCli(tmp_path / "nowhere").json("edition", "list")
     listed = {row["name"]: row for row in rows}
     assert BUILT_IN | {"academy"} <= set(listed)
     assert listed["academy"]["folder"] == str(integrator_repo / "academy")
@@ -46,7 +46,7 @@ def test_outside_edition_from_init_to_a_working_project(
     integrator_repo: Path, tmp_path: Path
 ) -> None:
     project = tmp_path / "school-crm"
-    gx = Guanxi(project)
+    gx = GuanxiCli(project)
     edition = integrator_repo / "academy"
     init = gx("init", "--edition", str(edition), "--demo").stdout
     assert "with edition academy (培训学校 Training school)" in init
@@ -125,7 +125,7 @@ def test_an_edition_that_drops_a_channel_its_plugins_need_is_refused(
         toml.read_text("utf-8").replace('"web", "event", "other"', '"other"'), encoding="utf-8"
     )
     project = tmp_path / "school-crm"
-    error = Guanxi(project).fails("init", "--edition", str(integrator_repo / "academy"))
+    error = GuanxiCli(project).fails("init", "--edition", str(integrator_repo / "academy"))
     assert error == (
         "error: setting core.channels: add the channels the plugins need: "
         "'event' (marketing logs marketing.event_registered on it); "

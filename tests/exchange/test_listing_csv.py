@@ -10,7 +10,7 @@ import pytest
 
 from guanxi.app import App
 from guanxi.services.customers import add_customer
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 LISTINGS = [
     (("customer", "list"), "id"),
@@ -33,7 +33,7 @@ def test_a_listing_prints_csv(
 ) -> None:
     with app.transaction() as uow:
         add_customer(uow, name="张三, 销售部", emails=["z@example.cn"])
-    result = Guanxi(tmp_path, database_url)(*command, "--csv")
+    result = GuanxiCli(tmp_path, database_url)(*command, "--csv")
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0][0] == first_column
     if command[0] == "customer":

@@ -9,7 +9,7 @@ from guanxi.app import App
 from guanxi.importing import import_customers
 from guanxi.services.customers import add_customer
 from guanxi.services.lookup import list_customers
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 CHINESE = """BEGIN:VCARD
 VERSION:4.0
@@ -141,7 +141,7 @@ def test_export_then_import_into_a_fresh_database_gives_the_same_people(
     before = names(app)
     for version in ("3.0", "4.0"):
         out = tmp_path / f"all-{version}.vcf"
-        Guanxi(tmp_path, database_url)(
+        GuanxiCli(tmp_path, database_url)(
             "export",
             "customers",
             "--format",

@@ -35,7 +35,7 @@ from guanxi.records import CustomerRecord
 from guanxi.services import customers as customer_service
 from guanxi.services.customers import add_customer
 from guanxi.services.lookup import list_customers
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 def count(app: App, model: type) -> int:
@@ -247,7 +247,7 @@ def test_export_customers_csv_imports_back_unchanged(
             care_notes="多行\n备注",
         )
     out = tmp_path / "all.csv"
-    Guanxi(tmp_path, database_url)("export", "customers", "--output", str(out))
+    GuanxiCli(tmp_path, database_url)("export", "customers", "--output", str(out))
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     fresh = make_app(settings={"core": {"database_url": url}})
     report = import_customers(fresh, out)
@@ -265,7 +265,7 @@ def test_export_json_and_interactions(app: App, tmp_path: Path, database_url: st
     source = tmp_path / "log.csv"
     source.write_text(f"customer,kind,subject,revenue\n{zhang},core.purchase,首单,99.50\n")
     import_interactions(app, source)
-    cli = Guanxi(tmp_path, database_url)
+    cli = GuanxiCli(tmp_path, database_url)
     assert [
         c["name"] for c in json.loads(cli("export", "customers", "--format", "json").stdout)
     ] == ["张三"]
@@ -286,14 +286,14 @@ def test_export_needs_the_export_permission(app: App, tmp_path: Path, database_u
     with app.transaction() as uow:
         add_staff(uow, username="agent1", display_name="Agent")
         grant_role(uow, staff="agent1", role="agent")
-    error = Guanxi(tmp_path, database_url).fails("export", "customers", as_user="agent1")
+    error = GuanxiCli(tmp_path, database_url).fails("export", "customers", as_user="agent1")
     assert error == "error: agent1 may not export customer"
 
 
 def test_import_runs_lists_runs(app: App, tmp_path: Path, database_url: str) -> None:
     source = tmp_path / "p.csv"
     source.write_text("name\n甲\n")
-    cli = Guanxi(tmp_path, database_url)
+    cli = GuanxiCli(tmp_path, database_url)
     assert (
         cli("import", "customers", str(source), "-q").stdout == "imported 1 customer, rejected 0\n"
     )

@@ -223,11 +223,11 @@ def test_import_checks_each_row(make_app: Callable[..., App], tmp_path: Path,
 
 def test_customer_add_reports_the_outcome(make_app: Callable[..., App], tmp_path: Path,
                                           database_url: str) -> None:
-    from tests.clitools import Guanxi
+    from guanxi.testing import GuanxiCli
 
     app = with_on_match(make_app, "flag")
     [zhang] = add(app, ZHANG)
-    guanxi = Guanxi(tmp_path, database_url)
+    guanxi = GuanxiCli(tmp_path, database_url)
     (tmp_path / "guanxi.toml").write_text('[identity]\non_match = "block"\n', encoding="utf-8")
     error = guanxi.fails("customer", "add", "张伟", "--phone", "13800138000")
     assert error.endswith(f"matches customer {zhang.id} (score 31.4; "
@@ -247,7 +247,7 @@ def test_customer_add_reports_the_outcome(make_app: Callable[..., App], tmp_path
 def test_link_into_a_customer_the_user_cannot_see_is_a_flag(
     make_app: Callable[..., App], tmp_path: Path, database_url: str,
 ) -> None:
-    from tests.clitools import Guanxi
+    from guanxi.testing import GuanxiCli
 
     app = with_on_match(make_app, "link")
     two_agents(app)
@@ -259,7 +259,7 @@ def test_link_into_a_customer_the_user_cannot_see_is_a_flag(
     assert (pair["left_id"], pair["right_id"]) == (hidden.id, mine.id)
     # The command line does not name the customer either.
     (tmp_path / "guanxi.toml").write_text('[identity]\non_match = "link"\n', encoding="utf-8")
-    guanxi = Guanxi(tmp_path, database_url)
+    guanxi = GuanxiCli(tmp_path, database_url)
     said = guanxi("customer", "add", "张伟", "--phone", "13800138000", as_user="li").stdout
     assert "(possible duplicate of an existing customer you cannot see;" in said
     assert guanxi.json("customer", "add", "张伟", "--phone", "13800138000",

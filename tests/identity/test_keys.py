@@ -78,14 +78,14 @@ def test_keys_follow_create_update_and_erasure(app: App) -> None:
 
 def test_dedupe_index_rebuilds_the_keys(app: App, tmp_path: Any, database_url: str) -> None:
     import guanxi.cli.dedupe_index  # adds the command to the group (until dedupe.py does)
-    from tests.clitools import Guanxi
+    from guanxi.testing import GuanxiCli
 
     add(app, {"name": "John Smith", "birth_date": "1970-05-06"},
         {"kind": "organization", "name": "Acme Ltd"})
     before = stored_keys(app)
     with app.transaction() as uow:
         uow.session.connection().execute(_KEYS.delete())
-    guanxi = Guanxi(tmp_path, database_url)
+    guanxi = GuanxiCli(tmp_path, database_url)
     assert guanxi.json("dedupe", "index")["keys"] == len(before) == 4
     assert stored_keys(app) == before
     assert guanxi("dedupe", "index").stdout.startswith("rebuilt the match keys: 4 keys in ")

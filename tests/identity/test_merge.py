@@ -14,7 +14,7 @@ from guanxi.privacy import erase_customer, place_hold
 from guanxi.services.customers import add_customers
 from guanxi.services.lookup import get_customer, resolve_customer
 from guanxi.services.updates import update_customer
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.identity.merge_support import diff, dump
 
 
@@ -157,7 +157,7 @@ def test_erasure_scrubs_the_journal_and_undo_says_why(app: App) -> None:
 
 def test_cli_preview_merge_history_undo(app: App, tmp_path: Path) -> None:
     a, b = _two(app, {"occupation": "teacher"}, {"occupation": "primary school teacher"})
-    guanxi = Guanxi(tmp_path, app.settings.database_url)
+    guanxi = GuanxiCli(tmp_path, app.settings.database_url)
     guanxi("db", "upgrade")  # the installed plugins' tables too (the CLI loads them)
     shown = guanxi("dedupe", "merge", str(a), str(b))
     assert "primary school teacher" in shown.stdout and "add --yes" in shown.stderr

@@ -8,25 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
     project = tmp_path / "crm"
-    guanxi = Guanxi(project)
+    guanxi = GuanxiCli(project)
     guanxi("init", "--db", database_url)
     with (project / "guanxi.toml").open("a", encoding="utf-8") as toml:
         toml.write("\n[identity]\ncheck_on_create = false\n")  # only the scan queues pairs
     return guanxi
 
 
-def add(gx: Guanxi, name: str, *args: str) -> int:
+def add(gx: GuanxiCli, name: str, *args: str) -> int:
     return int(gx.json("customer", "add", name, *args)["id"])  # type: ignore[index]
 
 
 @pytest.fixture
-def three(gx: Guanxi) -> list[int]:
+def three(gx: GuanxiCli) -> list[int]:
     """张伟 three times (spacing, a transposed phone) and one unrelated customer."""
     ids = [add(gx, "张伟", "--phone", "13800138000", "--email", "zw@example.com",
                "--birth-date", "1985-03-12"),
@@ -36,7 +36,7 @@ def three(gx: Guanxi) -> list[int]:
     return ids
 
 
-def test_scan_prints_what_it_found_and_review_shows_the_cluster(gx: Guanxi,
+def test_scan_prints_what_it_found_and_review_shows_the_cluster(gx: GuanxiCli,
                                                                 three: list[int]) -> None:
     out = gx("dedupe", "scan", "--quiet").stdout
     assert "scanned 4 customers" in out and "3 new" in out and "next: guanxi dedupe review" in out
@@ -59,7 +59,7 @@ def test_scan_prints_what_it_found_and_review_shows_the_cluster(gx: Guanxi,
     assert gx.json("dedupe", "review", "--origin", "import") == []
 
 
-def test_pairs_listing_and_dismiss(gx: Guanxi, three: list[int]) -> None:
+def test_pairs_listing_and_dismiss(gx: GuanxiCli, three: list[int]) -> None:
     gx("dedupe", "scan", "--quiet")
     pairs = gx.json("dedupe", "pairs")
     assert len(pairs) == 3 and pairs[0]["score"] >= pairs[-1]["score"]  # type: ignore[index,arg-type]
@@ -76,7 +76,7 @@ def test_pairs_listing_and_dismiss(gx: Guanxi, three: list[int]) -> None:
 
 
 def test_bad_input_is_one_line_a_non_zero_exit_and_changes_nothing(
-        gx: Guanxi, three: list[int]) -> None:
+        gx: GuanxiCli, three: list[int]) -> None:
     gx("dedupe", "scan", "--quiet")
     before = gx("dedupe", "pairs", "--csv").stdout
     first = str(gx.json("dedupe", "pairs")[0]["pair"])  # type: ignore[index]
@@ -88,13 +88,13 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_changes_nothing(
     assert "status" in gx("dedupe", "review", "--status", "maybe", ok=False).output
 
 
-def test_scan_since_a_date_counts_the_changed_customers(gx: Guanxi, three: list[int]) -> None:
+def test_scan_since_a_date_counts_the_changed_customers(gx: GuanxiCli, three: list[int]) -> None:
     result = gx.json("dedupe", "scan", "--since", "2999-01-01")
     assert (result["changed"], result["new"]) == (0, 0)  # type: ignore[index]
     assert gx("dedupe", "review").stdout.startswith("no open duplicate pairs")
 
 
-def test_an_empty_database_scans_to_nothing(gx: Guanxi) -> None:
+def test_an_empty_database_scans_to_nothing(gx: GuanxiCli) -> None:
     result = gx.json("dedupe", "scan")
     assert (result["customers"], result["candidates"], result["new"]) == (0, 0, 0)  # type: ignore[index]
     assert gx.json("dedupe", "review") == []

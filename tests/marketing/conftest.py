@@ -16,20 +16,27 @@ from guanxi.app import App
 
 
 @pytest.fixture
-def make_marketing_app(make_app: Callable[..., App]) -> Callable[..., App]:
+def guanxi_plugins() -> list[str]:
+    """The plugins of these tests' applications (``guanxi.testing``)."""
+    return ["marketing"]
+
+
+@pytest.fixture
+def make_marketing_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
     """Build applications with the installed marketing plugin enabled (schema migrated).
 
-    Keyword arguments go to ``make_app`` (``settings={"marketing": {...}}`` and so on).
+    ``enable=[...]`` adds other plugins; other keywords go to ``guanxi_make_app`` of
+    ``guanxi.testing`` (``settings={"marketing": {...}}`` and so on).
     """
 
     def factory(**kwargs: Any) -> App:
-        enable = ["marketing", *kwargs.pop("enable", [])]
-        return make_app(enable=enable, entry_points=True, **kwargs)
+        plugins = ["marketing", *kwargs.pop("enable", [])]
+        return guanxi_make_app(plugins=plugins, **kwargs)
 
     return factory
 
 
 @pytest.fixture
 def marketing_app(make_marketing_app: Callable[..., App]) -> App:
-    """The generic edition with the marketing plugin, on a fresh migrated database."""
+    """The generic edition with only the marketing plugin, on a fresh migrated database."""
     return make_marketing_app()

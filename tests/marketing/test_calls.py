@@ -23,7 +23,7 @@ from guanxi_marketing.events.call_report import call_list_report
 from guanxi_marketing.events.calls import call_list_detail, create_call_list, list_call_lists
 from guanxi_marketing.events.models import CallAttempt, CallEntry
 from guanxi_marketing.segments.service import create_segment
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.marketing.test_events import NOW, World
 
 NIGHT = dt.datetime(2026, 5, 10, 14, 0, tzinfo=dt.UTC)  # 22:00 in Shanghai
@@ -293,8 +293,8 @@ def test_export_and_erase_call_notes(world: World) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     guanxi("init", "--db", database_url)
     # The command line runs on the wall clock: no do-not-call window, whatever the hour.
     with (tmp_path / "crm" / "guanxi.toml").open("a", encoding="utf-8") as project:
@@ -309,7 +309,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return guanxi
 
 
-def test_cli_call_list_round(gx: Guanxi) -> None:
+def test_cli_call_list_round(gx: GuanxiCli) -> None:
     created = gx.json("--as", "boss", "marketing", "calls", "create", "回访", "--agent", "wang",
                       "--customer", "1", "--customer", "2", "--script", "您好")
     assert created == {"id": 1, "entries": 2, "skipped": {}}

@@ -22,18 +22,18 @@ from guanxi_marketing.campaigns.service import (
     target_segment,
 )
 from guanxi_marketing.segments.service import create_segment
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     cli("init", "--db", database_url)
     return cli
 
 
-def test_the_command_line_runs_a_campaign(gx: Guanxi) -> None:
+def test_the_command_line_runs_a_campaign(gx: GuanxiCli) -> None:
     gx("staff", "add", "wang", "王芳")
     gx("access", "grant", "wang", "agent")
     a = gx.json("customer", "add", "张三", "--email", "zs@example.cn", "--owner", "wang")["id"]
@@ -79,7 +79,7 @@ def test_the_command_line_runs_a_campaign(gx: Guanxi) -> None:
 
 
 def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(
-    gx: Guanxi, database_url: str
+    gx: GuanxiCli, database_url: str
 ) -> None:
     a = gx.json("customer", "add", "张三")["id"]
     cid = str(gx.json("marketing", "campaigns", "create", "x", "--type", "sms")["campaign"]["id"])
@@ -116,7 +116,7 @@ def test_the_demo_has_campaigns_with_costs_responses_and_revenue(
     tmp_path: Path, database_url: str
 ) -> None:
     demo_content_on_sqlite_only(database_url)
-    gx = Guanxi(tmp_path / "demo", database_url, plugins=["marketing"])
+    gx = GuanxiCli(tmp_path / "demo", database_url, plugins=["marketing"])
     gx("init", "--demo", "--db", database_url)
     from guanxi.app import create_app
 

@@ -16,7 +16,7 @@ from guanxi_marketing.triggers.content import commercial_keywords, period_of, po
 from guanxi_marketing.triggers.models import SocialPost
 from guanxi_marketing.triggers.posts import add_post, check_post, content_report, list_posts
 from guanxi_marketing.triggers.settings import ContentPolicySettings
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 POLICY = ContentPolicySettings()
 ACCOUNT = "官方微博"
@@ -191,13 +191,13 @@ def test_permissions_on_posts(make_marketing_app: Callable[..., App]) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     guanxi("init", "--db", database_url)
     return guanxi
 
 
-def test_cli_content_commands(gx: Guanxi) -> None:
+def test_cli_content_commands(gx: GuanxiCli) -> None:
     for day in range(1, 10):
         gx("marketing", "content", "add", f"{PLAIN}{day}", "--account", ACCOUNT,
            "--at", f"2026-05-0{day}T10:00")

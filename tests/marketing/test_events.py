@@ -35,7 +35,7 @@ from guanxi_marketing.events.registrations import (
     register,
 )
 from guanxi_marketing.leads.models import Lead
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
 EVENT_DAY = dt.datetime(2026, 5, 20, 1, 0, tzinfo=dt.UTC)  # 09:00 on 20 May
@@ -397,8 +397,8 @@ def test_export_and_erase_registration_notes(world: World) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     guanxi("init", "--db", database_url)
     guanxi("staff", "add", "root", "Root")
     guanxi("access", "grant", "root", "admin")
@@ -407,7 +407,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return guanxi
 
 
-def test_cli_event_lifecycle(gx: Guanxi, tmp_path: Path) -> None:
+def test_cli_event_lifecycle(gx: GuanxiCli, tmp_path: Path) -> None:
     created = gx.json("--as", "root", "marketing", "events", "create", "社区义诊", "--kind",
                       "free_clinic", "--starts", "2030-05-20 09:00", "--ends", "2030-05-20 12:00",
                       "--capacity", "1", "--venue", "社区中心")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王芳")
     cli("staff", "add", "boss", "老板")
@@ -21,7 +21,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_the_life_of_a_lead_on_the_command_line(gx: Guanxi, tmp_path: Path) -> None:
+def test_the_life_of_a_lead_on_the_command_line(gx: GuanxiCli, tmp_path: Path) -> None:
     added = gx.json("marketing", "leads", "add", "王伟", "--company", "恒通机械",
                     "--email", "Wang@X.cn", "--phone", "13912345678", "--interest", "挖掘机",
                     "--value", "150000", "--source", "referral", as_user="wang")
@@ -49,7 +49,7 @@ def test_the_life_of_a_lead_on_the_command_line(gx: Guanxi, tmp_path: Path) -> N
     assert funnel["rows"][0]["converted"] == 1
 
 
-def test_assignment_and_refusals_are_one_line(gx: Guanxi) -> None:
+def test_assignment_and_refusals_are_one_line(gx: GuanxiCli) -> None:
     lead = str(gx.json("marketing", "leads", "add", "李娜", as_user="wang")["id"])
     error = gx.fails("marketing", "leads", "assign", lead, "--to", "boss", as_user="wang")
     assert "may not assign leads" in error
@@ -68,7 +68,7 @@ def test_assignment_and_refusals_are_one_line(gx: Guanxi) -> None:
     assert gx.json("marketing", "leads", "list", "--status", "disqualified")[0]["id"] == int(lead)
 
 
-def test_import_and_form_capture(gx: Guanxi, tmp_path: Path) -> None:
+def test_import_and_form_capture(gx: GuanxiCli, tmp_path: Path) -> None:
     path = tmp_path / "cards.csv"
     path.write_text("name,email\n甲,a@x.cn\n乙,bad\n", encoding="utf-8")
     result = gx("marketing", "leads", "import", str(path), ok=False)

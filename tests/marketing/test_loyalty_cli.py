@@ -23,7 +23,7 @@ from guanxi_marketing.loyalty.points import adjust_points, redeem_points
 from guanxi_marketing.loyalty.report import loyalty_report, loyalty_report_dict
 from guanxi_marketing.loyalty.review import review_tiers
 from guanxi_marketing.loyalty.stored_value import spend_stored_value, top_up
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 from tests.marketing.test_loyalty import T0, World, months
 
@@ -144,15 +144,15 @@ def test_the_member_analysis(world: World) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     cli("init", "--db", database_url)
     cli("staff", "add", "li", "李强")
     cli("access", "grant", "li", "agent")
     return cli
 
 
-def test_the_command_line_runs_the_programme(gx: Guanxi) -> None:
+def test_the_command_line_runs_the_programme(gx: GuanxiCli) -> None:
     a = gx.json("customer", "add", "张三", "--email", "zs@example.cn", "--owner", "li")["id"]
     b = gx.json("customer", "add", "李四", "--owner", "li")["id"]
     assert "tier bronze" in gx("marketing", "loyalty", "enrol", "zs@example.cn", "--card",
@@ -190,7 +190,7 @@ def test_the_command_line_runs_the_programme(gx: Guanxi) -> None:
     assert ran["members"] == 2
 
 
-def test_coupons_on_the_command_line(gx: Guanxi) -> None:
+def test_coupons_on_the_command_line(gx: GuanxiCli) -> None:
     a = gx.json("customer", "add", "张三", "--owner", "li")["id"]
     assert "defined coupon SPRING50" in gx(
         "marketing", "loyalty", "coupons", "define", "SPRING50", "--from", "2020-01-01",
@@ -211,7 +211,7 @@ def test_coupons_on_the_command_line(gx: Guanxi) -> None:
         (code, "redeemed", "50.00")]
 
 
-def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(gx: Guanxi) -> None:
+def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(gx: GuanxiCli) -> None:
     a = gx.json("customer", "add", "张三", "--owner", "li")["id"]
     b = gx.json("customer", "add", "李四", "--owner", "li")["id"]
     gx("marketing", "loyalty", "enrol", str(a))
@@ -231,7 +231,7 @@ def test_the_demo_has_a_programme_with_members_points_and_coupons(
     tmp_path: Path, database_url: str
 ) -> None:
     demo_content_on_sqlite_only(database_url)
-    demo = Guanxi(tmp_path / "demo", database_url, plugins=["marketing"])
+    demo = GuanxiCli(tmp_path / "demo", database_url, plugins=["marketing"])
     demo("init", "--demo", "--db", database_url)
     members = demo.json("marketing", "loyalty", "list", "--status", "all")
     assert len(members) == 60

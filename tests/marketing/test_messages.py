@@ -27,7 +27,7 @@ from guanxi_marketing.messages.service import (
     send_campaign,
 )
 from guanxi_marketing.messages.tokens import make_token, read_token
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.marketing.test_messages_support import (
     SECRET,
     T0,
@@ -240,13 +240,13 @@ def test_personal_data_is_exported_and_erased_while_counts_stay(
 
 
 @pytest.fixture
-def project(tmp_path: Path, database_url: str) -> Guanxi:
-    gx = Guanxi(tmp_path / "crm", database_url)
+def project(tmp_path: Path, database_url: str) -> GuanxiCli:
+    gx = GuanxiCli(tmp_path / "crm", database_url)
     gx("init", "--db", database_url)
     return gx
 
 
-def _configure(gx: Guanxi, port: int) -> App:
+def _configure(gx: GuanxiCli, port: int) -> App:
     with (gx.project / "guanxi.toml").open("a", encoding="utf-8") as toml:
         # One connection, so that the server's refusal after two messages is exact.
         toml.write(f'\n[marketing.messages]\nsmtp_port = {port}\nfrom_address = "n@shop.example"\n'
@@ -255,7 +255,7 @@ def _configure(gx: Guanxi, port: int) -> App:
     return create_app(gx.project, settings={"core": {"database_url": gx.database_url}})
 
 
-def test_the_command_line_previews_sends_lists_and_unsubscribes(project: Guanxi) -> None:
+def test_the_command_line_previews_sends_lists_and_unsubscribes(project: GuanxiCli) -> None:
     gx = project
     inbox = Inbox(refuse_after=2)
     with smtp_server(inbox) as port:

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from guanxi_marketing.segments.models import Segment, SegmentMember
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
     """A project with the marketing plugin, two staff users and four customers."""
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王芳")
     cli("staff", "add", "li", "李强")
@@ -35,7 +35,7 @@ def rows(database_url: str, model: type) -> int:
         engine.dispose()
 
 
-def test_segment_commands_end_to_end(gx: Guanxi, tmp_path: Path) -> None:
+def test_segment_commands_end_to_end(gx: GuanxiCli, tmp_path: Path) -> None:
     made = gx.json("marketing", "segments", "create", "买家", "-e", 'role = "customer"',
                    "--description", "all buyers")
     assert (made["kind"], made["members"]) == ("dynamic", 3)
@@ -69,7 +69,7 @@ def test_segment_commands_end_to_end(gx: Guanxi, tmp_path: Path) -> None:
         {"id": 2, "name": "李四", "lifecycle_stage": shown["customers"][0]["lifecycle_stage"]}]
 
 
-def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi, database_url: str) -> None:
+def test_bad_input_is_one_line_and_stores_nothing(gx: GuanxiCli, database_url: str) -> None:
     error = gx.fails("marketing", "segments", "create", "x", "-e",
                      'role = "customer" and revenue_total >')
     assert error == ("error: field 'expression': expected a value, not the end at position 38")

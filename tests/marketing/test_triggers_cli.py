@@ -16,20 +16,20 @@ from guanxi_marketing.triggers.demo import BRAND_ACCOUNT, REPEAT_BUYERS, add_dem
 from guanxi_marketing.triggers.posts import content_report
 from guanxi_marketing.triggers.reports import content_policy_report, trigger_fires_report
 from guanxi_marketing.triggers.service import preview_triggers
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.marketing.test_triggers import BIRTHDAY, person, run, trigger_app
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["marketing"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["marketing"])
     guanxi("init", "--db", database_url)
     guanxi("customer", "add", "李娜", "--email", "li@example.com", "--birth-date", "1986-05-13")
     guanxi("customer", "add", "王芳", "--email", "wang@example.com", "--birth-date", "1990-05-14")
     return guanxi
 
 
-def test_cli_list_preview_run(gx: Guanxi) -> None:
+def test_cli_list_preview_run(gx: GuanxiCli) -> None:
     listed = gx.json("marketing", "triggers", "list")
     assert [(t["name"], t["type"], t["enabled"]) for t in listed] == [
         ("birthday", "special_date", True),
@@ -52,7 +52,7 @@ def test_cli_list_preview_run(gx: Guanxi) -> None:
     assert "marketing.trigger_fired" in [entry["kind"] for entry in timeline]
 
 
-def test_cli_bad_input(gx: Guanxi) -> None:
+def test_cli_bad_input(gx: GuanxiCli) -> None:
     assert gx.fails("marketing", "triggers", "preview", "--on", "13/05/2026") == (
         "error: field 'on': not a date (YYYY-MM-DD): '13/05/2026'"
     )

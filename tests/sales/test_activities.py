@@ -32,7 +32,7 @@ from guanxi_sales.activities import (
 )
 from guanxi_sales.calendars import calendar, calendar_ics
 from guanxi_sales.models import Activity, ActivityParticipant
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
@@ -491,8 +491,8 @@ def test_erasure_clears_the_texts_and_keeps_the_times(world: World) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["sales"])
     guanxi("init", "--db", database_url)
     guanxi("team", "add", "华东")
     for user, name in (("wang", "王芳"), ("li", "李强")):
@@ -503,7 +503,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return guanxi
 
 
-def test_cli_add_list_done_cancel(gx: Guanxi) -> None:
+def test_cli_add_list_done_cancel(gx: GuanxiCli) -> None:
     added = gx.json(
         "--as",
         "wang",
@@ -580,7 +580,7 @@ def test_cli_add_list_done_cancel(gx: Guanxi) -> None:
         ),
     ],
 )
-def test_cli_refuses_bad_activities_in_one_line(gx: Guanxi, args: list[str], message: str) -> None:
+def test_cli_refuses_bad_activities_in_one_line(gx: GuanxiCli, args: list[str], message: str) -> None:
     line = gx.fails(
         "--as", "wang", "sales", "activity", "add", "1", "x", "--at", "2026-05-11T10:00", *args
     )
@@ -588,7 +588,7 @@ def test_cli_refuses_bad_activities_in_one_line(gx: Guanxi, args: list[str], mes
     assert gx.json("sales", "activity", "list") == []
 
 
-def test_cli_calendar_and_ics_file(gx: Guanxi, tmp_path: Path) -> None:
+def test_cli_calendar_and_ics_file(gx: GuanxiCli, tmp_path: Path) -> None:
     gx(
         "--as",
         "wang",

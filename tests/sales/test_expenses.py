@@ -28,7 +28,7 @@ from guanxi_sales.expenses import (
     totals,
 )
 from guanxi_sales.models import Expense
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 NOW = dt.datetime(2026, 7, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 on 10 July in Shanghai
 D = Decimal
@@ -296,8 +296,8 @@ def test_erasure_clears_descriptions_and_keeps_amounts(world: World) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["sales"])
     guanxi("init", "--db", database_url)
     guanxi("team", "add", "华东")
     guanxi("staff", "add", "wang", "王芳", "--team", "华东", "--lead")
@@ -308,7 +308,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return guanxi
 
 
-def test_cli_claim_list_decide_report(gx: Guanxi) -> None:
+def test_cli_claim_list_decide_report(gx: GuanxiCli) -> None:
     added = gx.json(
         "--as",
         "li",
@@ -420,7 +420,7 @@ def test_cli_claim_list_decide_report(gx: Guanxi) -> None:
         ),
     ],
 )
-def test_cli_refuses_bad_claims_in_one_line(gx: Guanxi, args: list[str], message: str) -> None:
+def test_cli_refuses_bad_claims_in_one_line(gx: GuanxiCli, args: list[str], message: str) -> None:
     line_ = gx.fails("--as", "li", "sales", "expense", "add", "x", *args)
     assert line_.startswith(message), line_
     assert gx.json("sales", "expense", "list") == []

@@ -46,7 +46,7 @@ from guanxi_sales.opportunities import (
     update_opportunity,
     win_opportunity,
 )
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
 
@@ -440,13 +440,13 @@ def test_an_agent_sees_only_the_opportunities_of_customers_he_may_see(
 
 
 @pytest.fixture
-def sales_cli(tmp_path: Path, database_url: str) -> Guanxi:
-    gx = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
+def sales_cli(tmp_path: Path, database_url: str) -> GuanxiCli:
+    gx = GuanxiCli(tmp_path / "crm", database_url, plugins=["sales"])
     gx("init", "--db", database_url)
     return gx
 
 
-def test_the_command_line_covers_the_opportunity_life(sales_cli: Guanxi) -> None:
+def test_the_command_line_covers_the_opportunity_life(sales_cli: GuanxiCli) -> None:
     gx = sales_cli
     gx("staff", "add", "wang", "王芳")
     gx("staff", "add", "li", "李强")

@@ -40,7 +40,7 @@ from guanxi_sales.quotes import (
     revise_quote,
     send_quote,
 )
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 D = Decimal
@@ -567,13 +567,13 @@ def test_demo_data_has_products_and_quotes(sales_app: App) -> None:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    guanxi = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    guanxi = GuanxiCli(tmp_path / "crm", database_url, plugins=["sales"])
     guanxi("init", "--db", database_url)
     return guanxi
 
 
-def test_cli_products_quotes_render_and_demand(gx: Guanxi, tmp_path: Path) -> None:
+def test_cli_products_quotes_render_and_demand(gx: GuanxiCli, tmp_path: Path) -> None:
     gx("staff", "add", "chen.agent", "陈销售")
     gx("access", "grant", "chen.agent", "agent")
     cid = gx.json("customer", "add", "北京星辰科技有限公司", "--org-kind", "--owner", "chen.agent")[
@@ -679,7 +679,7 @@ def test_cli_edition_override_through_the_project(tmp_path: Path, database_url: 
     (edition / "templates" / "sales" / "quote.html").write_text(
         "ACME {{ quote.number }} {{ quote.total }}", encoding="utf-8"
     )
-    gx = Guanxi(tmp_path / "crm", database_url, plugins=["sales"])
+    gx = GuanxiCli(tmp_path / "crm", database_url, plugins=["sales"])
     gx("init", "--db", database_url, "--edition", str(edition))
     cid = gx.json("customer", "add", "甲公司", "--org-kind")["id"]
     gx("sales", "product", "add", "X", "X", "--price", "5.00", "--tax-rate", "0")

@@ -38,7 +38,7 @@ from guanxi.services.staff import (
 )
 from guanxi.services.tasks import complete_task, create_task
 from guanxi.services.updates import update_customer
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 # The columns an entry's content is made of (everything but its id).
@@ -494,7 +494,7 @@ def test_concurrent_writers_keep_one_chain(app: App) -> None:
 
 
 def test_audit_verify_command(tmp_path: Path, database_url: str) -> None:
-    gx = Guanxi(tmp_path / "crm")
+    gx = GuanxiCli(tmp_path / "crm")
     gx("init", "--db", database_url)
     for name in ("张三", "李四", "王五"):
         gx("customer", "add", name)

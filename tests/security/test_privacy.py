@@ -48,7 +48,7 @@ from guanxi.services.lookup import get_customer
 from guanxi.services.staff import add_staff, grant_role
 from guanxi.services.tasks import complete_task, create_task
 from guanxi.services.updates import update_customer
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 UTC = dt.UTC
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -599,7 +599,7 @@ def test_erasure_needs_a_reason_and_permission(app: App) -> None:
 
 
 def test_erase_command_refuses_in_one_line(tmp_path: Path, database_url: str) -> None:
-    gx = Guanxi(tmp_path / "crm")
+    gx = GuanxiCli(tmp_path / "crm")
     gx("init", "--db", database_url)
     gx("customer", "add", "张三", "--email", "z@example.com")
     assert gx("privacy", "hold", "1", "--reason", "litigation").stdout == (

@@ -34,7 +34,7 @@ from guanxi.services.interactions import log_interaction, timeline
 from guanxi.services.lookup import find_customers, get_customer, list_customers, resolve_customer
 from guanxi.services.updates import update_customer
 from tests.conftest import BACKENDS, POSTGRES_URL, bare_app
-from tests.pg import fresh_schema_url
+from guanxi.testing.postgres import fresh_schema_url
 
 
 class CareTeamMember(SQLModel, table=True):

@@ -16,20 +16,27 @@ from guanxi.app import App
 
 
 @pytest.fixture
-def make_service_app(make_app: Callable[..., App]) -> Callable[..., App]:
+def guanxi_plugins() -> list[str]:
+    """The plugins of these tests' applications (``guanxi.testing``)."""
+    return ["service"]
+
+
+@pytest.fixture
+def make_service_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
     """Build applications with the installed service plugin enabled (schema migrated).
 
-    Keyword arguments go to ``make_app`` (``settings={"service": {...}}`` and so on).
+    ``enable=[...]`` adds other plugins; other keywords go to ``guanxi_make_app`` of
+    ``guanxi.testing`` (``settings={"service": {...}}`` and so on).
     """
 
     def factory(**kwargs: Any) -> App:
-        enable = ["service", *kwargs.pop("enable", [])]
-        return make_app(enable=enable, entry_points=True, **kwargs)
+        plugins = ["service", *kwargs.pop("enable", [])]
+        return guanxi_make_app(plugins=plugins, **kwargs)
 
     return factory
 
 
 @pytest.fixture
 def service_app(make_service_app: Callable[..., App]) -> App:
-    """The generic edition with the service plugin, on a fresh migrated database."""
+    """The generic edition with only the service plugin, on a fresh migrated database."""
     return make_service_app()

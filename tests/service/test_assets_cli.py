@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.service.assets_support import count
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     return cli
 
 
-def _world(gx: Guanxi) -> dict[str, int]:
+def _world(gx: GuanxiCli) -> dict[str, int]:
     gx("staff", "add", "wang", "王芳")
     gx("access", "grant", "wang", "agent")
     gx("staff", "add", "li", "李强")
@@ -31,7 +31,7 @@ def _world(gx: Guanxi) -> dict[str, int]:
     }
 
 
-def test_the_command_line_keeps_an_asset_archive(gx: Guanxi) -> None:
+def test_the_command_line_keeps_an_asset_archive(gx: GuanxiCli) -> None:
     w = _world(gx)
     made = gx.json("service", "assets", "register", "info@sany.example.cn", "xe215-0001 ",
                    "--product", "履带式挖掘机", "--model", "XE215", "--dealer", str(w["dealer"]),
@@ -77,7 +77,7 @@ def test_the_command_line_keeps_an_asset_archive(gx: Guanxi) -> None:
 
 
 def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(
-    gx: Guanxi, database_url: str
+    gx: GuanxiCli, database_url: str
 ) -> None:
     w = _world(gx)
     asset = str(gx.json("service", "assets", "register", str(w["owner"]), "LW500-1",
@@ -109,7 +109,7 @@ def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(
     assert (count_of(gx, "service_asset"), count_of(gx, "service_warranty")) == before
 
 
-def count_of(gx: Guanxi, table: str) -> int:
+def count_of(gx: GuanxiCli, table: str) -> int:
     from guanxi.app import create_app
 
     app = create_app(gx.project, settings={"core": {"database_url": gx.database_url}},

@@ -13,13 +13,13 @@ from guanxi.services.customers import add_customer
 from guanxi_service.knowledge.demo import ARTICLES, generate_demo
 from guanxi_service.knowledge.models import KbArticle, KbRevision, KbSearch, KbTicketLink
 from guanxi_service.knowledge.service import list_articles, search_articles
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.service.knowledge_support import T0, make_ticket
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     for username, role in (("wang", "agent"), ("boss", "manager")):
         cli("staff", "add", username, username)
@@ -27,7 +27,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_the_command_line_keeps_a_knowledge_base(gx: Guanxi, tmp_path: Path) -> None:
+def test_the_command_line_keeps_a_knowledge_base(gx: GuanxiCli, tmp_path: Path) -> None:
     assert gx.json("service", "kb", "category-add", "工程机械", as_user="boss")["id"] == 1
     gx("service", "kb", "category-add", "液压系统", "--parent", "工程机械", as_user="boss")
     tree = gx.json("service", "kb", "categories")
@@ -84,7 +84,7 @@ def test_the_command_line_keeps_a_knowledge_base(gx: Guanxi, tmp_path: Path) -> 
 
 
 def test_bad_input_on_the_command_line_is_one_line_and_stores_nothing(
-    gx: Guanxi, tmp_path: Path
+    gx: GuanxiCli, tmp_path: Path
 ) -> None:
     gx("service", "kb", "category-add", "银行卡", as_user="boss")
     assert "field 'title'" in gx.fails("service", "kb", "add", "  ", "--category", "银行卡")

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.service.test_repairs_cli import rows
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     for user, role in (("wang", "agent"), ("boss", "manager")):
         cli("staff", "add", user, user)
@@ -29,7 +29,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_stock_moves_and_reports_on_the_command_line(gx: Guanxi) -> None:
+def test_stock_moves_and_reports_on_the_command_line(gx: GuanxiCli) -> None:
     assert [(p["number"], p["name"], p["unit"]) for p in gx.json("service", "parts", "list")] \
         == [("P-1", "液压泵密封圈", "个"), ("P-2", "斗齿", "pc")]
     assert [(r["code"], r["region"]) for r in gx.json("service", "parts", "locations")] == [
@@ -65,7 +65,7 @@ def test_stock_moves_and_reports_on_the_command_line(gx: Guanxi) -> None:
     assert gx.json("report", "run", "service.parts_stockouts")["count"] == 1
 
 
-def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi) -> None:
+def test_bad_input_is_one_line_and_stores_nothing(gx: GuanxiCli) -> None:
     gx("service", "parts", "receive", "P-1", "XZ", "3")
     before = {t: rows(gx, t) for t in ("service_stock_movement", "service_part_reservation",
                                        "service_stockout", "service_part")}

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王工")
     cli("access", "grant", "wang", "agent")
@@ -24,7 +24,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def rows(gx: Guanxi, table: str) -> int:
+def rows(gx: GuanxiCli, table: str) -> int:
     from sqlalchemy import create_engine
 
     engine = create_engine(gx.database_url)
@@ -35,7 +35,7 @@ def rows(gx: Guanxi, table: str) -> int:
         engine.dispose()
 
 
-def test_the_command_line_runs_a_repair_order(gx: Guanxi) -> None:
+def test_the_command_line_runs_a_repair_order(gx: GuanxiCli) -> None:
     zhang = str(gx.json("customer", "add", "张三", "--owner", "wang")["id"])
     asset = gx.json("service", "assets", "register", zhang, "XE215-9", "--product", "挖掘机",
                     "--model", "XE215")
@@ -83,7 +83,7 @@ def test_the_command_line_runs_a_repair_order(gx: Guanxi) -> None:
         "status"] == "cancelled"
 
 
-def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi) -> None:
+def test_bad_input_is_one_line_and_stores_nothing(gx: GuanxiCli) -> None:
     zhang = str(gx.json("customer", "add", "张三", "--owner", "wang")["id"])
     lisi = str(gx.json("customer", "add", "李四", "--owner", "li")["id"])
     asset = gx.json("service", "assets", "register", lisi, "LW500-1", "--product", "装载机")
@@ -107,7 +107,7 @@ def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi) -> None:
 def test_the_demo_has_repair_orders_on_the_demo_assets(tmp_path: Path,
                                                        database_url: str) -> None:
     demo_content_on_sqlite_only(database_url)
-    gx = Guanxi(tmp_path / "demo", database_url, plugins=["service"])
+    gx = GuanxiCli(tmp_path / "demo", database_url, plugins=["service"])
     gx("init", "--demo", "--db", database_url)
     orders = gx.json("service", "repairs", "list", "--limit", "500")
     assert 20 <= len(orders) <= 30

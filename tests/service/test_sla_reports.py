@@ -11,7 +11,7 @@ from guanxi.app import App
 from guanxi.errors import ValidationError
 from guanxi.privacy import erase_customer, export_personal_data
 from guanxi_service.sla.reports import compliance, due_tickets
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.service.sla_support import at, change, count, job, open_ticket, organisation
 
 T0 = at("2026-03-01 08:00")
@@ -122,7 +122,7 @@ def test_due_lists_breached_and_soon_due_tickets_most_urgent_first(app: App) -> 
 
 
 def test_the_command_line(app: App, tmp_path: Path, database_url: str) -> None:
-    gx = Guanxi(tmp_path, database_url, plugins=["service"])
+    gx = GuanxiCli(tmp_path, database_url, plugins=["service"])
     org = organisation(app, T0)
     open_ticket(app, at("2026-03-02 09:00"), org["regular"], team_id=org["team_sh"],
                 subject="电视没有信号")

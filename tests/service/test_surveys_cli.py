@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王芳")
     cli("access", "grant", "wang", "agent")
     return cli
 
 
-def test_the_command_line_sends_answers_and_reports(gx: Guanxi) -> None:
+def test_the_command_line_sends_answers_and_reports(gx: GuanxiCli) -> None:
     zhang = gx.json("customer", "add", "张三", "--owner", "wang")["id"]
     payload = json.dumps({"visit_id": 11, "outcome": "reached"})
     gx("interaction", "log", str(zhang), "--kind", "service.return_visit",
@@ -69,7 +69,7 @@ def test_the_command_line_sends_answers_and_reports(gx: Guanxi) -> None:
     assert "张三" in listed
 
 
-def test_a_poor_answer_on_the_command_line_opens_a_complaint(gx: Guanxi) -> None:
+def test_a_poor_answer_on_the_command_line_opens_a_complaint(gx: GuanxiCli) -> None:
     zhang = gx.json("customer", "add", "张三", "--owner", "wang")["id"]
     made = gx.json("service", "surveys", "send", "--visit", "3", "--customer", str(zhang),
                    as_user="wang")
@@ -88,7 +88,7 @@ def test_the_demo_has_answered_surveys_and_complaints(tmp_path: Path, database_u
     from guanxi_service.surveys.models import Survey
     from guanxi_service.surveys.reports import satisfaction, satisfaction_factors
 
-    gx = Guanxi(tmp_path / "demo", database_url, plugins=["service"])
+    gx = GuanxiCli(tmp_path / "demo", database_url, plugins=["service"])
     gx("init", "--demo", "--db", database_url)
     app = create_app(tmp_path / "demo", settings={"core": {"database_url": database_url}})
     try:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王芳")
     cli("access", "grant", "wang", "agent")
@@ -22,7 +22,7 @@ def gx(tmp_path: Path, database_url: str) -> Guanxi:
     return cli
 
 
-def test_the_life_of_a_ticket_on_the_command_line(gx: Guanxi) -> None:
+def test_the_life_of_a_ticket_on_the_command_line(gx: GuanxiCli) -> None:
     zhang = gx.json("customer", "add", "张三", "--email", "zs@example.cn", "--owner", "wang")
     opened = gx.json("service", "tickets", "open", "zs@example.cn", "空调不制冷", "--type",
                      "repair", "--channel", "wechat", "--description", "客厅空调吹热风",
@@ -59,7 +59,7 @@ def test_the_life_of_a_ticket_on_the_command_line(gx: Guanxi) -> None:
     assert "服务 service" in view and "SR-000001" in view
 
 
-def test_listings_queue_and_reports(gx: Guanxi) -> None:
+def test_listings_queue_and_reports(gx: GuanxiCli) -> None:
     a = str(gx.json("customer", "add", "张三", "--owner", "wang")["id"])
     b = str(gx.json("customer", "add", "李四", "--owner", "li")["id"])
     for customer, subject, kind, channel in ((a, "咨询保养", "inquiry", "phone"),
@@ -94,7 +94,7 @@ def test_listings_queue_and_reports(gx: Guanxi) -> None:
     assert "售后服务部" in gx("service", "tickets", "backlog").stdout
 
 
-def test_errors_are_one_line_and_store_nothing(gx: Guanxi) -> None:
+def test_errors_are_one_line_and_store_nothing(gx: GuanxiCli) -> None:
     a = str(gx.json("customer", "add", "张三")["id"])
     gx("service", "tickets", "open", a, "咨询", "--type", "inquiry", "--channel", "phone")
     before = gx("service", "tickets", "show", "SR-000001", "--json").stdout

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.clitools import Guanxi
+from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -24,8 +24,8 @@ def day(offset: int) -> str:
 
 
 @pytest.fixture
-def gx(tmp_path: Path, database_url: str) -> Guanxi:
-    cli = Guanxi(tmp_path / "crm", database_url, plugins=["service"])
+def gx(tmp_path: Path, database_url: str) -> GuanxiCli:
+    cli = GuanxiCli(tmp_path / "crm", database_url, plugins=["service"])
     cli("init", "--db", database_url)
     cli("staff", "add", "wang", "王芳")
     cli("access", "grant", "wang", "agent")
@@ -41,7 +41,7 @@ def visit_count(database_url: str) -> int:
         engine.dispose()
 
 
-def test_visits_are_scheduled_recorded_moved_and_cancelled(gx: Guanxi, database_url: str) -> None:
+def test_visits_are_scheduled_recorded_moved_and_cancelled(gx: GuanxiCli, database_url: str) -> None:
     zhang = str(gx.json("customer", "add", "张三", "--phone", "13800138000",
                         "--owner", "wang")["id"])
     plans = gx.json("service", "visits", "plans")
@@ -85,7 +85,7 @@ def test_visits_are_scheduled_recorded_moved_and_cancelled(gx: Guanxi, database_
     assert visit_count(database_url) == 2
 
 
-def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi, database_url: str) -> None:
+def test_bad_input_is_one_line_and_stores_nothing(gx: GuanxiCli, database_url: str) -> None:
     zhang = str(gx.json("customer", "add", "张三")["id"])
     assert "due_on" in gx.fails("service", "visits", "schedule", zhang, "--due", day(-1),
                                 "--title", "回访")
@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_and_stores_nothing(gx: Guanxi, database_url: str)
                    "ticket_closed", "--reason", "客户要求")["cancelled"] == 0
 
 
-def test_a_viewer_may_list_but_not_record(gx: Guanxi) -> None:
+def test_a_viewer_may_list_but_not_record(gx: GuanxiCli) -> None:
     gx("staff", "add", "zhao", "赵")
     gx("access", "grant", "zhao", "viewer")
     zhang = str(gx.json("customer", "add", "张三", "--owner", "zhao")["id"])
@@ -122,7 +122,7 @@ def test_a_viewer_may_list_but_not_record(gx: Guanxi) -> None:
 
 def test_the_demo_has_visits_from_its_own_triggers(tmp_path: Path, database_url: str) -> None:
     demo_content_on_sqlite_only(database_url)
-    gx = Guanxi(tmp_path / "demo", database_url, plugins=["service"])
+    gx = GuanxiCli(tmp_path / "demo", database_url, plugins=["service"])
     gx("init", "--demo", "--db", database_url)
     engine = create_engine(database_url)
     try:
@@ -149,7 +149,7 @@ def test_the_demo_has_visits_from_its_own_triggers(tmp_path: Path, database_url:
     assert logged >= statuses["done"]
 
 
-def test_plans_names_a_plan_that_cannot_work(gx: Guanxi) -> None:
+def test_plans_names_a_plan_that_cannot_work(gx: GuanxiCli) -> None:
     config = gx.project / "guanxi.toml"
     config.write_text(config.read_text(encoding="utf-8") + (
         '\n[service.visits.plans.after_trip]\ntrigger = "travel.returned"\noffsets = [2]\n'),

@@ -22,7 +22,7 @@ from guanxi.db.types import UTCDateTime, bulk_minor, to_minor
 from guanxi.errors import DatabaseError
 from guanxi.models import CustomerRole
 from tests.conftest import POSTGRES_URL
-from tests.pg import fresh_schema_url
+from guanxi.testing.postgres import fresh_schema_url
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def fresh_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[
     if request.param == "sqlite":
         yield [f"sqlite:///{tmp_path / f'db{n}.db'}" for n in range(3)]
         return
-    from tests.pg import fresh_schema_url
+    from guanxi.testing.postgres import fresh_schema_url
 
     with ExitStack() as stack:
         yield [stack.enter_context(fresh_schema_url(POSTGRES_URL or "")) for _ in range(3)]

@@ -1,4 +1,4 @@
-"""One helper for the tests that drive the ``guanxi`` command line in-process."""
+"""Drive the ``guanxi`` command line in-process, the way an admin would type it."""
 
 from __future__ import annotations
 
@@ -12,27 +12,38 @@ from click.testing import CliRunner, Result
 from guanxi.cli import cli
 
 
-class Guanxi:
+class GuanxiCli:
     """Runs ``guanxi -C <project> [--db URL] [--as USER] …`` in-process.
 
-    ``plugins`` are enabled through ``GUANXI_PLUGINS`` for every call (the sales tests
-    enable ``sales``); without them the project's own configuration decides.
+    ``plugins`` are enabled and ``disabled`` switched off through ``GUANXI_PLUGINS`` and
+    ``GUANXI_DISABLED_PLUGINS`` for every call; without them the project's own
+    configuration decides. ``runner.env`` can be changed between calls.
     """
 
     def __init__(
-        self, project: Path, database_url: str | None = None, *, plugins: Sequence[str] = ()
+        self,
+        project: Path,
+        database_url: str | None = None,
+        *,
+        plugins: Sequence[str] = (),
+        disabled: Sequence[str] = (),
     ):
         self.project = project
         self.database_url = database_url
         self.base = ["-C", str(project), *(["--db", database_url] if database_url else [])]
-        self.runner = CliRunner(env={"GUANXI_PLUGINS": ",".join(plugins)} if plugins else None)
+        env: dict[str, str | None] = {}
+        if plugins:
+            env["GUANXI_PLUGINS"] = ",".join(plugins)
+        if disabled:
+            env["GUANXI_DISABLED_PLUGINS"] = ",".join(disabled)
+        self.runner = CliRunner(env=env)
 
     def __call__(self, *args: str, ok: bool = True, as_user: str | None = None) -> Result:
-        """Run a command; unless ``ok`` is False it must succeed."""
+        """Run a command; unless ``ok`` is False it must succeed (exit status 0)."""
         who = ["--as", as_user] if as_user else []
         result = self.runner.invoke(cli, [*self.base, *who, *args], catch_exceptions=False)
         if ok:
-            assert result.exit_code == 0, result.output + result.stderr
+            assert result.exit_code == 0, result.output
         return result
 
     def json(self, *args: str, as_user: str | None = None) -> Any:
