@@ -226,16 +226,26 @@ def guanxi_app(guanxi_make_app: AppFactory) -> App:
 
 
 @pytest.fixture
-def guanxi_cli(guanxi_app: App, guanxi_database_url: str) -> GuanxiCli:
-    """``guanxi …`` in-process on ``guanxi_app``'s folder and database, same plugins."""
-    # Only installed plugins: a throwaway one exists in this process's apps alone.
+def guanxi_cli(
+    guanxi_app: App, guanxi_database_url: str, guanxi_settings: dict[str, dict[str, Any]]
+) -> GuanxiCli:
+    """``guanxi …`` in-process on ``guanxi_app``'s folder and database.
+
+    The same installed plugins are enabled (an inactive bridge too, so the command line
+    shows it inactive for the same reason) and the edition's others disabled;
+    ``guanxi_settings`` reach it as ``GUANXI_*`` variables. Throwaway plugins exist in
+    this process's apps only and are not on the command line.
+    """
     enabled = [n for n, p in guanxi_app.plugins.items() if p.source == "entry point"]
+    enabled += list(guanxi_app.inactive_plugins)
     edition_plugins = set(guanxi_app.edition.plugins)
+    core = {k: v for k, v in guanxi_settings.get("core", {}).items() if k != "database_url"}
     return GuanxiCli(
         guanxi_app.project_dir,
         guanxi_database_url,
         plugins=enabled,
-        disabled=sorted(edition_plugins - set(enabled) - set(guanxi_app.inactive_plugins)),
+        disabled=sorted(edition_plugins - set(enabled)),
+        settings={**guanxi_settings, "core": core},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ class GuanxiCli:
 
     ``plugins`` are enabled and ``disabled`` switched off through ``GUANXI_PLUGINS`` and
     ``GUANXI_DISABLED_PLUGINS`` for every call; without them the project's own
-    configuration decides. ``runner.env`` can be changed between calls.
+    configuration decides. ``settings`` (by section, like ``create_app``'s) reach the
+    command line as ``GUANXI_*`` variables. ``runner.env`` can be changed between calls.
     """
 
     def __init__(
@@ -27,11 +28,12 @@ class GuanxiCli:
         *,
         plugins: Sequence[str] = (),
         disabled: Sequence[str] = (),
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
     ):
         self.project = project
         self.database_url = database_url
         self.base = ["-C", str(project), *(["--db", database_url] if database_url else [])]
-        env: dict[str, str | None] = {}
+        env: dict[str, str | None] = dict(settings_environment(settings or {}))
         if plugins:
             env["GUANXI_PLUGINS"] = ",".join(plugins)
         if disabled:
@@ -57,3 +59,29 @@ class GuanxiCli:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
         return lines[0]
+
+
+def settings_environment(settings: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Settings by section as the ``GUANXI_*`` variables the settings layers read.
+
+    Lists go as JSON; a table-valued setting has no environment form and is refused
+    with the field's name (put it in the project's guanxi.toml instead).
+    """
+    env: dict[str, str] = {}
+    for section, values in settings.items():
+        for name, value in values.items():
+            var = f"GUANXI_{name.upper()}" if section == "core" else (
+                f"GUANXI_{section.upper()}__{name.upper()}"
+            )
+            if isinstance(value, Mapping):
+                raise ValueError(
+                    f"setting {section}.{name}: a table cannot reach the command line "
+                    "through the environment; write it in guanxi.toml"
+                )
+            if isinstance(value, (list, tuple)):
+                env[var] = json.dumps(list(value), ensure_ascii=False, default=str)
+            elif isinstance(value, bool):
+                env[var] = "true" if value else "false"
+            else:
+                env[var] = str(value)
+    return env

@@ -135,3 +135,20 @@ def test_cli_runner_outside_fixtures(tmp_path: Path) -> None:
     gx("init")
     rows = {row["name"]: row["status"] for row in gx.json("plugins")}
     assert rows["sales"] == "disabled" and rows["service"] == "enabled"
+
+
+def test_settings_reach_the_command_line(guanxi_make_app: Any, guanxi_project_dir: Path) -> None:
+    from guanxi.testing.cli import settings_environment
+
+    env = settings_environment({"core": {"channels": ["phone", "微信"], "timezone": "UTC"},
+                                "sales": {"quote_valid_days": 10, "on": True}})
+    assert env == {"GUANXI_CHANNELS": '["phone", "微信"]', "GUANXI_TIMEZONE": "UTC",
+                   "GUANXI_SALES__QUOTE_VALID_DAYS": "10", "GUANXI_SALES__ON": "true"}
+    with pytest.raises(ValueError, match="setting sales.stages: a table cannot"):
+        settings_environment({"sales": {"stages": {"a": 1}}})
+    app = guanxi_make_app(plugins=[])
+    gx = GuanxiCli(guanxi_project_dir, app.settings.database_url,
+                   settings={"core": {"timezone": "Asia/Tokyo"}})
+    shown = {row["setting"]: row for row in gx.json("config", "show")}
+    assert shown["core.timezone"]["value"] == "Asia/Tokyo"
+    assert shown["core.timezone"]["source"] == "environment"
