@@ -3,12 +3,22 @@
 One command, one run, two SQLite databases with the same schema (created the same way)
 and the same pragmas:
 
-* **ours** — ``add_customers`` / ``log_interactions`` in one ``app.transaction()`` per
-  batch: every row validated, contact points normalised, rollups maintained, one hook
-  per batch;
+* **ours** — ``add_customers(..., check=False)`` / ``log_interactions`` in one
+  ``app.transaction()`` per batch: every row validated, contact points normalised,
+  identity match keys written, rollups maintained, one hook per batch. ``check=False``
+  skips the duplicate *lookup* of new customers against the stored ones (the raw side
+  looks nothing up either) but still writes every customer's ``customer_match_key``
+  rows, as every stored customer has them;
+* **ours, check on** (customers only; ``--no-check-line`` leaves it out) — a third
+  database fed the same customer batches through ``add_customers`` with the duplicate
+  check on, as ``guanxi import`` runs by default (``[identity] check_on_create``). It
+  is printed as a second ratio against the same raw times; it also queues the pairs it
+  flags, which the raw side does not store, so it is not part of the row comparison;
 * **raw** — the stdlib ``sqlite3`` module, ``executemany`` of the same rows already in
-  their stored form (normalised email, E.164 phone, ISO timestamps, integer money), one
-  ``BEGIN IMMEDIATE … COMMIT`` per batch of the same size. It maintains no rollups.
+  their stored form (normalised email, E.164 phone, ISO timestamps, integer money, and
+  the match keys, computed by guanxi's own :func:`guanxi.identity.keys.keys_for` while
+  the batch is generated, untimed), one ``BEGIN IMMEDIATE … COMMIT`` per batch of the
+  same size. It maintains no rollups.
 
 Rows are generated deterministically (seeded) and streamed batch by batch: the same
 batch goes to both databases, generation time is counted for neither. Afterwards a
@@ -16,6 +26,7 @@ sample of stored rows is compared between the databases, so "the same rows" is c
 not assumed. Then the customer 360 view is timed on random customers.
 
     python benchmarks/bench_storage.py [--customers N] [--interactions M] [--batch B]
+                                       [--no-check-line]
     python benchmarks/bench_storage.py --quick
 """
 
@@ -47,6 +58,9 @@ from sqlmodel import SQLModel, select
 
 from guanxi.app import DEFAULT_EDITION, App, UnitOfWork, create_app
 from guanxi.editions import load_edition
+from guanxi.identity.keys import keys_for
+from guanxi.identity.rules import MatchRules
+from guanxi.identity.settings import SECTION, match_rules
 from guanxi.models import ContactPoint, Customer, CustomerRollup
 from guanxi.services.customers import CUSTOMER_COLUMNS, add_customers
 from guanxi.services.interactions import INTERACTION_COLUMNS, log_interactions, timeline
@@ -74,6 +88,7 @@ RAW_TABLES = {
     "customer_role": ("customer_id", "role"),
     "contact_point": ("customer_id", "kind", "value", "normalized", "label", "is_primary"),
     "external_identity": ("customer_id", "source", "external_id"),
+    "customer_match_key": ("key", "customer_id"),
     "interaction": INTERACTION_COLUMNS,
 }
 # When a row was written differs between the databases; every other column must not.
@@ -203,12 +218,19 @@ def _stored_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime(SQLITE_DATETIME)
 
 
-def customer_batches(count: int, size: int, now: dt.datetime) -> Iterator[Batch]:
-    """``count`` customers in batches of ``size``; customer ``i`` gets id ``i`` (from 1)."""
+def customer_batches(
+    count: int, size: int, now: dt.datetime, rules: MatchRules
+) -> Iterator[Batch]:
+    """``count`` customers in batches of ``size``; customer ``i`` gets id ``i`` (from 1).
+
+    The raw rows include the identity match keys, made by guanxi's own ``keys_for``
+    from each customer as the matching engine sees her (``rules``: the app's rules).
+    """
     rng = random.Random(SEED)
     stamp = _stored_time(now)
     for start in range(1, count + 1, size):
         batch = Batch()
+        engine_records: list[dict[str, Any]] = []
         for cid in range(start, min(start + size, count + 1)):
             if rng.random() < 0.7:
                 family, given = rng.choice(FAMILY_NAMES), rng.choice(GIVEN_NAMES)
@@ -261,6 +283,19 @@ def customer_batches(count: int, size: int, now: dt.datetime) -> Iterator[Batch]
             batch.add("contact_point", (cid, "email", email, email.lower(), None, 1))
             batch.add("contact_point", (cid, "phone", phone, "+86" + phone, None, 1))
             batch.add("external_identity", (cid, IDENTITY_SOURCE, external_id))
+            engine_records.append(
+                {
+                    "id": cid,
+                    "kind": "person",
+                    "name": name,
+                    "family_name": family,
+                    "given_name": given,
+                    "birth_date": None,
+                    "phone": "+86" + phone,
+                    "email": email.lower(),
+                }
+            )
+        batch.rows["customer_match_key"] = keys_for(engine_records, rules)
         yield batch
 
 
@@ -413,13 +448,20 @@ class Timing:
     rows: int = 0
     ours: float = 0.0
     raw: float = 0.0
+    checked: float | None = None  # the "check on" side, when it ran
 
-    def report(self, label: str, note: str) -> float:
+    def report(self, label: str, note: str, checked_note: str = "") -> float:
         ratio = self.raw / self.ours
         print(f"{label}: {self.rows:,} rows")
         print(f"  ours {self.rows / self.ours:12,.0f} rows/s  ({self.ours:8.1f} s)  {note}")
         print(f"  raw  {self.rows / self.raw:12,.0f} rows/s  ({self.raw:8.1f} s)")
         print(f"  ratio ours/raw = {ratio:.2f}  (target >= 0.50)")
+        if self.checked is not None:
+            print(
+                f"  ours, duplicate check on {self.rows / self.checked:12,.0f} rows/s  "
+                f"({self.checked:8.1f} s)  {checked_note}"
+            )
+            print(f"  ratio ours(check on)/raw = {self.raw / self.checked:.2f}")
         return ratio
 
 
@@ -430,15 +472,23 @@ def import_phase(
     batches: Iterator[Batch],
     store: Callable[[UnitOfWork, list[dict[str, Any]]], Any],
     total: int,
+    checked: tuple[App, Callable[[UnitOfWork, list[dict[str, Any]]], Any]] | None = None,
 ) -> Timing:
-    """Send each batch to both databases, timing only the storing."""
-    timing = Timing()
+    """Send each batch to both databases (and to ``checked``'s app with its own store
+    function, when given), timing only the storing."""
+    timing = Timing(checked=None if checked is None else 0.0)
     next_report = time.monotonic() + 30
     for batch in batches:
         started = time.perf_counter()
         with app.transaction() as uow:
             store(uow, batch.given)
         timing.ours += time.perf_counter() - started
+        if checked is not None:
+            other_app, other_store = checked
+            started = time.perf_counter()
+            with other_app.transaction() as uow:
+                other_store(uow, batch.given)
+            timing.checked += time.perf_counter() - started  # type: ignore[operator]
         started = time.perf_counter()
         raw.insert(batch)
         timing.raw += time.perf_counter() - started
@@ -457,6 +507,7 @@ def compare_sample(app: App, raw: RawDatabase, customers: int, interactions: int
         "customer_role": ("customer_id", customers),
         "contact_point": ("customer_id", customers),
         "external_identity": ("customer_id", customers),
+        "customer_match_key": ("customer_id", customers),
         "interaction": ("id", interactions),
     }
     with app.engine.connect() as ours:
@@ -507,6 +558,16 @@ def percentile(values: Sequence[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
+def store_customers(uow: UnitOfWork, rows: list[dict[str, Any]]) -> Any:
+    """The bulk load measured against raw: keys written, no duplicate lookup."""
+    return add_customers(uow, rows, check=False)
+
+
+def store_customers_checked(uow: UnitOfWork, rows: list[dict[str, Any]]) -> Any:
+    """The same with the duplicate check on, as ``guanxi import`` runs by default."""
+    return add_customers(uow, rows, check=True)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -519,6 +580,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="50k customers, 250k interactions")
     parser.add_argument("--dir", type=Path, help="where the databases go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--no-check-line",
+        action="store_true",
+        help="leave out the third database that stores the customers with the duplicate "
+        "check on (the second customers ratio)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.customers, args.interactions = 50_000, 250_000
@@ -532,6 +599,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     (workdir / "raw").mkdir(exist_ok=False)
     app = open_app(workdir / "ours" / "guanxi.db")
     raw = RawDatabase(workdir / "raw" / "guanxi.db", engine_pragmas(app))
+    checked_app: App | None = None
+    flagged = 0
+    if not args.no_check_line:
+        (workdir / "checked").mkdir(exist_ok=False)
+        checked_app = open_app(workdir / "checked" / "guanxi.db")
+    rules = match_rules(app.settings_for(SECTION), app.settings.default_region)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     gc.freeze()  # as `guanxi import` does before importing (both sides run in this process)
     try:
@@ -548,10 +621,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             "customers",
             app,
             raw,
-            customer_batches(args.customers, args.batch, now),
-            add_customers,
+            customer_batches(args.customers, args.batch, now, rules),
+            store_customers,
             args.customers,
+            None if checked_app is None else (checked_app, store_customers_checked),
         )
+        if checked_app is not None:
+            with checked_app.engine.connect() as connection:
+                flagged = connection.exec_driver_sql(
+                    "SELECT count(*) FROM duplicate_pair"
+                ).scalar()
+            checked_app.close()
+            checked_app = None
+            shutil.rmtree(workdir / "checked", ignore_errors=True)
         interactions = import_phase(
             "interactions",
             app,
@@ -565,8 +647,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("sample of stored rows: identical in both databases")
         print()
         customers.report(
-            "customers (+ roles, contact points, identities)",
-            "validated, normalised, hook fired",
+            "customers (+ roles, contact points, identities, match keys)",
+            "validated, normalised, match keys written, hook fired (check=False)",
+            f"(also looked up in stored keys and contact points; {flagged:,} pairs queued)"
+            if customers.checked is not None
+            else "",
         )
         interactions.report(
             "interactions", "validated, hook fired, AND rollups maintained (raw has none)"
@@ -582,8 +667,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         raw.close()
         app.close()
+        if checked_app is not None:
+            checked_app.close()
         if not args.keep:
-            for folder in ("ours", "raw"):
+            for folder in ("ours", "raw", "checked"):
                 shutil.rmtree(workdir / folder, ignore_errors=True)
             if args.dir is None:
                 workdir.rmdir()
