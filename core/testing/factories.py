@@ -7,8 +7,8 @@ import itertools
 from typing import Any
 
 from guanxi.app import App
-from guanxi.services.customers import add_customers
-from guanxi.services.interactions import log_interactions
+from guanxi.services.customers import add_customer, add_customers
+from guanxi.services.interactions import log_interaction, log_interactions
 
 
 class CustomerFactory:
@@ -36,11 +36,16 @@ class CustomerFactory:
         return fields
 
     def create(self, **overrides: Any) -> int:
-        """Store one customer and return its id."""
-        return self.create_many(1, **overrides)[0]
+        """Store one customer and return its id (a bad field: ``ValidationError``)."""
+        with self.app.transaction(as_user=self.as_user) as uow:
+            record = add_customer(uow, check=False, **self.fields(**overrides))
+        assert record.id is not None
+        return record.id
 
     def create_many(self, count: int, **overrides: Any) -> list[int]:
         """Store ``count`` customers in one batch; return their ids in order.
+
+        A bad row raises ``BatchValidationError`` naming the row and field.
 
         The duplicate check is off, so every row becomes a customer of its own (the
         defaults are unique; given ``emails`` or ``phones`` repeat on purpose).
@@ -77,11 +82,17 @@ class InteractionFactory:
         return fields
 
     def log(self, customer_id: int, **overrides: Any) -> int:
-        """Append one interaction and return its id."""
-        return self.log_many(customer_id, 1, **overrides)[0]
+        """Append one interaction and return its id (a bad field: ``ValidationError``)."""
+        with self.app.transaction(as_user=self.as_user) as uow:
+            record = log_interaction(uow, **self.fields(customer_id, **overrides))
+        assert record.id is not None
+        return record.id
 
     def log_many(self, customer_id: int, count: int, **overrides: Any) -> list[int]:
-        """Append ``count`` interactions in one batch; return their ids in order."""
+        """Append ``count`` interactions in one batch; return their ids in order.
+
+        A bad row raises ``BatchValidationError`` naming the row and field.
+        """
         rows = [self.fields(customer_id, **overrides) for _ in range(count)]
         with self.app.transaction(as_user=self.as_user) as uow:
             records = log_interactions(uow, rows)

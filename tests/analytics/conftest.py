@@ -18,6 +18,7 @@ import pytest
 
 from guanxi.app import App
 
+
 @pytest.fixture
 def guanxi_plugins() -> list[str]:
     """The plugins of these tests' applications (``guanxi.testing``)."""
@@ -34,7 +35,8 @@ def make_analytics_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App
 
     def factory(**kwargs: Any) -> App:
         plugins = ["analytics", *kwargs.pop("enable", [])]
-        return guanxi_make_app(plugins=plugins, **kwargs)
+        # ``plugins`` here are plugin objects given directly, as create_app takes them.
+        return guanxi_make_app(plugins=plugins, given=kwargs.pop("plugins", ()), **kwargs)
 
     return factory
 

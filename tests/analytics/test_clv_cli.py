@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from guanxi.app import App
-from tests.analytics.clv_support import small_base
 from guanxi.testing import GuanxiCli
+from tests.analytics.clv_support import small_base
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from guanxi.app import App
-from tests.analytics.delivered_support import buy, count, log, people
 from guanxi.testing import GuanxiCli
+from tests.analytics.delivered_support import buy, count, log, people
 
 PERIOD = ("--from", "2026-01-01", "--to", "2026-06-30")
 

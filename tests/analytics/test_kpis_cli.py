@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from guanxi.app import App, create_app
+from guanxi.testing import GuanxiCli
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpi import collect_kpis
 from guanxi_analytics.sections import collect_sections
 from tests.analytics.kpis_support import NOW, campaign, log, purchase, repair, ticket
-from guanxi.testing import GuanxiCli
 
 MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
 MARCH_PERIOD = Period(dt.date(2026, 3, 1), dt.date(2026, 4, 1))

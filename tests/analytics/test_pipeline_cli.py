@@ -11,8 +11,8 @@ import pytest
 from guanxi.app import create_app
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interactions
-from tests.analytics.test_pipeline import NOW, scenario
 from guanxi.testing import GuanxiCli
+from tests.analytics.test_pipeline import NOW, scenario
 
 MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
 

@@ -16,11 +16,11 @@ from guanxi.models import Customer, Interaction
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interactions
 from guanxi.services.staff import add_staff, grant_role
+from guanxi.testing import GuanxiCli
 from guanxi_analytics.common import Period
 from guanxi_analytics.report.service import render_report
 from guanxi_analytics.sections import Chart, ReportSection, Table
 from tests.analytics.report_support import every_kind, serve
-from guanxi.testing import GuanxiCli
 
 MARCH = dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC)
 

@@ -16,6 +16,7 @@ import guanxi_analytics.scorecard as scorecard_area
 from guanxi.app import App
 from guanxi.errors import AccessDenied, ConfigError, ValidationError
 from guanxi.privacy import erase_customer, export_personal_data
+from guanxi.testing import GuanxiCli
 from guanxi_analytics.common import Period
 from guanxi_analytics.scorecard import kpis as own_kpis
 from guanxi_analytics.scorecard.models import ScorecardSnapshot
@@ -23,7 +24,6 @@ from guanxi_analytics.scorecard.sevenp import products, profiling, seven_p
 from guanxi_analytics.scorecard.snapshots import history, run_snapshot_job, take_snapshot
 from guanxi_analytics.scorecard.views import html_sections, scorecard_report, seven_p_report
 from tests.analytics.scorecard_support import MARCH, at, fake_kpi, shop
-from guanxi.testing import GuanxiCli
 
 FEBRUARY = Period(dt.date(2026, 2, 1), dt.date(2026, 3, 1))
 

@@ -15,6 +15,7 @@ import pytest
 from guanxi.app import App
 from guanxi.errors import ValidationError
 from guanxi.privacy import erase_customer, export_personal_data
+from guanxi.testing import GuanxiCli
 from guanxi_analytics.common import Period
 from guanxi_analytics.kpi import collect_kpis
 from guanxi_analytics.value import html_sections
@@ -23,7 +24,6 @@ from guanxi_analytics.value.reports import run_refresh
 from guanxi_analytics.value.store import refresh_values, stored_values
 from tests.analytics.test_value import PERIOD, build_world, value_settings
 from tests.analytics.value_support import NOW, buy, customers
-from guanxi.testing import GuanxiCli
 
 DATES = ("--from", "2026-01-01", "--to", "2026-05-31")
 BEFORE = Period(dt.date(2025, 1, 1), dt.date(2025, 6, 1))  # before the world's first purchase

@@ -31,13 +31,13 @@ import pytest
 
 from guanxi.app import App, create_app
 from guanxi.errors import ValidationError
+from guanxi.testing import GuanxiCli
 from guanxi_analytics.common import Period
 from guanxi_analytics.value.lifetime import collect_lifetime, history_period
 from guanxi_analytics.value.models import CustomerValue
 from guanxi_analytics.value.service import analyse, analyse_lifetime, customer_rows
 from guanxi_analytics.value.store import refresh_values
 from tests.analytics.value_support import NOW, agent, at, buy, customers, log
-from guanxi.testing import GuanxiCli
 
 ALL_HISTORY = Period(dt.date(2025, 1, 1), dt.date(2026, 6, 2))
 KIND_COSTS = {"unit_costs": [{"kind": "core.contact", "cost": "5"}],

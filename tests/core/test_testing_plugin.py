@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from guanxi.app import App
+from guanxi.errors import ValidationError
 from guanxi.testing import CustomerFactory, GuanxiCli, InteractionFactory, enabled_closure
 
 pytest_plugins = ["pytester"]
@@ -31,7 +32,9 @@ def test_throwaway_plugin_sees_the_factories_batches(
 
 
 def test_factories_make_distinct_customers_and_ordered_timelines(
-    guanxi_customers: CustomerFactory, guanxi_interactions: InteractionFactory, guanxi_cli: GuanxiCli
+    guanxi_customers: CustomerFactory,
+    guanxi_interactions: InteractionFactory,
+    guanxi_cli: GuanxiCli,
 ) -> None:
     first, second = guanxi_customers.create_many(2)
     assert first != second
@@ -41,9 +44,8 @@ def test_factories_make_distinct_customers_and_ordered_timelines(
     shown = guanxi_cli.json("customer", "show", str(second))
     emails = [point["value"] for point in shown["customer"]["contact_points"]]
     assert emails == ["customer2@example.com"]
-    assert "unknown interaction kind 'nps.nothing'" in str(
-        pytest.raises(Exception, guanxi_interactions.log, first, kind="nps.nothing").value
-    )
+    with pytest.raises(ValidationError, match="unknown interaction kind 'nps.nothing'"):
+        guanxi_interactions.log(first, kind="nps.nothing")
 
 
 def test_exact_plugin_set_disables_the_editions_others(guanxi_make_app: Any) -> None:

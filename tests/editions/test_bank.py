@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from guanxi.testing import GuanxiCli
 from guanxi_editions.bank.crosssell import mine_rules, suggest
 from guanxi_editions.bank.fields import id_card_check_digit
-from guanxi.testing import GuanxiCli
 from tests.editions.conftest import StartProject
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -16,6 +16,7 @@ from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Interaction, Task
 from guanxi.privacy import consents, erase_customer, export_personal_data, set_consent
 from guanxi.services.customers import add_customer
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.campaigns.models import CampaignMember
 from guanxi_marketing.campaigns.service import create_campaign
 from guanxi_marketing.events.call_outcomes import get_entry, log_call, next_call
@@ -23,7 +24,6 @@ from guanxi_marketing.events.call_report import call_list_report
 from guanxi_marketing.events.calls import call_list_detail, create_call_list, list_call_lists
 from guanxi_marketing.events.models import CallAttempt, CallEntry
 from guanxi_marketing.segments.service import create_segment
-from guanxi.testing import GuanxiCli
 from tests.marketing.test_events import NOW, World
 
 NIGHT = dt.datetime(2026, 5, 10, 14, 0, tzinfo=dt.UTC)  # 22:00 in Shanghai

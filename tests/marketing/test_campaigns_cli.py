@@ -12,6 +12,7 @@ from sqlalchemy import text
 from guanxi.app import App
 from guanxi.errors import ValidationError
 from guanxi.services.customers import add_customer
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.campaigns.models import Campaign
 from guanxi_marketing.campaigns.roi import attribution, campaign_roi
 from guanxi_marketing.campaigns.service import (
@@ -22,7 +23,6 @@ from guanxi_marketing.campaigns.service import (
     target_segment,
 )
 from guanxi_marketing.segments.service import create_segment
-from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 

@@ -12,11 +12,11 @@ from sqlmodel import select
 from guanxi.app import App
 from guanxi.errors import AccessDenied, ValidationError
 from guanxi.models import AuditEntry
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.triggers.content import commercial_keywords, period_of, post_length
 from guanxi_marketing.triggers.models import SocialPost
 from guanxi_marketing.triggers.posts import add_post, check_post, content_report, list_posts
 from guanxi_marketing.triggers.settings import ContentPolicySettings
-from guanxi.testing import GuanxiCli
 
 POLICY = ContentPolicySettings()
 ACCOUNT = "官方微博"

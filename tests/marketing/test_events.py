@@ -20,6 +20,7 @@ from guanxi.privacy import erase_customer, export_personal_data
 from guanxi.services.customers import add_customer
 from guanxi.services.jobs import run_due
 from guanxi.services.staff import add_member, add_staff, add_team, grant_role
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.campaigns.models import Campaign, CampaignMember
 from guanxi_marketing.events.capture import capture_contacts, read_contacts_csv
 from guanxi_marketing.events.event_report import event_report
@@ -35,7 +36,6 @@ from guanxi_marketing.events.registrations import (
     register,
 )
 from guanxi_marketing.leads.models import Lead
-from guanxi.testing import GuanxiCli
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
 EVENT_DAY = dt.datetime(2026, 5, 20, 1, 0, tzinfo=dt.UTC)  # 09:00 on 20 May

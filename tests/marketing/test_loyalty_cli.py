@@ -15,6 +15,7 @@ from guanxi.app import App
 from guanxi.db.migrate import check
 from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.privacy import erase_customer, export_personal_data
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.loyalty.coupons import define_coupon, issue_coupon
 from guanxi_marketing.loyalty.detail import ledger_balances, member_detail
 from guanxi_marketing.loyalty.members import list_members
@@ -23,7 +24,6 @@ from guanxi_marketing.loyalty.points import adjust_points, redeem_points
 from guanxi_marketing.loyalty.report import loyalty_report, loyalty_report_dict
 from guanxi_marketing.loyalty.review import review_tiers
 from guanxi_marketing.loyalty.stored_value import spend_stored_value, top_up
-from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 from tests.marketing.test_loyalty import T0, World, months
 

@@ -17,6 +17,7 @@ from guanxi.errors import ConfigError, NotFoundError, ValidationError
 from guanxi.privacy import erase_customer, export_personal_data
 from guanxi.services.customers import add_customer
 from guanxi.services.lookup import get_customer
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.messages.reports import message_counts
 from guanxi_marketing.messages.senders import OutboxSender, SmtpSender, load_sender
 from guanxi_marketing.messages.service import (
@@ -27,7 +28,6 @@ from guanxi_marketing.messages.service import (
     send_campaign,
 )
 from guanxi_marketing.messages.tokens import make_token, read_token
-from guanxi.testing import GuanxiCli
 from tests.marketing.test_messages_support import (
     SECRET,
     T0,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from guanxi_marketing.segments.models import Segment, SegmentMember
 from guanxi.testing import GuanxiCli
+from guanxi_marketing.segments.models import Segment, SegmentMember
 
 
 @pytest.fixture

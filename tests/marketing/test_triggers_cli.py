@@ -12,11 +12,11 @@ from sqlmodel import select
 
 from guanxi.app import App
 from guanxi.models import Customer, Interaction
+from guanxi.testing import GuanxiCli
 from guanxi_marketing.triggers.demo import BRAND_ACCOUNT, REPEAT_BUYERS, add_demo
 from guanxi_marketing.triggers.posts import content_report
 from guanxi_marketing.triggers.reports import content_policy_report, trigger_fires_report
 from guanxi_marketing.triggers.service import preview_triggers
-from guanxi.testing import GuanxiCli
 from tests.marketing.test_triggers import BIRTHDAY, person, run, trigger_app
 
 

@@ -31,7 +31,8 @@ def make_sales_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
 
     def factory(**kwargs: Any) -> App:
         plugins = ["sales", *kwargs.pop("enable", [])]
-        return guanxi_make_app(plugins=plugins, **kwargs)
+        # ``plugins`` here are plugin objects given directly, as create_app takes them.
+        return guanxi_make_app(plugins=plugins, given=kwargs.pop("plugins", ()), **kwargs)
 
     return factory
 

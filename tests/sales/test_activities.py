@@ -21,6 +21,7 @@ from guanxi.privacy import export_personal_data
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import timeline
 from guanxi.services.staff import add_member, add_staff, add_team, grant_role
+from guanxi.testing import GuanxiCli
 from guanxi_sales.activities import (
     cancel_activity,
     complete_activity,
@@ -32,7 +33,6 @@ from guanxi_sales.activities import (
 )
 from guanxi_sales.calendars import calendar, calendar_ics
 from guanxi_sales.models import Activity, ActivityParticipant
-from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 NOW = dt.datetime(2026, 5, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 on 10 May in Shanghai
@@ -580,7 +580,9 @@ def test_cli_add_list_done_cancel(gx: GuanxiCli) -> None:
         ),
     ],
 )
-def test_cli_refuses_bad_activities_in_one_line(gx: GuanxiCli, args: list[str], message: str) -> None:
+def test_cli_refuses_bad_activities_in_one_line(
+    gx: GuanxiCli, args: list[str], message: str
+) -> None:
     line = gx.fails(
         "--as", "wang", "sales", "activity", "add", "1", "x", "--at", "2026-05-11T10:00", *args
     )

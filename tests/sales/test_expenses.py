@@ -16,6 +16,7 @@ from guanxi.models import AuditEntry
 from guanxi.privacy import erase_customer, export_personal_data
 from guanxi.services.customers import add_customer
 from guanxi.services.staff import add_member, add_staff, add_team, grant_role
+from guanxi.testing import GuanxiCli
 from guanxi_sales.expenses import (
     ExpenseTotal,
     approve_expense,
@@ -28,7 +29,6 @@ from guanxi_sales.expenses import (
     totals,
 )
 from guanxi_sales.models import Expense
-from guanxi.testing import GuanxiCli
 
 NOW = dt.datetime(2026, 7, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 on 10 July in Shanghai
 D = Decimal

@@ -24,6 +24,7 @@ from guanxi.services.customer360 import customer_360
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import log_interaction
 from guanxi.services.staff import add_member, add_staff, add_team, grant_role
+from guanxi.testing import GuanxiCli
 from guanxi_sales.accounts import (
     account_view,
     add_competitor,
@@ -46,7 +47,6 @@ from guanxi_sales.opportunities import (
     update_opportunity,
     win_opportunity,
 )
-from guanxi.testing import GuanxiCli
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
 

@@ -19,6 +19,7 @@ from guanxi.errors import AccessDenied, NotFoundError, ValidationError
 from guanxi.models import Interaction
 from guanxi.services.customers import add_customer
 from guanxi.services.staff import add_staff, grant_role
+from guanxi.testing import GuanxiCli
 from guanxi_sales.demand import product_demand
 from guanxi_sales.models import Opportunity, Quote, QuoteLine
 from guanxi_sales.products import (
@@ -40,7 +41,6 @@ from guanxi_sales.quotes import (
     revise_quote,
     send_quote,
 )
-from guanxi.testing import GuanxiCli
 from tests.conftest import demo_content_on_sqlite_only
 
 D = Decimal

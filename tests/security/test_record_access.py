@@ -33,8 +33,8 @@ from guanxi.services.customer360 import customer_360
 from guanxi.services.interactions import log_interaction, timeline
 from guanxi.services.lookup import find_customers, get_customer, list_customers, resolve_customer
 from guanxi.services.updates import update_customer
-from tests.conftest import BACKENDS, POSTGRES_URL, bare_app
 from guanxi.testing.postgres import fresh_schema_url
+from tests.conftest import BACKENDS, POSTGRES_URL, bare_app
 
 
 class CareTeamMember(SQLModel, table=True):

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from guanxi.app import App
 from guanxi.services.customers import add_customer
+from guanxi.testing import GuanxiCli
 from guanxi_service.knowledge.demo import ARTICLES, generate_demo
 from guanxi_service.knowledge.models import KbArticle, KbRevision, KbSearch, KbTicketLink
 from guanxi_service.knowledge.service import list_articles, search_articles
-from guanxi.testing import GuanxiCli
 from tests.service.knowledge_support import T0, make_ticket
 
 

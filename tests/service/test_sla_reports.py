@@ -10,8 +10,8 @@ import pytest
 from guanxi.app import App
 from guanxi.errors import ValidationError
 from guanxi.privacy import erase_customer, export_personal_data
-from guanxi_service.sla.reports import compliance, due_tickets
 from guanxi.testing import GuanxiCli
+from guanxi_service.sla.reports import compliance, due_tickets
 from tests.service.sla_support import at, change, count, job, open_ticket, organisation
 
 T0 = at("2026-03-01 08:00")

@@ -41,7 +41,9 @@ def visit_count(database_url: str) -> int:
         engine.dispose()
 
 
-def test_visits_are_scheduled_recorded_moved_and_cancelled(gx: GuanxiCli, database_url: str) -> None:
+def test_visits_are_scheduled_recorded_moved_and_cancelled(
+    gx: GuanxiCli, database_url: str
+) -> None:
     zhang = str(gx.json("customer", "add", "张三", "--phone", "13800138000",
                         "--owner", "wang")["id"])
     plans = gx.json("service", "visits", "plans")

@@ -21,8 +21,8 @@ from guanxi.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, mask_url
 from guanxi.db.types import UTCDateTime, bulk_minor, to_minor
 from guanxi.errors import DatabaseError
 from guanxi.models import CustomerRole
-from tests.conftest import POSTGRES_URL
 from guanxi.testing.postgres import fresh_schema_url
+from tests.conftest import POSTGRES_URL
 
 
 @pytest.fixture
