@@ -113,8 +113,9 @@ class World:
 
 
 @pytest.fixture
-def world(marketing_app: App) -> World:
-    return World(marketing_app)
+def world(make_marketing_app: Callable[..., App]) -> World:
+    # With sales: some purchases here are logged as sales.order.
+    return World(make_marketing_app(enable=["sales"]))
 
 
 def hospital_app(make_marketing_app: Callable[..., App]) -> App:

@@ -76,7 +76,7 @@ def test_reports(make_marketing_app: Callable[..., App]) -> None:
 
 
 def test_demo_data_feeds_the_mothers_day_reminder(make_marketing_app: Callable[..., App]) -> None:
-    app = make_marketing_app()
+    app = make_marketing_app(enable=["sales"])  # the demo's purchases are sales.order
     until = dt.datetime(2026, 10, 31, 18, tzinfo=app.tz)
     with app.transaction(now=until) as uow:
         from guanxi.services.customers import add_customer
