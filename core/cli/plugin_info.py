@@ -44,18 +44,21 @@ def plugin_rows(app: App) -> list[dict[str, Any]]:
         if name in app.plugins:
             continue
         inactive = name in app.inactive_plugins
+        # The loader imported an inactive bridge to read its metadata; show it. A
+        # disabled plugin was never imported, and listing it must not import it.
+        info = getattr(ep.load(), "plugin", None) if inactive else None
         rows.append(
             {
                 "name": name,
-                "version": ep.dist.version if ep.dist is not None else "?",
+                "version": info.version if info else ep.dist.version if ep.dist else "?",
                 "enabled": False,
                 "status": "inactive" if inactive else "disabled",
                 "reason": app.inactive_plugins.get(name, ""),
                 "source": "entry point",
                 "bridge": inactive,
                 "hooks": [],
-                "requires": {},
-                "description": "",
+                "requires": dict(info.requires) if info else {},
+                "description": info.description if info else "",
             }
         )
     return rows

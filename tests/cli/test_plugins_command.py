@@ -38,6 +38,7 @@ def test_inactive_bridge_is_listed_with_what_it_needs(project: Path) -> None:
     assert rows["sales_service"]["status"] == "inactive"
     assert rows["sales_service"]["reason"] == "needs service"
     assert rows["service"]["status"] == "disabled"
+    assert rows["sales_service"]["requires"] == {"sales": ">=0.1", "service": ">=0.1"}
     table = with_service_off("plugins").stdout
     assert "inactive (needs service)" in table
     # With both sides on (the generic edition enables sales and service) it is active.
