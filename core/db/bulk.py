@@ -241,39 +241,6 @@ def with_ids(records: Sequence[R], ids: Sequence[int]) -> list[R]:
 
 
 @cache
-def record_builder(cls: type[R]) -> Callable[..., R]:
-    """A function that builds ``cls`` records from every field's value, positionally.
-
-    For the bulk paths' frozen, slotted dataclass records (``InteractionRecord``): the
-    same record as ``cls(*values)``, at about half the cost. A frozen dataclass's
-    ``__init__`` sets each field through ``object.__setattr__`` looked up by name; this
-    calls each slot's own setter, made once. It is generated from ``fields(cls)``, so it
-    follows the class; a class with ``__post_init__``, init-less fields or no slots is
-    built by ``cls`` itself.
-    """
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    slots = getattr(cls, "__slots__", ())
-    if (
-        hasattr(cls, "__post_init__")
-        or not all(f.init for f in fields(cls))  # type: ignore[arg-type]
-        or tuple(slots) != tuple(names)
-        or not all(n.isidentifier() and not n.startswith("_") for n in names)
-    ):
-        return cls
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    record = _new(_cls)"]
-    for name in names:
-        namespace[f"_set_{name}"] = cls.__dict__[name].__set__
-        lines.append(f"    _set_{name}(record, {name})")
-    lines.append("    return record")
-    # The code is made from the class's own field names only.
-    exec("\n".join(lines), namespace)
-    build: Callable[..., R] = namespace["build"]
-    build.__doc__ = f"Build a {cls.__name__} from all its fields, positionally."
-    return build
-
-
-@cache
 def _fields_of(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], int]:
     names = [f.name for f in fields(cls)]
     if not all(f.init for f in fields(cls)):
@@ -348,8 +315,7 @@ def existing_ids(connection: Connection, column: Column[Any], ids: Iterable[int]
             f'WHERE "{column.name}" IN (SELECT value FROM json_each(?))'
         )
         array = "[" + ",".join(map(str, wanted)) + "]"
-        # One fetch of every row: iterating the result fetches them one call at a time.
-        return set(connection.exec_driver_sql(sql, (array,)).scalars().all())
+        return {v for (v,) in connection.exec_driver_sql(sql, (array,))}
     found: set[int] = set()
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]

@@ -24,7 +24,6 @@ from guanxi.db.bulk import (
     allocate_ids,
     bulk_bind_processor,
     existing_ids,
-    record_builder,
     set_ids,
     with_ids,
     without_gc,
@@ -163,7 +162,7 @@ def _validate(context: _Context, data: Mapping[str, Any] | InteractionIn) -> Int
     corrects_id = get("corrects_id")
     correction = corrects_id is not None
     revenue, cost, actor, currency = get("revenue"), get("cost"), get("actor"), get("currency")
-    return _build_record(
+    return InteractionRecord(
         None,
         given["customer_id"],
         occurred,
@@ -183,8 +182,6 @@ def _validate(context: _Context, data: Mapping[str, Any] | InteractionIn) -> Int
 
 # InteractionIn's checks without building the model: the given fields, validated.
 _validate_fields = fields_validator(InteractionIn)
-# InteractionRecord(*every field) without the frozen dataclass's per-field __setattr__.
-_build_record = record_builder(InteractionRecord)
 
 
 @without_gc

@@ -129,30 +129,32 @@ def _sqlite_rows(
     """Parameter rows for the fast (path) and the general (key) statement."""
     by_path: list[tuple[Any, ...]] = []
     by_key: list[tuple[Any, ...]] = []
-    # The JSON path of each kind and channel ("" when only the general form can name it).
     paths: dict[str, str] = {}
     for item, at in zip(items, times, strict=True):
         revenue, cost = item.revenue, item.cost
         # Purchases counted for frequency (RFM, BG/NBD); a correction is not one.
         counted = revenue is not None and item.corrects_id is None and revenue > 0
         kind, channel = item.kind, item.channel
-        # _sqlite_stamp, inline: the map stamp cut from the bound time.
-        at_stamp = _sqlite_stamp(at, item.occurred_at) if at[0] == "0" else (
-            f"{at[:10]}T{at[11:19]}Z")
+        row = (
+            item.customer_id,
+            at,
+            1 if counted else 0,
+            0 if revenue is None else bulk_minor(revenue),
+            0 if cost is None else bulk_minor(cost),
+            kind,
+            channel,
+            _sqlite_stamp(at, item.occurred_at),
+        )
         kind_path = paths.get(kind)
         if kind_path is None:
             kind_path = paths[kind] = _path(kind) if _PATH_SAFE.match(kind) else ""
         channel_path = paths.get(channel)
         if channel_path is None:
             channel_path = paths[channel] = _path(channel) if _PATH_SAFE.match(channel) else ""
-        rev = 0 if revenue is None else bulk_minor(revenue)
-        spent = 0 if cost is None else bulk_minor(cost)
         if kind_path and channel_path:
-            by_path.append((item.customer_id, at, 1 if counted else 0, rev, spent, kind,
-                            channel, at_stamp, kind_path, channel_path))
+            by_path.append((*row, kind_path, channel_path))
         else:
-            by_key.append((item.customer_id, at, 1 if counted else 0, rev, spent, kind,
-                           channel, at_stamp))
+            by_key.append(row)
     return by_path, by_key
 
 
