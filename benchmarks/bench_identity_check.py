@@ -32,6 +32,7 @@ from guanxi.identity import link
 from guanxi.identity.check import check_new
 from guanxi.identity.customers import engine_record, iter_engine_records
 from guanxi.identity.keys import identity_context, rules_for_kind, split_by_kind
+from guanxi.identity.settings import SECTION, match_rules
 from guanxi.records import CustomerRecord
 from guanxi.services.customers import add_customers, validate_customers
 
@@ -44,7 +45,8 @@ SEED = 20261123
 def store(app: App, count: int, batch: int) -> list[dict[str, Any]]:
     """Store ``count`` generated customers (no check: they are distinct); return them."""
     given: list[dict[str, Any]] = []
-    for part in customer_batches(count, batch, dt.datetime.now(dt.UTC)):
+    rules = match_rules(app.settings_for(SECTION), app.settings.default_region)
+    for part in customer_batches(count, batch, dt.datetime.now(dt.UTC), rules):
         with app.transaction() as uow:
             add_customers(uow, part.given, check=False)
         given += part.given
