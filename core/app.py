@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -241,37 +241,28 @@ def _plugin_lists(project: Mapping[str, Any], environ: Mapping[str, str]) -> tup
 
 
 # The registration hooks the core calls itself, once per plugin in load order, instead of
-# through pluggy's last-registered-first call.
-LOAD_ORDER_HOOKS = (
-    "register_entities",
-    "register_access_policies",
-    "register_settings",
-    "register_interaction_kinds",
-    "register_custom_fields",
-    "register_models",
-    "register_jobs",
-    "register_templates",
-    "register_reports",
-)
+# through pluggy's last-registered-first call; each with where its registrar comes from.
+_Registrar = Callable[[Registry, AccessRegistry], Callable[[str], Callable[..., Any]]]
+_REGISTRARS: dict[str, _Registrar] = {
+    "register_entities": lambda registry, access: access.entities_registrar,
+    "register_access_policies": lambda registry, access: access.policies_registrar,
+    "register_settings": lambda registry, access: registry.settings_registrar,
+    "register_interaction_kinds": lambda registry, access: registry.kinds_registrar,
+    "register_custom_fields": lambda registry, access: registry.custom_fields_registrar,
+    "register_models": lambda registry, access: registry.models_registrar,
+    "register_jobs": lambda registry, access: registry.jobs_registrar,
+    "register_templates": lambda registry, access: registry.templates_registrar,
+    "register_reports": lambda registry, access: registry.reports_registrar,
+}
+LOAD_ORDER_HOOKS = tuple(_REGISTRARS)
 
 
 def _call_registrations(
     pm: pluggy.PluginManager, registry: Registry, access: AccessRegistry
 ) -> None:
     """Call each ``register_*`` hook once per plugin with a ``register`` bound to it."""
-    hooks = {
-        "register_entities": access.entities_registrar,
-        "register_access_policies": access.policies_registrar,
-        "register_settings": registry.settings_registrar,
-        "register_interaction_kinds": registry.kinds_registrar,
-        "register_custom_fields": registry.custom_fields_registrar,
-        "register_models": registry.models_registrar,
-        "register_jobs": registry.jobs_registrar,
-        "register_templates": registry.templates_registrar,
-        "register_reports": registry.reports_registrar,
-    }
-    assert tuple(hooks) == LOAD_ORDER_HOOKS
-    for hook_name, registrar in hooks.items():
+    for hook_name, registrar_of in _REGISTRARS.items():
+        registrar = registrar_of(registry, access)
         # get_hookimpls() lists implementations in registration (= load) order.
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             impl.function(register=registrar(impl.plugin_name))
