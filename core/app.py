@@ -278,6 +278,7 @@ def create_app(
     disable: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
     entry_points: bool = True,
+    edition_plugins: bool = True,
 ) -> App:
     """Build an application.
 
@@ -286,6 +287,8 @@ def create_app(
     ``settings`` are the highest layer (command-line flags) by section. ``plugins`` are
     plugin modules or objects given directly (tests, embedding); with ``enable`` they
     are enabled like installed ones. ``entry_points=False`` ignores installed plugins.
+    ``edition_plugins=False`` leaves out the plugins the edition enables, so only those
+    enabled otherwise, and what they require, are loaded (the test kit's exact sets).
     """
     from guanxi import core_plugin
 
@@ -298,7 +301,7 @@ def create_app(
     the_edition = load_edition(edition_name or DEFAULT_EDITION, base_dir=base)
 
     more_enable, more_disable = _plugin_lists(project, environ)
-    wanted = dict(the_edition.plugins)
+    wanted = dict(the_edition.plugins) if edition_plugins else {}
     for name in [*more_enable, *enable]:
         wanted.setdefault(name, "")
     disabled = more_disable | set(disable)

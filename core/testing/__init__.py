@@ -35,8 +35,6 @@ from typing import Any
 import pytest
 
 from guanxi.app import App, create_app
-from guanxi.editions import load_edition
-from guanxi.plugins import discover_entry_points
 from guanxi.testing.cli import GuanxiCli
 from guanxi.testing.factories import CustomerFactory, InteractionFactory
 from guanxi.testing.throwaway import throwaway_plugin
@@ -45,7 +43,6 @@ __all__ = [
     "CustomerFactory",
     "GuanxiCli",
     "InteractionFactory",
-    "enabled_closure",
     "throwaway_plugin",
 ]
 
@@ -78,30 +75,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "guanxi_backend" in metafunc.fixturenames:
         backends = ["sqlite", *(["postgresql"] if postgres_url(metafunc.config) else [])]
         metafunc.parametrize("guanxi_backend", backends)
-
-
-def enabled_closure(names: Iterable[str], *, given: Iterable[Any] = ()) -> set[str]:
-    """``names`` and every plugin they require, read from their metadata.
-
-    A bridge's requirements are conditions, not pulls, so they are not followed. Names
-    that are neither given nor installed are kept: loading them reports them properly.
-    """
-    available = discover_entry_points()
-    modules = {obj.plugin.name: obj for obj in given}
-    closure: set[str] = set()
-    queue = list(names)
-    while queue:
-        name = queue.pop()
-        if name in closure:
-            continue
-        closure.add(name)
-        module = modules.get(name)
-        if module is None and name in available:
-            module = available[name].load()
-        info = getattr(module, "plugin", None)
-        if info is not None and not info.bridge:
-            queue.extend(info.requires)
-    return closure
 
 
 def _merge(base: Mapping[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
@@ -175,7 +148,7 @@ def guanxi_make_app(
 
     The application enables exactly ``plugins`` (default: ``guanxi_plugins``), what they
     require and the plugin objects in ``given`` (plus the test's throwaway plugins); the
-    edition's other plugins are disabled. Its schema is migrated unless
+    plugins the edition lists are not enabled for that. Its schema is migrated unless
     ``migrate=False``; other keywords go to :func:`guanxi.app.create_app`. Every app is
     closed when the test ends.
     """
@@ -195,8 +168,6 @@ def guanxi_make_app(
         given = [*given, *guanxi_throwaway.registered]
         wanted = [*(guanxi_plugins if plugins is None else plugins)]
         wanted += [obj.plugin.name for obj in given]
-        closure = enabled_closure(wanted, given=given)
-        edition_plugins = load_edition(edition, base_dir=guanxi_project_dir).plugins
         layered = _merge(guanxi_settings, settings or {})
         layered.setdefault("core", {}).setdefault("database_url", guanxi_database_url)
         kwargs.setdefault("environ", {})
@@ -206,7 +177,7 @@ def guanxi_make_app(
             settings=layered,
             plugins=given,
             enable=wanted,
-            disable=[*kwargs.pop("disable", ()), *(set(edition_plugins) - closure)],
+            edition_plugins=False,  # exactly the wanted plugins and what they require
             **kwargs,
         )
         apps.append(app)
