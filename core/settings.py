@@ -115,6 +115,13 @@ def read_project_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def env_var(section: str, name: str) -> str:
+    """The environment variable of a setting: ``GUANXI_TIMEZONE``, ``GUANXI_SALES__STAGES``."""
+    if section == CORE_SECTION:
+        return f"GUANXI_{name.upper()}"
+    return f"GUANXI_{section.upper()}__{name.upper()}"
+
+
 def env_layer(
     models: Mapping[str, type[BaseModel]], environ: Mapping[str, str] | None = None
 ) -> Layer:
@@ -123,11 +130,7 @@ def env_layer(
     layer = Layer("environment")
     for section, model in models.items():
         for name, info in model.model_fields.items():
-            var = (
-                f"GUANXI_{name.upper()}"
-                if section == CORE_SECTION
-                else f"GUANXI_{section.upper()}__{name.upper()}"
-            )
+            var = env_var(section, name)
             if var in environ:
                 raw = environ[var]
                 value: Any = raw

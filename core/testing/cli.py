@@ -10,6 +10,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from guanxi.cli import cli
+from guanxi.settings import env_var
 
 
 class GuanxiCli:
@@ -70,9 +71,7 @@ def settings_environment(settings: Mapping[str, Mapping[str, Any]]) -> dict[str,
     env: dict[str, str] = {}
     for section, values in settings.items():
         for name, value in values.items():
-            var = f"GUANXI_{name.upper()}" if section == "core" else (
-                f"GUANXI_{section.upper()}__{name.upper()}"
-            )
+            var = env_var(section, name)
             if isinstance(value, Mapping):
                 raise ValueError(
                     f"setting {section}.{name}: a table cannot reach the command line "
