@@ -14,7 +14,32 @@ from guanxi.app import LOAD_ORDER_HOOKS, App
 from guanxi.cli import CliState, pass_state
 from guanxi.cli.output import emit, json_option, print_json
 from guanxi.errors import ConfigError
-from guanxi.plugins import discover_entry_points
+from guanxi.plugins import Plugin, discover_entry_points
+
+
+def _row(
+    name: str,
+    info: Plugin | None,
+    *,
+    status: str,
+    source: str,
+    version: str,
+    reason: str = "",
+    hooks: list[str] | None = None,
+) -> dict[str, Any]:
+    """One plugin's row; ``info`` is None for a plugin that was never imported."""
+    return {
+        "name": name,
+        "version": version,
+        "enabled": status == "enabled",
+        "status": status,
+        "reason": reason,
+        "source": source,
+        "bridge": info.bridge if info else False,
+        "hooks": hooks or [],
+        "requires": dict(info.requires) if info else {},
+        "description": info.description if info else "",
+    }
 
 
 def plugin_rows(app: App) -> list[dict[str, Any]]:
@@ -23,43 +48,33 @@ def plugin_rows(app: App) -> list[dict[str, Any]]:
     ``status`` is ``enabled``, ``inactive`` (an enabled bridge whose plugins are not all
     enabled; ``reason`` says which are missing) or ``disabled`` (installed, not enabled).
     """
-    rows: list[dict[str, Any]] = []
-    for name, loaded in app.plugins.items():
-        impl_hooks = sorted(hook.name for hook in app.pm.get_hookcallers(loaded.module) or [])
-        rows.append(
-            {
-                "name": name,
-                "version": loaded.info.version,
-                "enabled": True,
-                "status": "enabled",
-                "reason": "",
-                "source": loaded.source,
-                "bridge": loaded.info.bridge,
-                "hooks": impl_hooks,
-                "requires": dict(loaded.info.requires),
-                "description": loaded.info.description,
-            }
+    rows = [
+        _row(
+            name,
+            loaded.info,
+            status="enabled",
+            source=loaded.source,
+            version=loaded.info.version,
+            hooks=sorted(hook.name for hook in app.pm.get_hookcallers(loaded.module) or []),
         )
+        for name, loaded in app.plugins.items()
+    ]
     for name, ep in sorted(discover_entry_points().items()):
         if name in app.plugins:
             continue
-        inactive = name in app.inactive_plugins
         # The loader imported an inactive bridge to read its metadata; show it. A
         # disabled plugin was never imported, and listing it must not import it.
-        info = getattr(ep.load(), "plugin", None) if inactive else None
+        inactive = name in app.inactive_plugins
+        info: Plugin | None = getattr(ep.load(), "plugin", None) if inactive else None
         rows.append(
-            {
-                "name": name,
-                "version": info.version if info else ep.dist.version if ep.dist else "?",
-                "enabled": False,
-                "status": "inactive" if inactive else "disabled",
-                "reason": app.inactive_plugins.get(name, ""),
-                "source": "entry point",
-                "bridge": inactive,
-                "hooks": [],
-                "requires": dict(info.requires) if info else {},
-                "description": info.description if info else "",
-            }
+            _row(
+                name,
+                info,
+                status="inactive" if inactive else "disabled",
+                source="entry point",
+                version=info.version if info else ep.dist.version if ep.dist else "?",
+                reason=app.inactive_plugins.get(name, ""),
+            )
         )
     return rows
 
