@@ -97,3 +97,18 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., App]]:
 def app(make_app: Callable[..., App]) -> App:
     """An application of the generic edition with only the core, on a migrated database."""
     return make_app()
+
+
+def plugin_app_factory(plugin: str, guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
+    """Applications of one plugin's test suite: ``plugin`` and those named in ``enable``.
+
+    The suites pass ``create_app``'s keywords: ``plugins`` are plugin objects given
+    directly (``given`` to ``guanxi_make_app`` of guanxi.testing); the rest go through
+    (``settings={plugin: {...}}``, ``disable``, ``migrate`` …).
+    """
+
+    def factory(**kwargs: Any) -> App:
+        plugins = [plugin, *kwargs.pop("enable", [])]
+        return guanxi_make_app(plugins=plugins, given=kwargs.pop("plugins", ()), **kwargs)
+
+    return factory

@@ -1,8 +1,8 @@
 """Fixtures of the analytics plugin's tests: an application with ``analytics`` enabled.
 
-The database fixtures (``database_url``, ``make_app``) are the shared ones of
-``tests/conftest.py``, so every test here runs on SQLite and, when
-``GUANXI_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
+The applications come from ``guanxi_make_app`` of ``guanxi.testing`` (through
+``plugin_app_factory`` of ``tests/conftest.py``), so every test here runs on SQLite and,
+when ``GUANXI_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
 
 Analytics must work whether or not the other plugins are enabled, so the default
 application here has *only* analytics; ``make_analytics_app(enable=["sales"])`` adds
@@ -12,11 +12,11 @@ others for the tests that read what they logged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from guanxi.app import App
+from tests.conftest import plugin_app_factory
 
 
 @pytest.fixture
@@ -27,18 +27,8 @@ def guanxi_plugins() -> list[str]:
 
 @pytest.fixture
 def make_analytics_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
-    """Build applications with analytics (and only the plugins named in ``enable``).
-
-    Other keywords go to ``guanxi_make_app`` of ``guanxi.testing``
-    (``settings={"analytics": {...}}`` and so on).
-    """
-
-    def factory(**kwargs: Any) -> App:
-        plugins = ["analytics", *kwargs.pop("enable", [])]
-        # ``plugins`` here are plugin objects given directly, as create_app takes them.
-        return guanxi_make_app(plugins=plugins, given=kwargs.pop("plugins", ()), **kwargs)
-
-    return factory
+    """Build applications with analytics (and only the plugins named in ``enable``)."""
+    return plugin_app_factory("analytics", guanxi_make_app)
 
 
 @pytest.fixture

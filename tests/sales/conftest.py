@@ -1,18 +1,18 @@
 """Fixtures of the sales plugin's tests: an application with ``sales`` enabled.
 
-The database fixtures (``database_url``, ``make_app``) are the shared ones of
-``tests/conftest.py``, so every test here runs on SQLite and, when
-``GUANXI_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
+The applications come from ``guanxi_make_app`` of ``guanxi.testing`` (through
+``plugin_app_factory`` of ``tests/conftest.py``), so every test here runs on SQLite and,
+when ``GUANXI_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from guanxi.app import App
+from tests.conftest import plugin_app_factory
 
 
 @pytest.fixture
@@ -23,18 +23,8 @@ def guanxi_plugins() -> list[str]:
 
 @pytest.fixture
 def make_sales_app(guanxi_make_app: Callable[..., App]) -> Callable[..., App]:
-    """Build applications with the installed sales plugin enabled (schema migrated).
-
-    ``enable=[...]`` adds other plugins; other keywords go to ``guanxi_make_app`` of
-    ``guanxi.testing`` (``settings={"sales": {...}}`` and so on).
-    """
-
-    def factory(**kwargs: Any) -> App:
-        plugins = ["sales", *kwargs.pop("enable", [])]
-        # ``plugins`` here are plugin objects given directly, as create_app takes them.
-        return guanxi_make_app(plugins=plugins, given=kwargs.pop("plugins", ()), **kwargs)
-
-    return factory
+    """Build applications with the installed sales plugin enabled (schema migrated)."""
+    return plugin_app_factory("sales", guanxi_make_app)
 
 
 @pytest.fixture
