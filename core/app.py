@@ -254,7 +254,9 @@ _REGISTRARS: dict[str, _Registrar] = {
     "register_templates": lambda registry, access: registry.templates_registrar,
     "register_reports": lambda registry, access: registry.reports_registrar,
 }
-LOAD_ORDER_HOOKS = tuple(_REGISTRARS)
+# register_routes is called in load order too, but by the web application when it is
+# built (guanxi.web), so the command line never imports the web stack.
+LOAD_ORDER_HOOKS = (*_REGISTRARS, "register_routes")
 
 
 def _call_registrations(

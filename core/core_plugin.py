@@ -22,6 +22,7 @@ from guanxi.identity.settings import SECTION as IDENTITY_SECTION
 from guanxi.identity.settings import IdentitySettings
 from guanxi.models import (
     CORE_TABLES,
+    ApiToken,
     ConsentEvent,
     ContactPoint,
     Customer,
@@ -39,6 +40,7 @@ from guanxi.models import (
     MergedCustomer,
     SpecialDate,
     Staff,
+    StaffCredential,
     StaffRole,
     Task,
     Team,
@@ -47,7 +49,7 @@ from guanxi.models import (
 from guanxi.plugins import Plugin
 from guanxi.privacy import PrivacySettings, apply_retention
 from guanxi.records import CustomerChange, CustomerRecord, InteractionRecord
-from guanxi.settings import CORE_SECTION, CoreSettings
+from guanxi.settings import CORE_SECTION, CoreSettings, WebSettings
 
 if TYPE_CHECKING:
     from guanxi.app import UnitOfWork
@@ -103,8 +105,9 @@ class TaskDonePayload(BaseModel):
 
 @hookimpl
 def register_settings(register: Callable[..., None]) -> None:
-    """The core's settings sections: core, access (roles), privacy and identity."""
+    """The core's settings sections: core, web, access (roles), privacy and identity."""
     register(CORE_SECTION, CoreSettings)
+    register("web", WebSettings)
     register("access", AccessSettings)
     register("privacy", PrivacySettings)
     register(IDENTITY_SECTION, IdentitySettings)
@@ -207,6 +210,16 @@ def register_entities(register: Callable[..., None]) -> None:
     register("team", Team)
     register("team_member", TeamMember)
     register("staff_role", StaffRole)
+    # Secrets: their changes are audited as events by the credentials service, not as
+    # row changes (which would copy hashes into the audit log).
+    register(
+        "api_token",
+        ApiToken,
+        owner_column="staff_id",
+        audited=False,
+        description="API tokens and console sessions of staff users",
+    )
+    register("staff_credential", StaffCredential, audited=False, description="console passwords")
 
 
 @hookimpl
@@ -270,6 +283,18 @@ def register_interaction_kinds(register: Callable[..., None]) -> None:
     register(
         "core.consent_changed", schema=ConsentPayload, description="consent given or withdrawn"
     )
+
+
+@hookimpl
+def register_routes(register: Callable[..., None]) -> None:
+    """The core's API (customers, interactions, tasks) and console frame and pages."""
+    from guanxi.web import api, console, pages  # late: only the web application loads them
+
+    for router in api.ROUTERS:
+        register(router)
+    register(console.router, console=True, nav=console.CORE_NAV)
+    for router, nav in pages.ROUTERS:
+        register(router, console=True, nav=nav)
 
 
 @hookimpl

@@ -10,10 +10,13 @@ through the ``demo_data`` hook, in the same unit of work.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from sqlmodel import select
 
 from guanxi.app import App, UnitOfWork
 from guanxi.editions import DemoVocabulary
@@ -29,6 +32,8 @@ FAMILY_NAMES = (
 GIVEN_CHARS = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲建国志文辉晨宇欣怡子涵浩然雨桐"
 )
+# The console password of every demo staff user (demo data only: change it in real use).
+DEMO_PASSWORD = "guanxi-demo"
 PINYIN = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou"]
 CITIES = [
     "上海",
@@ -154,7 +159,28 @@ def _staff(uow: UnitOfWork, rng: random.Random, count: int, teams: int, words: W
         add_member(uow, team=team_names[index % len(team_names)], staff=username, lead=lead)
         grant_role(uow, staff=username, role=_demo_role(uow, index, lead))
         usernames.append(username)
+    _demo_passwords(uow, usernames)
     return usernames
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    # One scrypt hash for every demo user: hashing costs ~50 ms, and demo data is
+    # made in many tests. Demo users share the password anyway.
+    from guanxi.services.credentials import hash_password
+
+    return hash_password(DEMO_PASSWORD)
+
+
+def _demo_passwords(uow: UnitOfWork, usernames: list[str]) -> None:
+    """Every demo user logs in to the console with :data:`DEMO_PASSWORD`."""
+    from guanxi.models import Staff, StaffCredential
+
+    for username in usernames:
+        staff = uow.session.exec(select(Staff).where(Staff.username == username)).one()
+        uow.session.add(StaffCredential(
+            staff_id=staff.id, password_hash=_demo_password_hash(), changed_at=uow.now  # type: ignore[arg-type]
+        ))
 
 
 def _pick_role(rng: random.Random, roles: list[str]) -> list[str]:

@@ -131,6 +131,24 @@ def register_reports(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_routes(register: Callable[..., None]) -> None:
+    """Add HTTP routes: JSON API endpoints and web console pages.
+
+    Fires when the web application is built (``guanxi serve``, ``guanxi.web``), once per
+    plugin in load order; never for command-line use, so the CLI does not import the web
+    stack. ``register(router, *, console=False, nav=(), messages=None)``: ``router`` is
+    a FastAPI ``APIRouter``. An API router is mounted under ``/api`` (give it the prefix
+    ``/<plugin>``); a console router (``console=True``) at the site root, its pages
+    rendered with :func:`guanxi.web.console.render`. ``nav`` is a sequence of
+    :class:`guanxi.web.registry.NavItem` for the console's menu; ``messages`` maps a
+    language (``"zh"``, ``"en"``) to the plugin's translated strings by key. Handlers
+    take :data:`guanxi.web.ApiContext` or :data:`guanxi.web.ConsoleContext` and work in
+    ``ctx.transaction()``, so the user's permissions and record policies apply. Returns
+    nothing.
+    """
+
+
+@hookspec
 def register_entities(register: Callable[..., None]) -> None:
     """Declare the plugin's entities to access control, the audit log and privacy.
 
@@ -300,6 +318,7 @@ HOOK_FAMILIES: dict[str, tuple[str, ...]] = {
         "register_interaction_kinds",
         "register_models",
         "register_commands",
+        "register_routes",
         "register_jobs",
         "register_templates",
         "register_reports",

@@ -90,6 +90,24 @@ class CoreSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The HTTP API and web console (section ``[web]``)."""
+
+    host: str = Field("127.0.0.1", description="Address guanxi serve listens on")
+    port: int = Field(8000, ge=1, le=65535, description="Port guanxi serve listens on")
+    session_hours: int = Field(12, ge=1, description="How long a console login lasts")
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long a checked token's user and roles are reused before a re-check",
+    )
+    page_size: int = Field(50, ge=1, le=1000, description="Default size of an API listing page")
+    max_page_size: int = Field(500, ge=1, le=5000, description="Largest page an API client may ask")
+    languages: list[str] = Field(
+        default_factory=lambda: ["zh", "en"], description="Languages the console offers"
+    )
+
+
 @dataclass
 class Layer:
     """One source of settings: a label and values by section and field."""

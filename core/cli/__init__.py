@@ -195,6 +195,7 @@ def _register_builtin_commands() -> None:
         interactions,
         reports,
         scaffold,
+        web,
         work,
     )
 
@@ -209,6 +210,7 @@ def _register_builtin_commands() -> None:
         governance,
         dedupe,
         scaffold,
+        web,
     ):
         module.register(cli)
 

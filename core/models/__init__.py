@@ -18,6 +18,7 @@ from guanxi.models.identity import (
 )
 from guanxi.models.interaction import CustomerRollup, Interaction
 from guanxi.models.staff import Staff, Team, TeamMember
+from guanxi.models.web import ApiToken, StaffCredential
 from guanxi.models.work import JobRun, JobState, Task
 
 CORE_TABLES = [
@@ -44,10 +45,13 @@ CORE_TABLES = [
     CustomerMerge,
     MergedCustomer,
     ImportRun,
+    ApiToken,
+    StaffCredential,
 ]
 
 __all__ = [
     "CORE_TABLES",
+    "ApiToken",
     "AuditEntry",
     "ConsentEvent",
     "ContactPoint",
@@ -67,6 +71,7 @@ __all__ = [
     "MergedCustomer",
     "SpecialDate",
     "Staff",
+    "StaffCredential",
     "StaffRole",
     "Task",
     "Team",

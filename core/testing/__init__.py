@@ -18,7 +18,9 @@ never shadows a project's own:
 - ``guanxi_app``: ``guanxi_make_app()``;
 - ``guanxi_throwaway``: registers a throwaway plugin for the apps of one test;
 - ``guanxi_cli``: a :class:`GuanxiCli` on ``guanxi_app``'s folder and database;
-- ``guanxi_customers`` / ``guanxi_interactions``: factories on ``guanxi_app``.
+- ``guanxi_customers`` / ``guanxi_interactions``: factories on ``guanxi_app``;
+- ``guanxi_web``: a :class:`~guanxi.testing.web.GuanxiWeb` on ``guanxi_app``, with API
+  and console clients acting as staff users.
 
 guanxi's own test suite uses the same plugin (tests/conftest.py).
 """
@@ -230,3 +232,14 @@ def guanxi_customers(guanxi_app: App) -> CustomerFactory:
 def guanxi_interactions(guanxi_app: App) -> InteractionFactory:
     """Logs interactions in ``guanxi_app``: ``guanxi_interactions.log(customer_id)``."""
     return InteractionFactory(guanxi_app)
+
+
+@pytest.fixture
+def guanxi_web(guanxi_app: App) -> Iterator[Any]:
+    """The web application of ``guanxi_app`` with API and console clients (see
+    :class:`guanxi.testing.web.GuanxiWeb`)."""
+    from guanxi.testing.web import GuanxiWeb  # late: only web tests load the web stack
+
+    kit = GuanxiWeb(guanxi_app)
+    yield kit
+    kit.close()

@@ -1,0 +1,55 @@
+"""Build the web application (FastAPI) for a guanxi application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from guanxi import __version__
+from guanxi.app import App
+from guanxi.web.console import STATIC, make_environment, render_error
+from guanxi.web.context import AuthCache
+from guanxi.web.errors import install_error_handlers
+from guanxi.web.messages import Translator
+from guanxi.web.registry import WebRegistry
+
+API_DESCRIPTION = """The guanxi CRM API. Authenticate with an API token of a staff user
+(`guanxi token create USER`) sent as `Authorization: Bearer <token>`. Every route acts as
+that user: his roles' permissions and record policies apply, and a record he may not see
+answers 404. Listings page with `limit` and the `after` cursor of the previous page's
+`next`. Errors are `{"error": {"status", "code", "message", "field"}}`."""
+
+
+def collect_routes(app: App) -> WebRegistry:
+    """Call every plugin's ``register_routes`` in load order (the core's first)."""
+    registry = WebRegistry()
+    # get_hookimpls() lists implementations in registration (= load) order.
+    for impl in app.hook.register_routes.get_hookimpls():
+        impl.function(register=registry.registrar(impl.plugin_name))
+    return registry
+
+
+def create_web_app(app: App) -> FastAPI:
+    """The ASGI application serving ``app``'s API under /api and its console at /."""
+    registry = collect_routes(app)
+    web = FastAPI(
+        title=f"guanxi · {app.edition.name}",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    web.state.guanxi = app
+    web.state.web_registry = registry
+    web.state.auth_cache = AuthCache()
+    web.state.translate = Translator(registry.messages)
+    web.state.templates = make_environment(app)
+    install_error_handlers(web, render_error)
+    for route in registry.routes:
+        if route.console:
+            web.include_router(route.router)
+        else:
+            web.include_router(route.router, prefix="/api")
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return web

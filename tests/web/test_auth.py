@@ -1,0 +1,104 @@
+"""Authentication of the API (tokens) and the console (password, session, CSRF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from guanxi.services.credentials import issue_token, revoke_token
+from guanxi.web.errors import error_body
+
+
+@pytest.fixture
+def guanxi_settings():
+    return {"web": {"auth_cache_seconds": 0}}
+
+
+def test_api_without_a_token_is_401_json(guanxi_web):
+    client = guanxi_web.anonymous()
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200  # the description itself is public
+    response = client.get("/api/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_api_token_identifies_the_user(guanxi_web):
+    client = guanxi_web.api("wang", role="agent")
+    me = client.get("/api/me").json()
+    assert me["username"] == "wang"
+    assert me["roles"] == ["agent"]
+
+
+def test_unknown_revoked_and_expired_tokens_are_refused(guanxi_web, guanxi_app):
+    guanxi_web.staff("li", role="agent")
+    with guanxi_app.transaction() as uow:
+        live = issue_token(uow, "li").secret
+        revoked = issue_token(uow, "li")
+        revoke_token(uow, revoked.token.id)
+    past = guanxi_app.now() - dt.timedelta(days=2)
+    with guanxi_app.transaction(now=past) as uow:
+        expired = issue_token(uow, "li", lifetime=dt.timedelta(days=1)).secret
+    client = guanxi_web.anonymous()
+    for secret, status in [(live, 200), (revoked.secret, 401), (expired, 401),
+                           ("gx_nonsense", 401), ("Basic abc", 401)]:
+        response = client.get("/api/me", headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == status, secret
+
+
+def test_a_session_cookie_is_not_an_api_token(guanxi_web):
+    console = guanxi_web.console("zhao", role="agent")
+    secret = console.cookies["guanxi_session"]
+    response = guanxi_web.anonymous().get(
+        "/api/me", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 401
+
+
+def test_console_login_wrong_password_and_logout(guanxi_web):
+    guanxi_web.staff("chen", role="agent")
+    client = guanxi_web.anonymous()
+    page = client.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/"
+    failed = client.post("/login", data={"username": "chen", "password": "wrong-one"})
+    assert failed.status_code == 401 and "guanxi_session" not in client.cookies
+    console = guanxi_web.console("chen")
+    assert console.get("/").status_code == 200
+    # A POST without the session's CSRF token is refused and changes nothing.
+    refused = console.post("/logout", data={})
+    assert refused.status_code == 422
+    assert console.get("/", follow_redirects=False).status_code == 200
+    out = console.post("/logout", data={"csrf": console.csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    again = guanxi_web.anonymous()
+    again.cookies.set("guanxi_session", console.cookies.get("guanxi_session") or "x")
+    assert again.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_redirect_stays_on_this_site(guanxi_web):
+    guanxi_web.staff("wu", role="agent")
+    client = guanxi_web.anonymous()
+    for target in ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]:
+        response = client.post(
+            "/login",
+            data={"username": "wu", "password": "test-password", "next": target},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == "/"
+
+
+def test_console_language_follows_the_choice(guanxi_web):
+    console = guanxi_web.console("zhou")
+    assert "工作台" in console.get("/").text
+    english = console.get("/?lang=en")
+    assert "Home" in english.text and "工作台" not in english.text
+    assert "Home" in console.get("/").text  # remembered in a cookie
+
+
+def test_error_body_names_the_field():
+    assert error_body(422, "invalid", "must be an email", "email") == {
+        "error": {"status": 422, "code": "invalid", "message": "must be an email",
+                  "field": "email"}
+    }
