@@ -62,6 +62,7 @@ class AuthCache:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Authenticated | None:
+        """The cached result for a token, unless it has run out."""
         with self._lock:
             entry = self._entries.get(key)
         if entry is None or entry[0] < time.monotonic():
@@ -69,6 +70,7 @@ class AuthCache:
         return entry[1]
 
     def put(self, key: str, value: Authenticated, ttl: float) -> None:
+        """Keep a checked token's result for ``ttl`` seconds (0: not at all)."""
         if ttl <= 0:
             return
         with self._lock:
@@ -77,6 +79,7 @@ class AuthCache:
             self._entries[key] = (time.monotonic() + ttl, value)
 
     def forget(self, key: str) -> None:
+        """Drop a token's result (it was revoked here)."""
         with self._lock:
             self._entries.pop(key, None)
 

@@ -228,7 +228,9 @@ def loyalty(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(block, encoding="utf-8")
         else:
-            exec(compile(block, str(HOOKS_DOC), "exec"), module.__dict__)
+            # dont_inherit: not this file's ``from __future__ import annotations``, under
+            # which FastAPI could not resolve the route example's annotations.
+            exec(compile(block, str(HOOKS_DOC), "exec", dont_inherit=True), module.__dict__)
     return module
 
 
@@ -345,6 +347,26 @@ def test_command_example(loyalty_app: App) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output == f"customer {member.id}: 100 points\n"
+
+
+def test_routes_example(loyalty_app: App) -> None:
+    from guanxi.services.customers import add_customer
+    from guanxi.testing.web import GuanxiWeb
+
+    with loyalty_app.transaction() as uow:
+        member = add_customer(uow, name="王芳", roles=["member"])
+        stranger = add_customer(uow, name="李雷")
+    web = GuanxiWeb(loyalty_app)
+    client = web.api("wang", role="admin")
+    assert client.get(f"/api/loyalty/balances/{member.id}").json() == {
+        "customer_id": member.id, "points": 100
+    }
+    missing = client.get(f"/api/loyalty/balances/{stranger.id}")
+    assert missing.status_code == 404 and "no points" in missing.json()["error"]["message"]
+    # A viewer sees only the customers he owns: to him the member does not exist.
+    viewer = web.api("zhou", role="viewer")
+    assert viewer.get(f"/api/loyalty/balances/{member.id}").status_code == 404
+    web.close()
 
 
 def test_demo_data_example(loyalty_app: App, loyalty: ModuleType) -> None:
