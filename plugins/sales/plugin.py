@@ -127,6 +127,14 @@ def register_templates(register: Callable[..., None]) -> None:
 
 
 @hookimpl
+def register_routes(register: Callable[..., None]) -> None:
+    """The ``/api/sales`` routes and the console's pipeline board and opportunity page."""
+    from guanxi_sales import web  # late: only the web application loads fastapi
+
+    web.register(register)
+
+
+@hookimpl
 def register_commands(cli: click.Group) -> None:
     """The ``guanxi sales`` group."""
     from guanxi_sales.cli import build
