@@ -7,6 +7,7 @@ the areas of :data:`guanxi_analytics.areas.AREA_NAMES`.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -35,7 +36,8 @@ def analytics() -> None:
 
 class AnalyticsPlugin(AreaPlugin):
     """The area hooks, with the demo step run after every other plugin's, the start-up
-    check of the scorecard settings, and the analytics section of the customer 360 view."""
+    check of the scorecard settings, the analytics section of the customer 360 view, and
+    the plugin's HTTP API and console pages."""
 
     @hookimpl(trylast=True)
     def demo_data(
@@ -58,6 +60,13 @@ class AnalyticsPlugin(AreaPlugin):
         from guanxi_analytics.section import customer_section
 
         return customer_section(uow, customer)
+
+    @hookimpl
+    def register_routes(self, register: Callable[..., None]) -> None:
+        """``/api/analytics/reports…`` and the console's analysis pages (``/analytics``)."""
+        from guanxi_analytics import web  # late: only the web application loads it
+
+        web.register(register)
 
 
 hooks = AnalyticsPlugin(

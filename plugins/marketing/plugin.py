@@ -1,16 +1,17 @@
 """The marketing plugin object: its metadata and the hooks that ask every area in turn.
 
-The ``guanxi.plugins`` entry point names :data:`hooks`, an :class:`guanxi.areas.AreaPlugin`
+The ``guanxi.plugins`` entry point names :data:`hooks`, a :class:`MarketingPlugin`
 over the areas of :data:`guanxi_marketing.areas.AREA_NAMES`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from guanxi import Plugin
+from guanxi import Plugin, hookimpl
 from guanxi.areas import AreaPlugin
 from guanxi_marketing import __version__, hookspecs
 from guanxi_marketing.areas import AREA_NAMES
@@ -29,7 +30,19 @@ def marketing() -> None:
     """Marketing automation: leads, segments, campaigns, messages, events, loyalty."""
 
 
-hooks = AreaPlugin(
+class MarketingPlugin(AreaPlugin):
+    """The area hooks, and the plugin's HTTP API and console pages."""
+
+    @hookimpl
+    def register_routes(self, register: Callable[..., None]) -> None:
+        """``/api/marketing/…`` (campaigns, leads, segment counts) and the console's
+        campaign and lead pages."""
+        from guanxi_marketing import web  # late: only the web application loads it
+
+        web.register(register)
+
+
+hooks = MarketingPlugin(
     plugin,
     package="guanxi_marketing",
     area_names=AREA_NAMES,
