@@ -1,7 +1,18 @@
-"""The core's console pages: customers (search, 360), admin pages."""
+"""The core's console pages: customers (search, list, 360), tasks, admin pages.
+
+Each module has a ``router`` (console routes, mounted at the site root) and ``NAV``
+(its menu entries, whose labels are keys of :mod:`guanxi.web.messages`). The core
+plugin's ``register_routes`` registers every ``(router, nav)`` pair listed here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROUTERS: list[tuple[Any, tuple[Any, ...]]] = []
+from guanxi.web.pages import admin, customers, tasks
+
+ROUTERS: list[tuple[Any, tuple[Any, ...]]] = [
+    (customers.router, customers.NAV),
+    (tasks.router, tasks.NAV),
+    (admin.router, admin.NAV),
+]

@@ -1,0 +1,47 @@
+"""What the console's forms share: reading dates, reporting a bad field, going back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from fastapi.responses import RedirectResponse
+
+from guanxi.errors import ValidationError
+from guanxi.web.console import _safe_next
+
+
+@dataclass(frozen=True)
+class FormError:
+    """A form that was refused: which form, which field, why (shown beside the form)."""
+
+    form: str
+    field: str
+    reason: str
+
+    @classmethod
+    def of(cls, form: str, exc: ValidationError) -> FormError:
+        """The error of ``form`` that ``exc`` describes."""
+        return cls(form, exc.field, exc.reason)
+
+
+def parse_when(text: str, field: str) -> dt.datetime | None:
+    """A date (``2026-05-01``) or an HTML ``datetime-local`` value; None when empty.
+
+    The result is naive: the services read it in the edition's display time zone,
+    which is what somebody typing a time into the console means.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(9, 0))
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def see_other(target: str | None, default: str) -> RedirectResponse:
+    """Post/redirect/get: back to ``target`` when it is a page of this site."""
+    return RedirectResponse(_safe_next(target or default), status_code=303)
