@@ -6,6 +6,7 @@ areas of :data:`guanxi_service.areas.AREA_NAMES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -49,6 +50,13 @@ class ServicePlugin(AreaPlugin):
         from guanxi_service.visits.plans import check_plans
 
         check_plans(app)
+
+    @hookimpl
+    def register_routes(self, register: Callable[..., None]) -> None:
+        """The tickets API under /api/service and the console's ticket queue and page."""
+        from guanxi_service.web import register as register_web  # late: the CLI skips FastAPI
+
+        register_web(register)
 
 
 hooks = ServicePlugin(

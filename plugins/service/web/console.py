@@ -1,0 +1,158 @@
+"""The service console: the ticket queue of the user's teams and the ticket page.
+
+The queue is the order of ``guanxi service tickets queue`` (nearest SLA deadline first);
+every SLA clock is rendered here with its time left and colour, and a small inline
+script on the page counts it down each second. Changes are POST forms (with the
+session's CSRF token) that redirect back to the ticket page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from guanxi.access.enforce import require
+from guanxi.app import UnitOfWork
+from guanxi.errors import ValidationError
+from guanxi.models import Team
+from guanxi.web import ConsoleContext, NavItem, RequestContext, render
+from guanxi_service.tickets import service
+from guanxi_service.tickets.common import TICKET, get_ticket, team_field
+from guanxi_service.tickets.models import OPEN_STATUSES
+from guanxi_service.web.inputs import MAX_ID
+from guanxi_service.web.models import ClockOut, queue_rows, ticket_out
+
+router = APIRouter(include_in_schema=False)
+
+NAV = (NavItem("service.tickets", "/service/tickets", permission=f"{TICKET}:read", order=50),)
+QUEUE_LIMIT = 200
+TicketId = Annotated[int, Path(ge=1, le=MAX_ID)]
+FormText = Annotated[str, Form(max_length=20_000)]
+
+
+def ticket_word(ctx: RequestContext) -> str:
+    """The edition's word for a ticket (投诉与服务请求 in the hospital), else ours."""
+    words = ctx.app.edition.terminology.get("ticket", {})
+    return words.get(ctx.language) or ctx.t("service.ticket_word")
+
+
+def _duration(ctx: RequestContext, seconds: int) -> str:
+    """``1天 02:03:04`` / ``1d 02:03:04``: the same format as the page's script."""
+    days, rest = divmod(abs(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}"
+    return ctx.t("service.sla.day", n=days) + text if days else text
+
+
+def _helpers(ctx: RequestContext) -> dict[str, Any]:
+    """What the service templates use besides the frame's ``t`` and ``term``."""
+
+    def label(group: str, value: str | None) -> str:
+        # A value without a message (an edition's own history kind) shows as stored.
+        key = f"service.{group}.{value}"
+        text = ctx.t(key)
+        return value or "" if text == key else text
+
+    def clock_text(clock: ClockOut) -> str:
+        if clock.remaining_seconds is None:
+            return ""
+        key = "service.sla.left" if clock.remaining_seconds > 0 else "service.sla.overdue"
+        return ctx.t(key, time=_duration(ctx, clock.remaining_seconds))
+
+    words = {"left": ctx.t("service.sla.left"), "over": ctx.t("service.sla.overdue"),
+             "day": ctx.t("service.sla.day")}
+    return {"label": label, "clock_text": clock_text, "sla_words": words,
+            "word": ticket_word(ctx)}
+
+
+def _teams(uow: UnitOfWork, ctx: RequestContext) -> list[tuple[int, str]]:
+    """The user's teams for the queue selector (every team when he is in none)."""
+    query = select(Team.id, Team.name).order_by(Team.name)
+    if ctx.principal.team_ids:
+        query = query.where(Team.id.in_(sorted(ctx.principal.team_ids)))  # type: ignore[union-attr]
+    return [(tid, name) for tid, name in uow.session.execute(query)]
+
+
+@router.get("/service/tickets", response_class=HTMLResponse)
+def queue_page(
+    ctx: ConsoleContext,
+    team: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """The open tickets of one of the user's teams, the nearest SLA deadline first."""
+    with ctx.transaction() as uow:
+        require(uow, TICKET, "read")
+        teams = _teams(uow, ctx)
+        chosen = team if team is not None else (teams[0][0] if teams else None)
+        rows: list[Any] = []
+        if chosen is not None:
+            found = team_field(uow, chosen, "team")
+            if found.id not in {tid for tid, _ in teams}:
+                teams.append((chosen, found.name))
+            tickets = service.team_queue(uow, chosen, limit=QUEUE_LIMIT)
+            rows = queue_rows(uow, tickets)
+    return render(ctx, "service/console/queue.html", teams=teams, team=chosen, rows=rows,
+                  **_helpers(ctx))
+
+
+@router.get("/service/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(ctx: ConsoleContext, ticket_id: TicketId) -> Response:
+    """One ticket: details, SLA clocks, history, and the forms to work it."""
+    with ctx.transaction() as uow:
+        ticket = ticket_out(uow, get_ticket(uow, ticket_id))
+    can_update = ctx.can(f"{TICKET}:update")
+    return render(ctx, "service/console/ticket.html", ticket=ticket, can_update=can_update,
+                  is_open=ticket.status in OPEN_STATUSES, **_helpers(ctx))
+
+
+def _back(ticket_id: int) -> Response:
+    return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
+
+
+def _clean(value: str, field_name: str) -> str:
+    if "\x00" in value:
+        raise ValidationError(field_name, "must not contain NUL characters")
+    return value
+
+
+@router.post("/service/tickets/{ticket_id}/assign-me")
+def assign_me(ctx: ConsoleContext, ticket_id: TicketId) -> Response:
+    """Take the ticket: the user becomes its assignee (a new ticket opens)."""
+    with ctx.transaction() as uow:
+        service.assign(uow, ticket_id, assignee=ctx.principal.username)
+    return _back(ticket_id)
+
+
+@router.post("/service/tickets/{ticket_id}/reply")
+def reply(ctx: ConsoleContext, ticket_id: TicketId, body: FormText = "",
+          kind: Annotated[str, Form()] = "reply") -> Response:
+    """A public reply to the customer, or (``kind=note``) an internal note."""
+    text = _clean(body, "body")
+    with ctx.transaction() as uow:
+        if kind == "note":
+            service.add_note(uow, ticket_id, text)
+        else:
+            service.reply(uow, ticket_id, text)
+    return _back(ticket_id)
+
+
+@router.post("/service/tickets/{ticket_id}/close")
+def close(ctx: ConsoleContext, ticket_id: TicketId, resolution: FormText = "",
+          status: Annotated[str, Form()] = "closed") -> Response:
+    """Resolve (``status=resolved``) or close the ticket with its resolution."""
+    wanted = "resolved" if status == "resolved" else "closed"
+    with ctx.transaction() as uow:
+        service.change_status(uow, ticket_id, wanted,
+                              resolution=_clean(resolution, "resolution") or None)
+    return _back(ticket_id)
+
+
+@router.post("/service/tickets/{ticket_id}/reopen")
+def reopen(ctx: ConsoleContext, ticket_id: TicketId, reason: FormText = "") -> Response:
+    """Bring a resolved or closed ticket back to work."""
+    with ctx.transaction() as uow:
+        service.reopen_ticket(uow, ticket_id, reason=_clean(reason, "reason"))
+    return _back(ticket_id)
