@@ -45,11 +45,17 @@ from guanxi.models import (
     Task,
     Team,
     TeamMember,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from guanxi.plugins import Plugin
 from guanxi.privacy import PrivacySettings, apply_retention
 from guanxi.records import CustomerChange, CustomerRecord, InteractionRecord
 from guanxi.settings import CORE_SECTION, CoreSettings, WebSettings
+from guanxi.webhooks import delivery as webhook_delivery
+from guanxi.webhooks import events as webhook_events
+from guanxi.webhooks.settings import SECTION as WEBHOOKS_SECTION
+from guanxi.webhooks.settings import WebhookSettings
 
 if TYPE_CHECKING:
     from guanxi.app import UnitOfWork
@@ -111,6 +117,7 @@ def register_settings(register: Callable[..., None]) -> None:
     register("access", AccessSettings)
     register("privacy", PrivacySettings)
     register(IDENTITY_SECTION, IdentitySettings)
+    register(WEBHOOKS_SECTION, WebhookSettings)
 
 
 class ConsentPayload(BaseModel):
@@ -220,6 +227,12 @@ def register_entities(register: Callable[..., None]) -> None:
         description="API tokens and console sessions of staff users",
     )
     register("staff_credential", StaffCredential, audited=False, description="console passwords")
+    # Endpoints hold signing secrets (their changes are audited as events by the service);
+    # deliveries are the outbox, written in bulk.
+    register("webhook_endpoint", WebhookEndpoint, audited=False,
+             description="receivers of outbound webhooks")
+    register("webhook_delivery", WebhookDelivery, audited=False,
+             description="the webhook outbox and delivery log")
 
 
 @hookimpl
@@ -231,6 +244,7 @@ def customers_created(uow: UnitOfWork, customers: list[CustomerRecord]) -> None:
         uow,
         [audit.Event("create", "customer", only, only, {"ids": id_ranges(ids), "count": len(ids)})],
     )
+    webhook_events.customers_created(uow, customers)
 
 
 @hookimpl
@@ -249,6 +263,19 @@ def customers_updated(uow: UnitOfWork, changes: list[CustomerChange]) -> None:
             for c in changes
         ],
     )
+    webhook_events.customers_updated(uow, changes)
+
+
+@hookimpl
+def customers_merged(uow: UnitOfWork, survivor_id: int, merged_ids: list[int]) -> None:
+    """Queue the ``customer.merged`` webhook event."""
+    webhook_events.customers_merged(uow, survivor_id, merged_ids)
+
+
+@hookimpl
+def erase_personal_data(uow: UnitOfWork, customer_id: int) -> None:
+    """Blank the customer's webhook payloads; unsent ones are never sent."""
+    webhook_events.erase_customer_events(uow, customer_id)
 
 
 @hookimpl
@@ -269,6 +296,7 @@ def interactions_logged(uow: UnitOfWork, interactions: list[InteractionRecord]) 
             )
         ],
     )
+    webhook_events.interactions_logged(uow, interactions)
 
 
 @hookimpl
@@ -334,4 +362,16 @@ def register_jobs(register: Callable[..., None]) -> None:
         nightly_scan,
         daily_at="01:30",
         description="scan customers created or updated since the last run for duplicates",
+    )
+    register(
+        "core.webhooks_deliver",
+        webhook_delivery.deliver_job,
+        every=dt.timedelta(minutes=1),
+        description="send due webhook deliveries and schedule retries",
+    )
+    register(
+        "core.webhooks_purge",
+        webhook_delivery.purge_job,
+        daily_at="03:45",
+        description="delete webhook deliveries delivered more than webhooks.keep_days ago",
     )

@@ -196,6 +196,7 @@ def _register_builtin_commands() -> None:
         reports,
         scaffold,
         web,
+        webhooks,
         work,
     )
 
@@ -211,6 +212,7 @@ def _register_builtin_commands() -> None:
         dedupe,
         scaffold,
         web,
+        webhooks,
     ):
         module.register(cli)
 

@@ -19,6 +19,7 @@ from guanxi.models.identity import (
 from guanxi.models.interaction import CustomerRollup, Interaction
 from guanxi.models.staff import Staff, Team, TeamMember
 from guanxi.models.web import ApiToken, StaffCredential
+from guanxi.models.webhooks import WebhookDelivery, WebhookEndpoint
 from guanxi.models.work import JobRun, JobState, Task
 
 CORE_TABLES = [
@@ -47,6 +48,8 @@ CORE_TABLES = [
     ImportRun,
     ApiToken,
     StaffCredential,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]
 
 __all__ = [
@@ -76,4 +79,6 @@ __all__ = [
     "Task",
     "Team",
     "TeamMember",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
