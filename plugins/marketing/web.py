@@ -177,7 +177,9 @@ class SegmentCountOut(BaseModel):
 
 
 def _money(value: Decimal | None) -> str:
-    return str(value if value is not None else Decimal("0"))
+    # Two decimals always: a stored amount is whole hundredths, one just parsed may not
+    # be written that way yet ("800.5").
+    return str((value if value is not None else Decimal("0")).quantize(Decimal("0.01")))
 
 
 def _after_id(after: str | None) -> int | None:
