@@ -47,7 +47,7 @@ def test_queue_in_english_and_another_team(guanxi_web):
     page = boss.get("/service/tickets", params={"team": teams[OTHER_TEAM], "lang": "en"})
     assert page.status_code == 200
     assert [int(i) for i in ROW.findall(page.text)] == [ids["other"]]
-    assert "ticket queue" in page.text and "left</span>" in page.text
+    assert "Ticket queue" in page.text and "left</span>" in page.text
     for key in ("service.col.subject", "service.col.assignee", "service.unassigned"):
         assert MESSAGES["en"][key] in page.text
     unknown = boss.get("/service/tickets", params={"team": 10**9})
@@ -159,6 +159,6 @@ def test_the_hospital_calls_tickets_its_own_word(guanxi_make_app):
         assert page.status_code == 200
         assert "投诉与服务请求队列" in page.text
         english = web.console("nurse").get("/service/tickets", params={"lang": "en"}).text
-        assert "complaint or request queue" in english
+        assert "Complaint or request queue" in english
     finally:
         web.close()
