@@ -22,7 +22,7 @@ class FormError:
     @classmethod
     def of(cls, form: str, exc: ValidationError) -> FormError:
         """The error of ``form`` that ``exc`` describes."""
-        return cls(form, exc.field, exc.reason)
+        return cls(form, exc.field or "", exc.reason)
 
 
 def parse_when(text: str, field: str) -> dt.datetime | None:
