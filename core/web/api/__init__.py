@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi.web.api import me
+from guanxi.web.api import customers, interactions, me, tasks
+from guanxi.web.api import webhooks as webhooks_api
 
-ROUTERS: list[Any] = [me.router]
+ROUTERS: list[Any] = [
+    me.router,
+    customers.router,
+    interactions.router,
+    tasks.router,
+    webhooks_api.router,
+]
