@@ -9,6 +9,7 @@ nothing is written (the unit of work rolls back on the error).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -72,14 +73,9 @@ class OpportunityOut(BaseModel):
     @classmethod
     def of(cls, row: OpportunityRow) -> OpportunityOut:
         """The API view of a listing row."""
-        return cls(
-            id=row.id, customer_id=row.customer_id, customer=row.customer, name=row.name,
-            pipeline=row.pipeline, stage=row.stage, status=row.status,  # type: ignore[arg-type]
-            amount=str(row.amount), weighted=str(row.weighted), currency=row.currency,
-            probability=row.probability, expected_close=row.expected_close, owner=row.owner,
-            source=row.source, lost_reason=row.lost_reason, created_at=row.created_at,
-            closed_at=row.closed_at,
-        )
+        fields = {**dataclasses.asdict(row), "amount": str(row.amount),
+                  "weighted": str(row.weighted)}
+        return cls(**fields)
 
 
 class Named(BaseModel):
