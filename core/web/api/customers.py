@@ -46,7 +46,7 @@ from guanxi.web.api.schemas import (
 from guanxi.web.context import ApiContext
 from guanxi.web.pagination import Page, keyset, page_of
 
-router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)
 
 OwnerRef = str | RecordId
 
@@ -62,9 +62,13 @@ class CustomerCreate(CustomerIn, RequestModel):
     organization_id: RecordId | None = None
 
 
+def _optional(annotation: Any) -> Any:
+    return annotation | None
+
+
 # Every field of a customer, optional, plus the list edits update_customer knows.
 _PATCH_FIELDS: dict[str, Any] = {
-    name: (info.annotation | None, None)
+    name: (_optional(info.annotation), None)
     for name, info in CustomerCreate.model_fields.items()
 }
 _PATCH_FIELDS.update(
@@ -75,7 +79,7 @@ _PATCH_FIELDS.update(
     add_addresses=(list[str] | None, None),
     add_identities=(list[IdentityIn] | None, None),
 )
-CustomerPatch: type[RequestModel] = create_model(  # type: ignore[call-overload]
+CustomerPatch: type[RequestModel] = create_model(
     "CustomerPatch",
     __base__=RequestModel,
     __doc__="Changes to a customer: only the fields given change. A list replaces the "
@@ -233,8 +237,9 @@ def list_customers(
             ids = matching_ids(uow, q)
             name_match = col(Customer.name).contains(q.strip())
             query = query.where(or_(col(Customer.id).in_(ids), name_match) if ids else name_match)
-        query = keyset(query, [col(Customer.id)], after=after, limit=limit, convert=[cursor_int])
-        rows = list(uow.session.exec(query))
+        paged: Any = keyset(query, [col(Customer.id)], after=after, limit=limit,
+                            convert=[cursor_int])
+        rows = list(uow.session.exec(paged))
         items, next_cursor = page_of(rows, limit, key=lambda row: (row.id,))
         return Page[CustomerOut](items=[customer_out(r) for r in load_records(uow, items)],
                                  next=next_cursor)
@@ -294,10 +299,10 @@ def customer_timeline(
         query = select(Interaction).where(Interaction.customer_id == customer_id)
         if kind:
             query = query.where(col(Interaction.kind).startswith(kind, autoescape=True))
-        query = keyset(query, [col(Interaction.occurred_at), col(Interaction.id)], after=after,
-                       limit=limit, descending=True,
-                       convert=[stamp_bound(col(Interaction.occurred_at)), cursor_int])
-        rows = list(uow.session.exec(query))
+        paged: Any = keyset(query, [col(Interaction.occurred_at), col(Interaction.id)],
+                            after=after, limit=limit, descending=True,
+                            convert=[stamp_bound(col(Interaction.occurred_at)), cursor_int])
+        rows = list(uow.session.exec(paged))
         items, next_cursor = page_of(rows, limit,
                                      key=lambda row: (row.occurred_at.isoformat(), row.id))
         return Page[InteractionOut](

@@ -31,7 +31,7 @@ from guanxi.web.api.schemas import (
 )
 from guanxi.web.context import ApiContext
 
-router = APIRouter(prefix="/interactions", tags=["interactions"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/interactions", tags=["interactions"], responses=ERRORS)
 
 MAX_BATCH = 1000
 

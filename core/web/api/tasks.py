@@ -6,7 +6,7 @@ sees the tasks assigned to him even on a customer he may not otherwise see.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -37,7 +37,7 @@ from guanxi.web.api.schemas import (
 from guanxi.web.context import ApiContext
 from guanxi.web.pagination import Page, keyset, page_of
 
-router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 
 
 class TaskCreate(RequestModel):
@@ -102,9 +102,9 @@ def list_tasks(
             if due_before.tzinfo is None:
                 due_before = due_before.replace(tzinfo=uow.app.tz)
             query = query.where(col(Task.due_at) < due_before)
-        query = keyset(query, [col(Task.due_at), col(Task.id)], after=after, limit=limit,
-                       convert=[stamp_bound(col(Task.due_at)), cursor_int])
-        rows = list(uow.session.exec(query))
+        paged: Any = keyset(query, [col(Task.due_at), col(Task.id)], after=after, limit=limit,
+                            convert=[stamp_bound(col(Task.due_at)), cursor_int])
+        rows = list(uow.session.exec(paged))
         items, next_cursor = page_of(rows, limit, key=lambda t: (t.due_at.isoformat(), t.id))
         return Page[TaskOut](items=[TaskOut.model_validate(t) for t in items], next=next_cursor)
 
