@@ -47,8 +47,8 @@ def test_the_board_shows_a_column_per_open_stage_with_cards_and_totals(guanxi_we
     assert cards(column(html, "qualification")) == [world["wang_opp"]]
     assert cards(column(html, "proposal")) == [world["li_opp"]]  # his team's
     assert world["zhao_opp"] not in cards(html) and world["zhou_opp"] not in cards(html)
-    assert total(html, "qualification") == "1 opportunities · 1,200.50"
-    assert total(html, "needs_analysis") == "0 opportunities · 0.00"
+    assert total(html, "qualification") == "1 open · 1,200.50"
+    assert total(html, "needs_analysis") == "0 open · 0.00"
     card = column(html, "qualification")
     assert f'href="/customers/{world["wang_account"]}">恒通机械</a>' in card
     assert "1,200.50 CNY" in card and "wang" in card

@@ -58,7 +58,7 @@ MESSAGES = {
         "sales.scope.mine": "Mine",
         "sales.scope.team": "My team",
         "sales.filter": "Filter",
-        "sales.cards": "{n} opportunities",
+        "sales.cards": "{n} open",
         "sales.more_cards": "{n} more not shown",
         "sales.empty": "No opportunities",
         "sales.move": "Move",
