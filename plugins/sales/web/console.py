@@ -7,7 +7,6 @@ who may update opportunities, and the POST checks the permission again (403).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from guanxi.web import ConsoleContext, render
-from guanxi.web.context import RequestContext
 from guanxi_sales.opportunities import ENTITY, opportunity_detail, pipeline_spec, sales_settings
 from guanxi_sales.settings import PipelineSpec
 from guanxi_sales.web.stages import MAX_ID, SCOPES, board, change_stage
@@ -23,18 +21,6 @@ from guanxi_sales.web.stages import MAX_ID, SCOPES, board, change_stage
 router = APIRouter(include_in_schema=False)
 
 OpportunityId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _stage_label(ctx: RequestContext) -> Callable[[str], str]:
-    """``sales.stage.<name>`` when the messages have it, else the stage's own name (an
-    edition's pipelines name their stages in its language)."""
-
-    def label(name: str) -> str:
-        key = f"sales.stage.{name}"
-        text = ctx.t(key)
-        return name if text == key else text
-
-    return label
 
 
 def _targets(spec: PipelineSpec, current: str) -> list[str]:
@@ -58,7 +44,6 @@ def pipeline_board(
         ctx, "sales/console/pipeline.html", pipeline=name, pipelines=pipelines, spec=spec,
         columns=columns, scope=scope, scopes=SCOPES, here=here,
         can_move=ctx.can(f"{ENTITY}:update"), targets=lambda card: _targets(spec, card.stage),
-        stage_label=_stage_label(ctx),
     )
 
 
@@ -74,7 +59,7 @@ def opportunity_page(ctx: ConsoleContext, opportunity_id: OpportunityId) -> Resp
         ctx, "sales/console/opportunity.html", detail=detail, opp=opp,
         can_move=ctx.can(f"{ENTITY}:update") and opp.status == "open",
         targets=_targets(spec, opp.stage), lost=next(s.name for s in spec.stages if s.lost),
-        reasons=reasons, here=f"/sales/opportunities/{opp.id}", stage_label=_stage_label(ctx),
+        reasons=reasons, here=f"/sales/opportunities/{opp.id}",
     )
 
 
