@@ -93,7 +93,7 @@ def write_events(
     if not endpoints:
         return 0
     now = uow.now
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for customer_id, data in events:
         event_id = new_event_id()
         payload = envelope(event_id, event_type, now, data)

@@ -172,7 +172,7 @@ def deliveries_route(
         query = endpoints.deliveries_query(uow, endpoint_id=endpoint_id, status=status)
         statement = keyset(query, [col(WebhookDelivery.id)], after=after, limit=limit,
                            descending=True)
-        rows = list(uow.session.exec(statement))
+        rows = list(uow.session.execute(statement).scalars())
         items, cursor = page_of(rows, limit, key=lambda row: (row.id,))
         return Page[DeliveryOut](items=[DeliveryOut.of(r) for r in items], next=cursor)
 
