@@ -89,3 +89,13 @@ def test_bad_ids(api):
     _error(api.get(f"/api/customers/{2**64}"), 422, "customer_id")
     _error(api.get("/api/tasks/12345"), 404)
     _error(api.get("/api/interactions/12345"), 404)
+
+
+def test_null_only_where_a_customer_may_lack_the_field(api, guanxi_customers):
+    cid = guanxi_customers.create(name="周杰", gender="male")
+    before = api.get(f"/api/customers/{cid}").json()
+    for field in ["add_addresses", "add_tags", "name", "tags", "contact_points"]:
+        _error(api.patch(f"/api/customers/{cid}", json={field: None}), 422, field)
+    assert api.get(f"/api/customers/{cid}").json() == before
+    cleared = api.patch(f"/api/customers/{cid}", json={"gender": None})
+    assert cleared.status_code == 200 and cleared.json()["gender"] is None

@@ -62,22 +62,18 @@ class CustomerCreate(CustomerIn, RequestModel):
     organization_id: RecordId | None = None
 
 
-def _optional(annotation: Any) -> Any:
-    return annotation | None
-
-
-# Every field of a customer, optional, plus the list edits update_customer knows.
+# Every field of a customer plus the list edits update_customer knows; all may be left
+# out (default None = not given), but only those a customer may lack accept null.
 _PATCH_FIELDS: dict[str, Any] = {
-    name: (_optional(info.annotation), None)
-    for name, info in CustomerCreate.model_fields.items()
+    name: (info.annotation, None) for name, info in CustomerCreate.model_fields.items()
 }
 _PATCH_FIELDS.update(
-    add_tags=(list[str] | None, None),
-    remove_tags=(list[str] | None, None),
-    add_emails=(list[str] | None, None),
-    add_phones=(list[str] | None, None),
-    add_addresses=(list[str] | None, None),
-    add_identities=(list[IdentityIn] | None, None),
+    add_tags=(list[str], None),
+    remove_tags=(list[str], None),
+    add_emails=(list[str], None),
+    add_phones=(list[str], None),
+    add_addresses=(list[str], None),
+    add_identities=(list[IdentityIn], None),
 )
 CustomerPatch: type[RequestModel] = create_model(
     "CustomerPatch",
