@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, create_model
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.identity.merge import merge_customers, retired_into
@@ -24,6 +25,7 @@ from guanxi.models import Customer, CustomerRole, CustomerTag, Interaction
 from guanxi.records import CustomerRecord
 from guanxi.services.customer360 import Customer360, customer_360
 from guanxi.services.customers import CustomerIn, IdentityIn, add_customers, owner_ids
+from guanxi.services.interactions import record_from_row
 from guanxi.services.lookup import get_customer, load_records, matching_ids
 from guanxi.services.updates import update_customer
 from guanxi.web.api.schemas import (
@@ -149,21 +151,31 @@ class Customer360Out(BaseModel):
     sections: list[SectionOut]
 
 
+def _gone(uow: UnitOfWork, customer_id: int) -> NotFoundError:
+    """The 404 of a customer not found: a merged id says where it went, if the user may
+    see the survivor (else it is "no customer", like any id he may not see)."""
+    retired = retired_into(uow, customer_id)
+    if retired is not None:
+        survivor = uow.session.exec(select(Customer.id).where(Customer.id == retired[0])).first()
+        if survivor is not None:
+            return NotFoundError(f"customer {customer_id} was merged into {survivor} "
+                                 f"(merge {retired[1]})")
+    return NotFoundError(f"no customer with id {customer_id}")
+
+
 def visible_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
-    """The customer's record, or 404; a merged id's 404 says where it went (if the
-    user may see the survivor)."""
+    """The customer's full record, or 404 (see :func:`_gone`)."""
     try:
         return get_customer(uow, customer_id)
     except NotFoundError:
-        retired = retired_into(uow, customer_id)
-        if retired is not None:
-            survivor = uow.session.exec(
-                select(Customer.id).where(Customer.id == retired[0])
-            ).first()
-            if survivor is not None:
-                raise NotFoundError(f"customer {customer_id} was merged into {survivor} "
-                                    f"(merge {retired[1]})") from None
-        raise
+        raise _gone(uow, customer_id) from None
+
+
+def require_visible(uow: UnitOfWork, customer_id: int) -> None:
+    """404 unless the user may read customers and see this one (one indexed lookup)."""
+    require(uow, "customer", "read")
+    if uow.session.exec(select(Customer.id).where(Customer.id == customer_id)).first() is None:
+        raise _gone(uow, customer_id)
 
 
 @router.post("", response_model=CustomerOut, status_code=201, summary="Create a customer")
@@ -192,7 +204,7 @@ def patch_customer(ctx: ApiContext, customer_id: PathId,
     """Apply the given fields (needs ``customer:update``); validated like a create."""
     changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     with ctx.transaction() as uow:
-        visible_customer(uow, customer_id)
+        require_visible(uow, customer_id)
         update_customer(uow, customer_id, changes)
         return customer_out(get_customer(uow, customer_id))
 
@@ -210,8 +222,6 @@ def list_customers(
     after: After = None,
 ) -> Page[CustomerOut]:
     """The customers the user may see, by id, filtered; page on with ``after``."""
-    from guanxi.access.enforce import require
-
     with ctx.transaction() as uow:
         require(uow, "customer", "read")
         query = select(Customer)
@@ -269,8 +279,10 @@ def customer_360_view(ctx: ApiContext, customer_id: PathId) -> Response:
     """Record, rollups, owner and organisation, the last 50 interactions, open tasks and
     the sections plugins contribute (``customer_360_sections``)."""
     with ctx.transaction() as uow:
-        visible_customer(uow, customer_id)
-        view = view_out(customer_360(uow, customer_id))
+        try:
+            view = view_out(customer_360(uow, customer_id))
+        except NotFoundError:
+            raise _gone(uow, customer_id) from None
     # Serialised once, straight to JSON: the hottest route skips FastAPI's re-validation.
     return Response(view.__pydantic_serializer__.to_json(view), media_type="application/json")
 
@@ -286,11 +298,8 @@ def customer_timeline(
     after: After = None,
 ) -> Page[InteractionOut]:
     """The customer's log by (occurred_at, id) descending; page on with ``after``."""
-    from guanxi.access.enforce import require
-    from guanxi.services.interactions import record_from_row
-
     with ctx.transaction() as uow:
-        visible_customer(uow, customer_id)
+        require_visible(uow, customer_id)
         require(uow, "interaction", "read")
         query = select(Interaction).where(Interaction.customer_id == customer_id)
         if kind:
@@ -313,7 +322,7 @@ def merge_into(ctx: ApiContext, customer_id: PathId, body: MergeIn) -> MergeOut:
     rows move here and their ids then answer 404 saying where they went; the merge can
     be undone (``guanxi dedupe undo MERGE_ID``)."""
     with ctx.transaction() as uow:
-        visible_customer(uow, customer_id)
+        require_visible(uow, customer_id)
         merge = merge_customers(uow, customer_id, body.merged_ids, take=body.take,
                                 prefer=body.prefer, reason=body.reason)
         assert merge.id is not None

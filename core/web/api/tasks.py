@@ -18,7 +18,7 @@ from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import Task
 from guanxi.services.staff import get_staff
 from guanxi.services.tasks import cancel_task, complete_task, create_task, get_task
-from guanxi.web.api.customers import visible_customer
+from guanxi.web.api.customers import require_visible
 from guanxi.web.api.schemas import (
     ERRORS,
     MAX_ID,
@@ -92,7 +92,7 @@ def list_tasks(
         require(uow, "task", "read")
         query = select(Task)
         if customer is not None:
-            visible_customer(uow, customer)
+            require_visible(uow, customer)
             query = query.where(Task.customer_id == customer)
         if assignee:
             query = query.where(Task.assignee_id == _staff_id(uow, assignee, "assignee"))
