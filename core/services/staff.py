@@ -52,8 +52,11 @@ def add_staff(
 
 def get_staff(uow: UnitOfWork, ref: str | int) -> Staff:
     """A staff user by username or id; :class:`NotFoundError` if there is none."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        staff = uow.session.get(Staff, int(ref))
+    if isinstance(ref, str) and ref.isascii() and ref.isdigit():
+        ref = int(ref)
+    if isinstance(ref, int):
+        # Ids beyond a 64-bit integer exist nowhere (SQLite could not even bind them).
+        staff = uow.session.get(Staff, ref) if 0 < ref < 2**63 else None
     else:
         staff = uow.session.exec(select(Staff).where(Staff.username == ref)).first()
     if staff is None:

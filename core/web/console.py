@@ -106,7 +106,7 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
                   status_code=status, message=message)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would let a link log people in
     to somebody else's page."""
     if not target:
@@ -123,7 +123,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
     """The login form."""
-    return render(None, "console/login.html", request=request, next=_safe_next(next), failed=False)
+    return render(None, "console/login.html", request=request, next=safe_next(next), failed=False)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -143,8 +143,8 @@ def login(
             issued = issue_token(uow, staff.username, kind="session", lifetime=lifetime)
     if issued is None:
         return render(None, "console/login.html", request=request, status=401,
-                      next=_safe_next(next), failed=True, username=username)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+                      next=safe_next(next), failed=True, username=username)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         issued.secret,

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guanxi.errors import (
@@ -122,6 +122,8 @@ def install_error_handlers(web: FastAPI, render_error: Any) -> None:
 
     @web.exception_handler(SQLAlchemyError)
     async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        if isinstance(exc, DataError):  # a value the database cannot hold (a NUL in text)
+            return answer(request, 422, "invalid", None, f"invalid value: {first_line(exc)}")
         if isinstance(exc, IntegrityError):  # two writers raced for the same unique value
             return answer(request, 409, "conflict", None, f"conflict: {first_line(exc)}")
         return answer(request, 503, "database", None, f"database error: {first_line(exc)}")

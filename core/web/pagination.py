@@ -47,6 +47,8 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         raise ValidationError("after", "is not a cursor this API gave out")
     if not all(isinstance(value, (int, str)) for value in values):
         raise ValidationError("after", "is not a cursor this API gave out")
+    if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in values):
+        raise ValidationError("after", "is not a cursor this API gave out")
     return values
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi.responses import RedirectResponse
 
 from guanxi.errors import ValidationError
-from guanxi.web.console import _safe_next
+from guanxi.web.console import safe_next
 
 
 @dataclass(frozen=True)
@@ -44,4 +44,4 @@ def parse_when(text: str, field: str) -> dt.datetime | None:
 
 def see_other(target: str | None, default: str) -> RedirectResponse:
     """Post/redirect/get: back to ``target`` when it is a page of this site."""
-    return RedirectResponse(_safe_next(target or default), status_code=303)
+    return RedirectResponse(safe_next(target or default), status_code=303)
