@@ -23,11 +23,11 @@ from sqlalchemy import select
 from guanxi.app import UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.web import ApiContext, ConsoleContext, NavItem, Page, page_of, render
+from guanxi.web.inputs import MAX_ID, no_nul
 from guanxi.web.pagination import decode_cursor
 from guanxi_marketing.campaigns.models import CAMPAIGN_STATUSES
 from guanxi_marketing.leads.models import LEAD_STATUSES, Lead
 
-MAX_ID = 2**63 - 1  # a BIGINT: larger ids cannot exist (and SQLite cannot even bind them)
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page (at most 500).")]
 After = Annotated[str | None, Query(max_length=200,
@@ -146,9 +146,7 @@ class LeadIn(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         # PostgreSQL refuses NUL in text; say so as bad input rather than fail the write.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain a NUL character")
-        return value
+        return no_nul(value) if isinstance(value, str) else value
 
 
 class CaptureOut(BaseModel):

@@ -34,18 +34,16 @@ from guanxi.web.api.schemas import (
     CustomerOut,
     InteractionOut,
     Limit,
-    PathId,
-    RecordId,
     RequestModel,
     TaskOut,
     cursor_int,
     customer_out,
     interaction_out,
-    query_text,
     staff_ref,
     stamp_bound,
 )
 from guanxi.web.context import ApiContext
+from guanxi.web.inputs import PathId, RecordId, query_text
 from guanxi.web.pagination import Page, keyset, page_of
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)

@@ -22,14 +22,13 @@ from guanxi.services.lookup import resolve_customer
 from guanxi.web.api.schemas import (
     ERRORS,
     InteractionOut,
-    PathId,
-    RecordId,
     RequestModel,
     Stamp,
     interaction_out,
     staff_ref,
 )
 from guanxi.web.context import ApiContext
+from guanxi.web.inputs import PathId, RecordId
 
 router = APIRouter(prefix="/interactions", tags=["interactions"], responses=ERRORS)
 

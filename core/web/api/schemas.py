@@ -13,18 +13,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from guanxi.errors import ValidationError
 from guanxi.records import CustomerRecord, InteractionRecord
-
-MAX_ID = 2**63 - 1
-NO_NUL = r"^[^\x00]*$"
+from guanxi.web.inputs import MAX_ID
 
 # Path and query parameters.
-PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
 Limit = Annotated[
     int, Query(ge=1, le=500, description="Items per page (default 50, at most 500)")
 ]
@@ -33,11 +30,6 @@ After = Annotated[
     Query(max_length=500, pattern=r"^[A-Za-z0-9_=-]*$",
           description="The `next` cursor of the previous page"),
 ]
-
-
-def query_text(description: str, max_length: int = 200) -> Any:
-    """A free-text query parameter (no NUL characters)."""
-    return Query(max_length=max_length, pattern=NO_NUL, description=description)
 
 
 def _in_range(value: dt.datetime) -> dt.datetime:
@@ -49,9 +41,6 @@ def _in_range(value: dt.datetime) -> dt.datetime:
 
 Stamp = Annotated[dt.datetime, AfterValidator(_in_range)]
 """A datetime as given (a naive one is in the edition's display time zone)."""
-
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
-
 
 def _check_text(value: Any, where: str = "") -> None:
     """Raise ``ValueError`` if a NUL character hides anywhere in ``value``."""

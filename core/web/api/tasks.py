@@ -21,20 +21,17 @@ from guanxi.services.tasks import cancel_task, complete_task, create_task, get_t
 from guanxi.web.api.customers import require_visible
 from guanxi.web.api.schemas import (
     ERRORS,
-    MAX_ID,
     After,
     Limit,
-    PathId,
-    RecordId,
     RequestModel,
     Stamp,
     TaskOut,
     cursor_int,
-    query_text,
     staff_ref,
     stamp_bound,
 )
 from guanxi.web.context import ApiContext
+from guanxi.web.inputs import MAX_ID, PathId, RecordId, query_text
 from guanxi.web.pagination import Page, keyset, page_of
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)

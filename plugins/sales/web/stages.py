@@ -13,6 +13,7 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import TeamMember
+from guanxi.web.inputs import MAX_ID
 from guanxi_sales.models import Opportunity
 from guanxi_sales.opportunities import (
     ENTITY,
@@ -26,7 +27,6 @@ from guanxi_sales.opportunities import (
 )
 from guanxi_sales.settings import PipelineSpec
 
-MAX_ID = 2**63 - 1  # ids are BIGINT: a larger number is refused before it reaches SQL
 SCOPES = ("all", "mine", "team")
 CARDS_PER_STAGE = 100
 

@@ -10,25 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
-
-from pydantic import AfterValidator, Field
 
 from guanxi.errors import ValidationError
+from guanxi.web.inputs import MAX_ID, Text, no_nul
+from guanxi.web.inputs import RecordId as Id
 
-MAX_ID = 2**63 - 1
+__all__ = ["MAX_ID", "Id", "Text", "fields_renamed", "no_nul", "reference"]
+
 MAX_REF = 80  # a username, a team name or an id
-
-
-def no_nul(value: str | None) -> str | None:
-    """Refuse text with NUL characters (for pydantic: a ValueError names the field)."""
-    if value is not None and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Text = Annotated[str, AfterValidator(no_nul)]
 
 
 def reference(value: str | None, field_name: str) -> str | None:
