@@ -52,11 +52,23 @@ class UnitOfWork:
     plugin writes in reaction to an event commits or rolls back with the event itself.
     """
 
-    def __init__(self, app: App, session: Session, *, principal: Principal, now: dt.datetime):
+    def __init__(
+        self,
+        app: App,
+        session: Session,
+        *,
+        principal: Principal,
+        now: dt.datetime,
+        read_only: bool = False,
+    ):
         self.app = app
         self.session = session
         self.principal = principal
         self.now = now
+        self.read_only = read_only
+        # Audit entries a read-only unit of work owes (who read sensitive fields): written
+        # by App.transaction in a short write transaction once the read has ended.
+        self.deferred_audit: list[Any] = []
 
     def today(self) -> dt.date:
         """Today's date in the edition's display time zone (``now`` seen locally).
@@ -102,6 +114,7 @@ class App:
         self.access = access
         self._sections = sections
         self._engine: Engine | None = None
+        self._read_engine: Engine | None = None
 
     @property
     def hook(self) -> Any:
@@ -174,11 +187,21 @@ class App:
             self._engine = make_engine(self.settings.database_url, base_dir=self.project_dir)
         return self._engine
 
+    @property
+    def read_engine(self) -> Engine:
+        """The engine for read-only transactions: the same pool, marked read-only."""
+        if self._read_engine is None:
+            from guanxi.db.engine import READ_ONLY
+
+            self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        return self._read_engine
+
     def close(self) -> None:
         """Dispose of the engine's connections."""
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+            self._read_engine = None
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware UTC."""
@@ -191,23 +214,31 @@ class App:
         as_user: str | None = None,
         principal: Principal | None = None,
         now: dt.datetime | None = None,
+        read_only: bool = False,
     ) -> Iterator[UnitOfWork]:
         """Run a unit of work: commit when the block ends, roll back if it raises.
 
         It acts as the staff user ``as_user`` (whose roles and record policies then
         apply to every query), as ``principal``, or by default as the system. A refusal
         (:class:`AccessDenied`) is audited after the rollback, so it is kept.
+
+        ``read_only`` units of work do not take SQLite's write lock (so readers never
+        queue behind each other or a writer) and the database refuses any write in them
+        (``PRAGMA query_only``, PostgreSQL's ``READ ONLY``). The audit entries of what
+        they read are written afterwards, in a write transaction of their own, before
+        the block's caller gets control back (decision 20).
         """
         from guanxi import audit
         from guanxi.access.enforce import install
 
         when = now or self.now()
         acting = principal
+        bind = self.read_engine if read_only else self.engine
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with Session(bind, expire_on_commit=False) as session, session.begin():
                 if acting is None:
                     acting = SYSTEM if as_user is None else load_principal(self, session, as_user)
-                uow = UnitOfWork(self, session, principal=acting, now=when)
+                uow = UnitOfWork(self, session, principal=acting, now=when, read_only=read_only)
                 session.info["uow"] = uow
                 install(uow)
                 audit.install(uow)
@@ -216,6 +247,11 @@ class App:
             if acting is not None:
                 self._audit_refusal(acting, exc)
             raise
+        if uow.deferred_audit:
+            assert acting is not None
+            with Session(self.engine) as session, session.begin():
+                writer = UnitOfWork(self, session, principal=acting, now=when)
+                audit.record(writer, uow.deferred_audit)
 
     def _audit_refusal(self, principal: Principal, exc: AccessDenied) -> None:
         from guanxi import audit

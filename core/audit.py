@@ -108,8 +108,15 @@ def _last_hash(connection: Connection) -> str:
 
 
 def record(uow: UnitOfWork, events: Sequence[Event]) -> None:
-    """Append ``events`` to the audit log, chained, in this unit of work."""
+    """Append ``events`` to the audit log, chained, in this unit of work.
+
+    A read-only unit of work cannot write: its entries wait in ``uow.deferred_audit``
+    for :meth:`App.transaction <guanxi.app.App.transaction>` to write them after it.
+    """
     if not events:
+        return
+    if uow.read_only:
+        uow.deferred_audit.extend(events)
         return
     connection = uow.session.connection()
     previous = _last_hash(connection)

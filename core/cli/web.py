@@ -29,7 +29,8 @@ def serve(state: CliState, host: str | None, port: int | None, workers: int) -> 
     if workers == 1:
         from guanxi.web import create_web_app
 
-        uvicorn.run(create_web_app(state.app), host=host, port=port, log_level="warning")
+        uvicorn.run(create_web_app(state.app), host=host, port=port, log_level="warning",
+                    access_log=False)
         return
     # Each worker process builds its own application from the same project and options.
     import os
@@ -43,7 +44,7 @@ def serve(state: CliState, host: str | None, port: int | None, workers: int) -> 
     if state.database_url:
         os.environ[env_var("core", "database_url")] = state.database_url
     uvicorn.run("guanxi.web.asgi:application", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", access_log=False)
 
 
 @click.group("token")

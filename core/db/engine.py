@@ -13,6 +13,12 @@ from guanxi.errors import DatabaseError, first_line
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KIB = 64 * 1024
+# Connections kept open: one per web handler thread (guanxi.web.server) and some over. A
+# connection beyond the pool is closed on return, and its successor starts with a cold
+# page cache and its pragmas to run again.
+SQLITE_POOL_SIZE = 10
+# The execution option that marks an engine's transactions read-only (App.read_engine).
+READ_ONLY = "guanxi_read_only"
 
 
 def mask_url(url: str) -> str:
@@ -68,7 +74,24 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction begins deferred: in WAL mode it reads a snapshot while
+        # one writer writes, instead of queueing for the write lock (decision 20). The
+        # pragma makes SQLite refuse a write in it rather than upgrade the lock.
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        info = connection.connection.info  # per DBAPI connection: set only on change
+        if info.get(READ_ONLY, False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+            info[READ_ONLY] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """Read-only transactions are ``READ ONLY``: the server refuses a write in them."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str, *, base_dir: Path | None = None, echo: bool = False) -> Engine:
@@ -89,10 +112,13 @@ def make_engine(url: str, *, base_dir: Path | None = None, echo: bool = False) -
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if backend == "sqlite":
-            engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+            engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30},
+                                   pool_size=SQLITE_POOL_SIZE)
             _configure_sqlite(engine)
         else:
             engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+            if backend == "postgresql":
+                _configure_postgresql(engine)
     except Exception as exc:  # a missing driver module, an unknown dialect
         raise DatabaseError(f"cannot use database {mask_url(url)}: {exc}") from exc
     try:

@@ -14,11 +14,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from guanxi import audit
 from guanxi.access.enforce import require
-from guanxi.app import UnitOfWork
+from guanxi.app import App, UnitOfWork
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import ApiToken, Staff, StaffCredential
 from guanxi.services.staff import get_staff
@@ -100,6 +101,15 @@ def find_token(uow: UnitOfWork, secret: str, *, kind: str) -> tuple[ApiToken, St
     if token.expires_at is not None and token.expires_at <= uow.now:
         return None
     return token, staff
+
+
+def touch_token(app: App, token_id: int) -> None:
+    """Record that a token was used now (its own short write transaction: the request
+    that used it may be read-only)."""
+    with app.transaction() as uow:
+        uow.session.execute(
+            update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=uow.now)
+        )
 
 
 def revoke_token(uow: UnitOfWork, token_id: int) -> ApiToken:

@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from guanxi.access.principal import Principal, load_principal
 from guanxi.errors import AccessDenied, ValidationError
-from guanxi.services.credentials import find_token, token_hash
+from guanxi.services.credentials import find_token, token_hash, touch_token
 from guanxi.web.errors import LoginRequired, NotAuthenticated
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ LANGUAGE_COOKIE = "guanxi_lang"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+SAFE_METHODS = {"GET", "HEAD"}
 # Touch last_used_at at most this often per token: a write per request would serialise
 # every reader behind SQLite's single writer.
 LAST_USED_EVERY = 60.0
@@ -110,7 +111,7 @@ def authenticate(app: App, cache: AuthCache, secret: str, *, kind: str) -> Authe
     known = cache.get(key)
     if known is not None:
         return known
-    with app.transaction() as uow:
+    with app.transaction(read_only=True) as uow:
         found = find_token(uow, secret, kind=kind)
         if found is None:
             return None
@@ -119,10 +120,10 @@ def authenticate(app: App, cache: AuthCache, secret: str, *, kind: str) -> Authe
             principal = load_principal(app, uow.session, staff.username)
         except AccessDenied:
             return None
-        if cache.due_touch(token.id):  # type: ignore[arg-type]
-            token.last_used_at = uow.now
-            uow.session.add(token)
-        result = Authenticated(principal, token.id, staff.display_name)  # type: ignore[arg-type]
+        assert token.id is not None
+        result = Authenticated(principal, token.id, staff.display_name)
+    if cache.due_touch(result.token_id):
+        touch_token(app, result.token_id)
     cache.put(key, result, app.settings_for("web").auth_cache_seconds)
     return result
 
@@ -163,9 +164,15 @@ class RequestContext:
     token_id: int
     csrf: str = ""
 
-    def transaction(self) -> AbstractContextManager[UnitOfWork]:
-        """A unit of work acting as the authenticated user."""
-        return self.app.transaction(principal=self.principal)
+    def transaction(self, *, read_only: bool | None = None) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work acting as the authenticated user.
+
+        Read-only unless said otherwise for GET and HEAD requests, which HTTP calls
+        safe: they never wait for SQLite's write lock, and a write in one is refused.
+        """
+        if read_only is None:
+            read_only = self.request.method in SAFE_METHODS
+        return self.app.transaction(principal=self.principal, read_only=read_only)
 
     def can(self, permission: str | None) -> bool:
         """Whether the user holds ``entity:action`` (None: anyone)."""

@@ -163,8 +163,10 @@ def test_sensitive_fields_are_masked_without_the_right(app: App) -> None:
     assert reads == []  # nothing sensitive was read
 
 
-def test_reading_sensitive_fields_is_audited(app: App) -> None:
-    with app.transaction(as_user="doctor") as uow:
+@pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
+def test_reading_sensitive_fields_is_audited(app: App, read_only: bool) -> None:
+    # A read-only unit of work cannot write the entry itself: it is written just after.
+    with app.transaction(as_user="doctor", read_only=read_only) as uow:
         record = get_customer(uow, 1)
     assert record.custom["medical_history"] == "糖尿病" and record.masked == ()
     reads = [e for e in _entries(app) if e["action"] == "read_sensitive"]

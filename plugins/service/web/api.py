@@ -207,6 +207,7 @@ def search_kb(
     """Published articles matching ``q``, best first (no bodies)."""
     from guanxi_service.knowledge.service import search_articles
 
-    with fields_renamed(query="q"), ctx.transaction() as uow:
+    # A GET that writes: the search log (query and hit count) feeds the KB's gap report.
+    with fields_renamed(query="q"), ctx.transaction(read_only=False) as uow:
         found = search_articles(uow, q, limit=limit)
     return [ArticleOut.model_validate(row) for row in found]
