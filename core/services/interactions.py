@@ -338,8 +338,8 @@ def log_interaction(uow: UnitOfWork, **fields: Any) -> InteractionRecord:
         raise ValidationError(error.field, error.reason) from None
 
 
-def record_from_row(row: Interaction) -> InteractionRecord:
-    """An :class:`InteractionRecord` from a stored row."""
+def record_from_row(row: Any) -> InteractionRecord:
+    """An :class:`InteractionRecord` from a stored row (an ORM object or a Core row)."""
     return InteractionRecord(
         id=row.id,
         customer_id=row.customer_id,

@@ -6,9 +6,11 @@ that matches nothing or several customers is an error that says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import or_
+import sqlalchemy as sa
+from sqlalchemy import bindparam, or_
 from sqlmodel import col, select
 
 from guanxi.access.enforce import require
@@ -28,44 +30,44 @@ from guanxi.records import ContactPointRecord, CustomerRecord, IdentityRecord, S
 from guanxi.services.references import match_references
 
 
+def _children(table: Any, *columns: str, order: str | None = None) -> Any:
+    """A Core SELECT of ``columns`` of a customer's child table for ``:ids``."""
+    query = sa.select(table.c.customer_id, *(table.c[name] for name in columns)).where(
+        table.c.customer_id.in_(bindparam("ids", expanding=True))
+    )
+    return query.order_by(table.c[order]) if order else query
+
+
+# Built once: the children of customers already read (and so already allowed) need no
+# record policies, and a prepared Core statement costs a fifth of an ORM query.
+_ROLES = _children(CustomerRole.__table__, "role")  # type: ignore[attr-defined]
+_TAGS = _children(CustomerTag.__table__, "tag")  # type: ignore[attr-defined]
+_POINTS = _children(
+    ContactPoint.__table__,  # type: ignore[attr-defined]
+    "kind", "value", "normalized", "label", "is_primary", order="id",
+)
+_IDENTITIES = _children(ExternalIdentity.__table__, "source", "external_id")  # type: ignore[attr-defined]
+_DATES = _children(SpecialDate.__table__, "label", "date", "note")  # type: ignore[attr-defined]
+
+
 def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[CustomerRecord]:
     """Full records (roles, tags, contact points, identities, dates) for stored rows."""
     ids = [c.id for c in customers]
     if not ids:
         return []
-    session = uow.session
-    roles: dict[int, list[str]] = {}
-    for role_row in session.exec(
-        select(CustomerRole).where(col(CustomerRole.customer_id).in_(ids))
-    ):
-        roles.setdefault(role_row.customer_id, []).append(role_row.role)
-    tags: dict[int, list[str]] = {}
-    for tag_row in session.exec(select(CustomerTag).where(col(CustomerTag.customer_id).in_(ids))):
-        tags.setdefault(tag_row.customer_id, []).append(tag_row.tag)
-    points: dict[int, list[ContactPointRecord]] = {}
-    query = (
-        select(ContactPoint)
-        .where(col(ContactPoint.customer_id).in_(ids))
-        .order_by(col(ContactPoint.id))
-    )
-    for point in session.exec(query):
-        points.setdefault(point.customer_id, []).append(
-            ContactPointRecord(
-                point.kind, point.value, point.normalized, point.label, point.is_primary
-            )
-        )
-    identities: dict[int, list[IdentityRecord]] = {}
-    for ident in session.exec(
-        select(ExternalIdentity).where(col(ExternalIdentity.customer_id).in_(ids))
-    ):
-        identities.setdefault(ident.customer_id, []).append(
-            IdentityRecord(ident.source, ident.external_id)
-        )
-    dates: dict[int, list[SpecialDateRecord]] = {}
-    for day in session.exec(select(SpecialDate).where(col(SpecialDate.customer_id).in_(ids))):
-        dates.setdefault(day.customer_id, []).append(
-            SpecialDateRecord(day.label, day.date, day.note)
-        )
+    connection = uow.session.connection()
+
+    def grouped(query: Any, make: Callable[..., Any]) -> dict[int, list[Any]]:
+        found: dict[int, list[Any]] = {}
+        for row in connection.execute(query, {"ids": ids}):
+            found.setdefault(row[0], []).append(make(*row[1:]))
+        return found
+
+    roles = grouped(_ROLES, str)
+    tags = grouped(_TAGS, str)
+    points = grouped(_POINTS, ContactPointRecord)
+    identities = grouped(_IDENTITIES, IdentityRecord)
+    dates = grouped(_DATES, SpecialDateRecord)
     records = []
     protect = SensitiveFields(uow)
     for c in customers:

@@ -2,7 +2,9 @@
 
 It reads the stored results only (the latest value refresh, CLV fit and churn alerts),
 never recomputes, so the 360 view stays one cheap lookup per table. Each part appears
-only when the principal may read its records.
+only when the principal may read its records. The lookups are prepared Core statements:
+the view's customer has been read (and allowed) already, and everything keyed by a
+customer one sees is seen too (decision 20).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord
@@ -25,10 +27,25 @@ CHURN_ALERT = "analytics.churn_alert"
 
 Row = tuple[str, Any]
 
+_value = CustomerValue.__table__  # type: ignore[attr-defined]
+_clv = CustomerClv.__table__  # type: ignore[attr-defined]
+_churn = ChurnAlert.__table__  # type: ignore[attr-defined]
+_VALUE = select(_value).where(_value.c.customer_id == bindparam("customer"))
+_CLV = select(_clv).where(_clv.c.customer_id == bindparam("customer"))
+_OPEN_ALERTS = (
+    select(_churn.c.kind, _churn.c.month)
+    .where(_churn.c.customer_id == bindparam("customer"), _churn.c.status != "closed")
+    .order_by(_churn.c.month.desc())
+)
+
+
+def _rows(uow: UnitOfWork, statement: Any, customer_id: int) -> Any:
+    return uow.session.connection().execute(statement, {"customer": customer_id})
+
 
 def value_lines(uow: UnitOfWork, customer_id: int) -> list[Row]:
     """Tier, ABC class, member class and RFM segment of the latest refresh."""
-    value = uow.session.get(CustomerValue, customer_id)
+    value = _rows(uow, _VALUE, customer_id).first()
     if value is None:
         return []
     last_day = value.period_end - dt.timedelta(days=1)
@@ -49,7 +66,7 @@ def value_lines(uow: UnitOfWork, customer_id: int) -> list[Row]:
 
 def clv_lines(uow: UnitOfWork, customer_id: int) -> list[Row]:
     """CLV, probability alive and expected purchases of the latest fit."""
-    clv = uow.session.get(CustomerClv, customer_id)
+    clv = _rows(uow, _CLV, customer_id).first()
     if clv is None:
         return []
     rows: list[Row] = [
@@ -63,11 +80,7 @@ def clv_lines(uow: UnitOfWork, customer_id: int) -> list[Row]:
 
 def churn_lines(uow: UnitOfWork, customer_id: int) -> list[Row]:
     """The customer's open churn alerts, newest month first."""
-    alerts = uow.session.exec(
-        select(ChurnAlert.kind, ChurnAlert.month)
-        .where(ChurnAlert.customer_id == customer_id, ChurnAlert.status != "closed")
-        .order_by(ChurnAlert.month.desc())  # type: ignore[attr-defined]
-    ).all()
+    alerts = _rows(uow, _OPEN_ALERTS, customer_id).all()
     return [("churn alert 流失预警", f"{kind} {month:%Y-%m}") for kind, month in alerts]
 
 

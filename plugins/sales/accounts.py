@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
@@ -209,15 +209,28 @@ def account_view(uow: UnitOfWork, customer_id: int) -> AccountView:
     )
 
 
+_opportunity = Opportunity.__table__  # type: ignore[attr-defined]
+_cadence = AccountCadence.__table__  # type: ignore[attr-defined]
+_TALLY = (
+    select(_opportunity.c.status, func.count(), func.sum(_opportunity.c.amount))
+    .where(_opportunity.c.customer_id == bindparam("customer"))
+    .group_by(_opportunity.c.status)
+)
+_CADENCE = select(_cadence.c.contact_period_days).where(
+    _cadence.c.customer_id == bindparam("customer")
+)
+
+
 def account_section(uow: UnitOfWork, customer: CustomerRecord) -> Section | None:
     """The 销售 section of the customer 360 view: open and won business, core cadence."""
     if not uow.principal.can(ENTITY, "read"):
         return None
-    query = (select(Opportunity.status, func.count(), func.sum(Opportunity.amount))
-             .where(Opportunity.customer_id == customer.id).group_by(Opportunity.status))
-    tally = {status: (n, total) for status, n, total in uow.session.exec(query)}
-    cadence = uow.session.exec(select(AccountCadence).where(
-        AccountCadence.customer_id == customer.id)).scalars().first()
+    # Prepared Core statements: the view's customer is read and allowed already, and
+    # whoever sees a customer sees what is keyed by it (decision 20).
+    connection = uow.session.connection()
+    given = {"customer": customer.id}
+    tally = {status: (n, total) for status, n, total in connection.execute(_TALLY, given)}
+    cadence = connection.execute(_CADENCE, given).first()
     if not tally and cadence is None:
         return None
     rows: list[tuple[str, Any]] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from guanxi.app import UnitOfWork
 from guanxi.records import CustomerRecord
@@ -20,14 +20,21 @@ from guanxi_service.tickets.section import ticket_lines
 from guanxi_service.visits.common import VISIT
 from guanxi_service.visits.listing import next_visit
 
+_asset = Asset.__table__  # type: ignore[attr-defined]
+_ACTIVE_ASSETS = select(func.count()).where(
+    _asset.c.customer_id == bindparam("customer"), _asset.c.status == "active"
+)
+
 
 def asset_lines(uow: UnitOfWork, customer_id: int) -> list[tuple[str, Any]]:
     """How many active assets the customer has, and how many a warranty covers today."""
-    today = uow.today()
-    active = (Asset.customer_id == customer_id, Asset.status == "active")
-    total = uow.session.exec(select(func.count()).select_from(Asset).where(*active)).one()[0]
+    # Prepared, Core: the customer is allowed already, so are his assets (decision 20).
+    given = {"customer": customer_id}
+    total = uow.session.connection().execute(_ACTIVE_ASSETS, given).scalar()
     if not total:
         return []
+    today = uow.today()
+    active = (Asset.customer_id == customer_id, Asset.status == "active")
     covered = uow.session.exec(
         select(func.count(func.distinct(Asset.id))).select_from(Asset)
         .join(Warranty, Warranty.asset_id == Asset.id)
