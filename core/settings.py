@@ -95,6 +95,10 @@ class WebSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address guanxi serve listens on")
     port: int = Field(8000, ge=1, le=65535, description="Port guanxi serve listens on")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes of guanxi serve")
+    threads: int = Field(
+        2, ge=1, le=64, description="Request handler threads per worker process"
+    )
     session_hours: int = Field(12, ge=1, description="How long a console login lasts")
     auth_cache_seconds: float = Field(
         5.0,

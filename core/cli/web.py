@@ -14,16 +14,17 @@ from guanxi.cli.output import emit, json_option, local, print_json
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: web.port, 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: web.workers, 1).")
 @pass_state
-def serve(state: CliState, host: str | None, port: int | None, workers: int) -> None:
+def serve(state: CliState, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the JSON API (/api, OpenAPI at /api/docs) and the web console (/)."""
     import uvicorn
 
     settings = state.app.settings_for("web")
     host = host or settings.host
     port = port or settings.port
+    workers = workers or settings.workers
     click.echo(f"guanxi {state.app.edition.name}: console http://{host}:{port}/ "
                f"· API http://{host}:{port}/api/docs", err=True)
     if workers == 1:

@@ -29,6 +29,7 @@ from guanxi.web.context import (
     forget_token,
     guanxi_app,
 )
+from guanxi.web.display import labeller, local_filter, options_labeller, value_shower
 from guanxi.web.registry import NavItem, WebRegistry
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,9 +47,8 @@ def make_environment(app: App) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": (
-        app.local_time(value).strftime(fmt) if isinstance(value, dt.datetime) else value or ""
-    )
+    env.filters["local"] = local_filter(app)
+    env.globals["value"] = value_shower(app)
     env.filters["money"] = lambda value: f"{value:,.2f}" if value is not None else ""
     return env
 
@@ -77,6 +77,8 @@ def render(
     def t(key: str, **values: Any) -> str:
         return translate(language, key, **values)
 
+    label = labeller(t)
+
     def term(key: str) -> str:
         return app.edition.term(key, language)
 
@@ -90,6 +92,8 @@ def render(
         languages=app.settings_for("web").languages,
         csrf=ctx.csrf if ctx is not None else "",
         t=t,
+        label=label,
+        options=options_labeller(label),
         term=term,
         path=request.url.path,
         **context,

@@ -14,7 +14,14 @@ from guanxi.models import JobRun
 from guanxi.services.customers import add_customer
 from guanxi.services.interactions import timeline
 from guanxi.services.jobs import JobOutcome, job_states, next_due, run_due
-from guanxi.services.staff import add_member, add_staff, add_team, get_staff, team_members
+from guanxi.services.staff import (
+    add_member,
+    add_staff,
+    add_team,
+    assignable_staff,
+    get_staff,
+    team_members,
+)
 from guanxi.services.tasks import cancel_task, complete_task, create_task, list_tasks
 
 UTC = dt.UTC
@@ -39,6 +46,16 @@ def test_staff_and_teams(app: App) -> None:
             add_staff(uow, username="Bad Name", display_name="x")
         with pytest.raises(NotFoundError, match="no team '无'"):
             add_team(uow, name="x", parent="无")
+
+
+def test_assignable_staff_are_the_active_ones_by_username(app: App) -> None:
+    with app.transaction() as uow:
+        for name in ("zhou", "an", "gone"):
+            add_staff(uow, username=name, display_name=name)
+        get_staff(uow, "gone").is_active = False
+        uow.session.flush()
+        ids = {name: get_staff(uow, name).id for name in ("zhou", "an")}
+        assert assignable_staff(uow) == [(ids["an"], "an"), (ids["zhou"], "zhou")]
 
 
 def test_task_lifecycle_logs_completion(app: App) -> None:

@@ -19,7 +19,7 @@ from guanxi.records import CustomerRecord
 from guanxi.services.customer360 import customer_360
 from guanxi.services.interactions import log_interaction, timeline
 from guanxi.services.lookup import find_customers, list_customers
-from guanxi.services.staff import active_staff, list_staff, usernames
+from guanxi.services.staff import active_staff, assignable_staff, usernames
 from guanxi.services.tasks import create_task
 from guanxi.web.console import render
 from guanxi.web.context import ConsoleContext
@@ -114,8 +114,7 @@ def show_customer(
         actors = usernames(
             uow, [i.actor_id for i in recent] + [t.assignee_id for t in view.open_tasks]
         )
-        staff = [(s.id, s.username) for s in list_staff(uow) if s.is_active] if ctx.can(
-            "task:create") else []
+        staff = assignable_staff(uow) if ctx.can("task:create") else []
     kinds = sorted(ctx.app.registry.interaction_kinds)
     last_by_channel = {channel: _when(value) for channel, value in
                        sorted(view.rollup["last_by_channel"].items())}
