@@ -157,6 +157,15 @@ def test_log_a_call_stores_it_and_a_bad_one_stores_nothing(guanxi_web, guanxi_ap
         assert f'data-testid="error-call-{field}"' in bad.text, data
         assert "李娜" in bad.text  # the 360 page again, with the form refilled
         assert 'value="坏的"' in bad.text
+    # A refused form keeps what was chosen in every list, not the defaults.
+    refilled = console.post(
+        f"/customers/{li_na}/interactions",
+        data={"csrf": console.csrf, "kind": "core.note", "channel": "email",
+              "direction": "inbound", "occurred_at": "yesterday"},
+    ).text
+    for chosen in ('"core.note" selected', '"email" selected', '"inbound" selected'):
+        assert chosen in refilled
+    assert '"core.contact" selected' not in refilled and '"outbound" selected' not in refilled
     assert _count(guanxi_app, Interaction, customer_id=li_na) == before + 1
 
 
