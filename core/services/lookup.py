@@ -61,6 +61,8 @@ _POINTS = _children(
 )
 _IDENTITIES = _children(ExternalIdentity.__table__, "source", "external_id")  # type: ignore[attr-defined]
 _DATES = _children(SpecialDate.__table__, "label", "date", "note")  # type: ignore[attr-defined]
+# An ORM query (record policies attach to it), built once rather than per call.
+_CUSTOMER = select(Customer).where(Customer.id == bindparam("id"))
 
 
 def load_records(uow: UnitOfWork, customers: Sequence[Customer]) -> list[CustomerRecord]:
@@ -124,7 +126,7 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
     (its existence does not leak).
     """
     require(uow, "customer", "read")
-    row = uow.session.exec(select(Customer).where(Customer.id == customer_id)).first()
+    row = uow.session.exec(_CUSTOMER, params={"id": customer_id}).first()
     if row is None:
         raise NotFoundError(f"no customer with id {customer_id}")
     return load_records(uow, [row])[0]
