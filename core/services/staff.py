@@ -69,15 +69,15 @@ def list_staff(uow: UnitOfWork) -> list[Staff]:
     return list(uow.session.exec(select(Staff).order_by(Staff.username)))
 
 
+_ASSIGNABLE = (
+    select(Staff.id, Staff.username).where(col(Staff.is_active).is_(True)).order_by(Staff.username)
+)
+
+
 def assignable_staff(uow: UnitOfWork) -> list[tuple[int, str]]:
     """``(id, username)`` of every active staff user, by username: the choices of an
     assignee or owner list (two columns, not whole rows: every 360 page asks)."""
-    query = (
-        select(Staff.id, Staff.username)
-        .where(col(Staff.is_active).is_(True))
-        .order_by(Staff.username)
-    )
-    return [(sid, name) for sid, name in uow.session.exec(query) if sid is not None]
+    return [(sid, name) for sid, name in uow.session.exec(_ASSIGNABLE) if sid is not None]
 
 
 def add_team(
