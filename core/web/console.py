@@ -82,22 +82,23 @@ def render(
     def term(key: str) -> str:
         return app.edition.term(key, language)
 
-    page = state.templates.get_template(template).render(
-        ctx=ctx,
-        request=request,
-        app=app,
-        edition=app.edition,
-        nav=nav,
-        lang=language,
-        languages=app.settings_for("web").languages,
-        csrf=ctx.csrf if ctx is not None else "",
-        t=t,
-        label=label,
-        options=options_labeller(label),
-        term=term,
-        path=request.url.path,
-        **context,
-    )
+    frame: dict[str, Any] = {
+        "ctx": ctx,
+        "request": request,
+        "app": app,
+        "edition": app.edition,
+        "nav": nav,
+        "lang": language,
+        "languages": app.settings_for("web").languages,
+        "csrf": ctx.csrf if ctx is not None else "",
+        "t": t,
+        "label": label,
+        "options": options_labeller(label),
+        "term": term,
+        "path": request.url.path,
+    }
+    # A page's own values win over the frame's helpers (the service queue has a "label").
+    page = state.templates.get_template(template).render({**frame, **context})
     response = HTMLResponse(page, status_code=status)
     if request.query_params.get("lang") == language:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
