@@ -46,6 +46,9 @@ def make_environment(app: App) -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
         undefined=jinja2.StrictUndefined,
+        # The template set is fixed when the server starts; checking every file's
+        # mtime on every render cost ~4 % of the 360 page (three stat calls a page).
+        auto_reload=False,
     )
     env.filters["local"] = local_filter(app)
     env.globals["value"] = value_shower(app)

@@ -128,6 +128,17 @@ def authenticate(app: App, cache: AuthCache, secret: str, *, kind: str) -> Authe
     return result
 
 
+async def _authenticated(request: Request, secret: str, *, kind: str) -> Authenticated | None:
+    """:func:`authenticate` for a request: a cached token is answered on the event loop,
+    only a lookup in the database goes to the thread pool (a hop costs a thread switch
+    and, under load, a wait for a free thread)."""
+    cache = _auth_cache(request)
+    known = cache.get(f"{kind}:{token_hash(secret)}")
+    if known is not None:
+        return known
+    return await run_in_threadpool(authenticate, guanxi_app(request), cache, secret, kind=kind)
+
+
 def forget_token(request: Request, secret: str, *, kind: str) -> None:
     """Drop a token from the cache at once (a logout)."""
     _auth_cache(request).forget(f"{kind}:{token_hash(secret)}")
@@ -198,9 +209,7 @@ async def api_context(
     app = guanxi_app(request)
     if credentials is None:
         raise NotAuthenticated("an API token is required (Authorization: Bearer <token>)")
-    found = await run_in_threadpool(
-        authenticate, app, _auth_cache(request), credentials.credentials, kind="api"
-    )
+    found = await _authenticated(request, credentials.credentials, kind="api")
     if found is None:
         raise NotAuthenticated("the API token is unknown, expired or revoked")
     return RequestContext(
@@ -219,9 +228,7 @@ async def console_context(request: Request) -> RequestContext:
     secret = request.cookies.get(SESSION_COOKIE)
     found = None
     if secret:
-        found = await run_in_threadpool(
-            authenticate, app, _auth_cache(request), secret, kind="session"
-        )
+        found = await _authenticated(request, secret, kind="session")
     if found is None or secret is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target if request.method == "GET" else "/")
