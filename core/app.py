@@ -241,7 +241,8 @@ class App:
                 uow = UnitOfWork(self, session, principal=acting, now=when, read_only=read_only)
                 session.info["uow"] = uow
                 install(uow)
-                audit.install(uow)
+                if not read_only:  # nothing flushes in a read-only one (and listening costs)
+                    audit.install(uow)
                 yield uow
         except AccessDenied as exc:
             if acting is not None:
