@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import weakref
 from decimal import Decimal
 
 import anyio.to_thread
@@ -42,9 +43,17 @@ def test_label_falls_back_to_the_key_and_options_pair_keys_with_labels():
 
 def test_the_server_sizes_its_thread_pool_and_freezes_the_start_up_heap(guanxi_app):
     web = create_web_app(guanxi_app)
+    templates = web.state.templates
+    pages = templates.list_templates(filter_func=lambda name: name.endswith(".html"))
+    assert "console/customer.html" in pages
+    assert not any(templates.cache.get((weakref.ref(templates.loader), name)) for name in pages)
     try:
         with TestClient(web) as client:  # entering runs the lifespan, as a server does
             assert gc.get_freeze_count() > 0
+            # Every console page was compiled before the freeze, not by its first request.
+            compiled = [name for name in pages
+                        if templates.cache.get((weakref.ref(templates.loader), name))]
+            assert compiled == pages
             limit = client.portal.call(
                 lambda: anyio.to_thread.current_default_thread_limiter().total_tokens
             )
