@@ -58,26 +58,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from guanxi.app import DEFAULT_EDITION, App, UnitOfWork, create_app
 from guanxi.editions import load_edition
 from guanxi.identity.keys import keys_for
 from guanxi.identity.rules import MatchRules
 from guanxi.identity.settings import SECTION, match_rules
-from guanxi.models import ContactPoint, Customer, CustomerRollup
+from guanxi.models import CustomerRollup
+from guanxi.services.customer360 import customer_360
 from guanxi.services.customers import CUSTOMER_COLUMNS, add_customers
-from guanxi.services.interactions import INTERACTION_COLUMNS, log_interactions, timeline
+from guanxi.services.interactions import INTERACTION_COLUMNS, log_interactions
 from guanxi.services.rollups import _SQLITE_INSERT, _SQLITE_LAST_AT, _SQLITE_MAPS_BY_PATH
 
 # The statements ours runs to keep a customer's rollup row: what a hand-written loader
 # keeping the same rows runs too (the raw side sends them through ``executemany``).
 ROLLUP_UPSERT = _SQLITE_INSERT + _SQLITE_MAPS_BY_PATH
 
-try:  # being written; until it lands the benchmark does the same reads by hand
-    from guanxi.services.customer360 import customer_360 as _customer_360
-except ImportError:
-    _customer_360 = None
 
 SEED = 20261122
 # The stored form of a datetime on SQLite: SQLAlchemy's DATETIME storage format, UTC.
@@ -568,34 +565,18 @@ def compare_sample(app: App, raw: RawDatabase, customers: int, interactions: int
         ours.rollback()
 
 
-def customer_view(uow: UnitOfWork, customer_id: int) -> Any:
-    """The customer 360 view: the service when it exists, else the same reads by hand."""
-    if _customer_360 is not None:
-        return _customer_360(uow, customer_id)
-    session = uow.session
-    contact_points = session.exec(
-        select(ContactPoint).where(ContactPoint.customer_id == customer_id)
-    ).all()
-    return (
-        session.get(Customer, customer_id),
-        contact_points,
-        session.get(CustomerRollup, customer_id),
-        timeline(uow, customer_id, limit=50),
-    )
-
-
 def time_views(app: App, customers: int, samples: int) -> list[float]:
     """Milliseconds per view (a transaction each, as a request would have)."""
     rng = random.Random(SEED + 3)
     ids = [rng.randint(1, customers) for _ in range(samples)]
     for customer_id in ids[:100]:  # warm up statement caches, not the data
         with app.transaction() as uow:
-            customer_view(uow, customer_id)
+            customer_360(uow, customer_id)
     times = []
     for customer_id in ids:
         started = time.perf_counter()
         with app.transaction() as uow:
-            customer_view(uow, customer_id)
+            customer_360(uow, customer_id)
         times.append((time.perf_counter() - started) * 1000)
     return times
 
@@ -705,8 +686,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         print(f"peak RSS of the import: {peak_mib:,.0f} MiB (target < 1024 MiB)")
         views = time_views(app, args.customers, args.views)
-        what = "customer_360" if _customer_360 else "record+contacts+rollup+timeline(50)"
-        print(f"360 view ({what}), {len(views):,} random customers, one transaction each:")
+        print(f"360 view (customer_360), {len(views):,} random customers, one transaction each:")
         print(
             f"  p50 {percentile(views, 50):.2f} ms   p99 {percentile(views, 99):.2f} ms"
             "   (target p99 < 10 ms)"

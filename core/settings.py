@@ -100,6 +100,15 @@ class WebSettings(BaseModel):
         2, ge=1, le=64, description="Request handler threads per worker process"
     )
     session_hours: int = Field(12, ge=1, description="How long a console login lasts")
+    login_failures_allowed: int = Field(
+        5,
+        ge=0,
+        description="Failed console logins in a row from one address before it must wait"
+        " (0: no limit)",
+    )
+    login_cooldown_seconds: float = Field(
+        60.0, ge=0, description="How long an address that failed too often must wait"
+    )
     auth_cache_seconds: float = Field(
         5.0,
         ge=0,

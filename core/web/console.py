@@ -31,6 +31,7 @@ from guanxi.web.context import (
 )
 from guanxi.web.display import labeller, local_filter, options_labeller, value_shower
 from guanxi.web.registry import NavItem, WebRegistry
+from guanxi.web.throttle import LoginThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -141,8 +142,20 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Check the password, open a session (a session token in a cookie), go on."""
+    """Check the password, open a session (a session token in a cookie), go on.
+
+    An address that failed too often in a row is refused before its password is
+    checked (429, with how long to wait; see :mod:`guanxi.web.throttle`).
+    """
     app = guanxi_app(request)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client is not None else ""
+    wait = throttle.wait_seconds(address)
+    if wait:
+        refused = render(None, "console/login.html", request=request, status=429,
+                         next=safe_next(next), failed=False, wait=wait, username=username)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     with app.transaction() as uow:
         staff = check_password(uow, username, password)
         issued = None
@@ -150,8 +163,10 @@ def login(
             lifetime = dt.timedelta(hours=app.settings_for("web").session_hours)
             issued = issue_token(uow, staff.username, kind="session", lifetime=lifetime)
     if issued is None:
+        throttle.failed(address)
         return render(None, "console/login.html", request=request, status=401,
                       next=safe_next(next), failed=True, username=username)
+    throttle.succeeded(address)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -19,6 +19,7 @@ from guanxi.web.context import AuthCache
 from guanxi.web.errors import install_error_handlers
 from guanxi.web.messages import Translator
 from guanxi.web.registry import WebRegistry
+from guanxi.web.throttle import LoginThrottle
 
 API_DESCRIPTION = """The guanxi CRM API. Authenticate with an API token of a staff user
 (`guanxi token create USER`) sent as `Authorization: Bearer <token>`. Every route acts as
@@ -85,6 +86,10 @@ def create_web_app(app: App) -> FastAPI:
     web.state.guanxi = app
     web.state.web_registry = registry
     web.state.auth_cache = AuthCache()
+    web_settings = app.settings_for("web")
+    web.state.login_throttle = LoginThrottle(
+        web_settings.login_failures_allowed, web_settings.login_cooldown_seconds
+    )
     web.state.translate = Translator(registry.messages)
     web.state.templates = make_environment(app)
     install_error_handlers(web, render_error)

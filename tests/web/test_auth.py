@@ -89,6 +89,80 @@ def test_login_redirect_stays_on_this_site(guanxi_web):
         assert response.headers["location"] == "/"
 
 
+def test_repeated_failed_logins_make_the_address_wait(guanxi_web, guanxi_app):
+    guanxi_web.staff("sun", role="agent")
+    throttle = guanxi_web.web.state.login_throttle
+    clock = [1000.0]
+    throttle.clock = lambda: clock[0]
+    allowed = guanxi_app.settings_for("web").login_failures_allowed
+    client = guanxi_web.anonymous()
+    wrong = {"username": "sun", "password": "wrong-one"}
+    right = {"username": "sun", "password": "test-password"}
+    for _ in range(allowed):
+        assert client.post("/login", data=wrong).status_code == 401
+
+    # Locked out: even the right password is refused, before it is checked.
+    refused = client.post("/login", data=right, follow_redirects=False)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "60"
+    assert "60" in refused.text and "guanxi_session" not in client.cookies
+    clock[0] += 45
+    assert client.post("/login", data=right).headers["retry-after"] == "15"
+
+    # After the cooldown one more attempt; a further failure locks it again.
+    clock[0] += 15
+    assert client.post("/login", data=wrong).status_code == 401
+    assert client.post("/login", data=right).status_code == 429
+    clock[0] += 60
+    assert client.post("/login", data=right, follow_redirects=False).status_code == 303
+    assert "guanxi_session" in client.cookies
+
+    # The success cleared the count: the next failures start from zero.
+    other = guanxi_web.anonymous()
+    for _ in range(allowed - 1):
+        assert other.post("/login", data=wrong).status_code == 401
+    assert other.post("/login", data=right, follow_redirects=False).status_code == 303
+
+
+def test_login_throttle_is_per_address_and_may_be_turned_off():
+    from guanxi.web.throttle import LoginThrottle
+
+    clock = [0.0]
+    throttle = LoginThrottle(2, 30, clock=lambda: clock[0])
+    throttle.failed("10.0.0.1")
+    throttle.failed("10.0.0.1")
+    assert throttle.wait_seconds("10.0.0.1") == 30
+    assert throttle.wait_seconds("10.0.0.2") == 0
+    clock[0] = 29.5
+    assert throttle.wait_seconds("10.0.0.1") == 1
+    throttle.succeeded("10.0.0.1")
+    assert throttle.wait_seconds("10.0.0.1") == 0
+
+    unlimited = LoginThrottle(0, 30)
+    for _ in range(100):
+        unlimited.failed("10.0.0.1")
+    assert unlimited.wait_seconds("10.0.0.1") == 0
+
+
+def test_login_throttle_forgets_cooled_addresses_when_full(monkeypatch):
+    from guanxi.web import throttle as module
+
+    monkeypatch.setattr(module, "MAX_TRACKED", 4)
+    clock = [0.0]
+    throttle = module.LoginThrottle(1, 10, clock=lambda: clock[0])
+    for n in range(4):
+        throttle.failed(f"10.0.0.{n}")
+    clock[0] = 5.0
+    throttle.failed("10.0.0.9")  # nothing has cooled yet: the older half goes
+    assert len(throttle._failures) == 3
+    assert throttle.wait_seconds("10.0.0.9") == 10
+    clock[0] = 30.0
+    throttle.failed("10.0.1.0")  # full again
+    clock[0] = 45.0
+    throttle.failed("10.0.1.1")  # everything has cooled: only the new one is kept
+    assert list(throttle._failures) == ["10.0.1.1"]
+
+
 def test_console_language_follows_the_choice(guanxi_web):
     console = guanxi_web.console("zhou")
     assert "工作台" in console.get("/").text
