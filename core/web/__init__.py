@@ -9,6 +9,7 @@ command line does not load the web stack.
 
 from guanxi.web.console import render
 from guanxi.web.context import ApiContext, ConsoleContext, RequestContext
+from guanxi.web.pages.forms import FormError
 from guanxi.web.pagination import Page, keyset, page_of
 from guanxi.web.registry import NavItem
 from guanxi.web.server import create_web_app
@@ -16,6 +17,7 @@ from guanxi.web.server import create_web_app
 __all__ = [
     "ApiContext",
     "ConsoleContext",
+    "FormError",
     "NavItem",
     "Page",
     "RequestContext",

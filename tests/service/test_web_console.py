@@ -113,6 +113,36 @@ def test_ticket_page_and_closing_through_the_form(guanxi_web):
     assert f'data-testid="ticket-{tid}"' not in wang.get("/service/tickets").text
 
 
+def test_a_refused_form_shows_the_ticket_again_with_the_reason(guanxi_web):
+    ids = world(guanxi_web)
+    wang = guanxi_web.console("wang")
+    tid = ids["warn"]
+    before = state(guanxi_web.app, tid)
+
+    blank = wang.post(f"/service/tickets/{tid}/close",
+                      data={"csrf": wang.csrf, "resolution": "  ", "status": "resolved"})
+    assert blank.status_code == 422
+    # The ticket page, not the error page: its details, forms and the reason on top.
+    assert 'data-testid="ticket-details"' in blank.text
+    alert = re.search(r'data-testid="error-close">([^<]*)<', blank.text)
+    assert alert is not None and "解决方案" in alert.group(1)
+    assert "is required to resolve a ticket" in alert.group(1)
+
+    nul = wang.post(f"/service/tickets/{tid}/reply",
+                    data={"csrf": wang.csrf, "body": "line one\x00 line two"})
+    assert nul.status_code == 422 and 'data-testid="error-reply"' in nul.text
+    # What was typed comes back in its field (escaped), so nothing is lost.
+    assert "line one" in re.search(r'<textarea name="body"[^>]*>([^<]*)<', nul.text).group(1)
+    assert state(guanxi_web.app, tid) == before
+
+    english = wang.post(f"/service/tickets/{tid}/reopen?lang=en",
+                        data={"csrf": wang.csrf, "reason": "customer wrote back"})
+    assert english.status_code == 422
+    alert = re.search(r'data-testid="error-reopen">([^<]*)<', english.text)
+    assert alert is not None and alert.group(1).startswith("Could not reopen: Status:")
+    assert state(guanxi_web.app, tid) == before
+
+
 def test_invisible_ticket_pages_are_404(guanxi_web):
     ids = world(guanxi_web)
     li = guanxi_web.console("li")

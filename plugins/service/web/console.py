@@ -8,6 +8,7 @@ session's CSRF token) that redirect back to the ticket page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query
@@ -18,7 +19,7 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import Team
-from guanxi.web import ConsoleContext, NavItem, RequestContext, render
+from guanxi.web import ConsoleContext, FormError, NavItem, RequestContext, render
 from guanxi_service.tickets import service
 from guanxi_service.tickets.common import TICKET, get_ticket, team_field
 from guanxi_service.tickets.models import OPEN_STATUSES
@@ -101,14 +102,42 @@ def queue_page(
 @router.get("/service/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(ctx: ConsoleContext, ticket_id: TicketId) -> Response:
     """One ticket: details, SLA clocks, history, and the forms to work it."""
+    return show_ticket(ctx, ticket_id)
+
+
+def show_ticket(
+    ctx: RequestContext,
+    ticket_id: int,
+    *,
+    status: int = 200,
+    error: FormError | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """The ticket page; ``error`` and ``values`` refill a refused form."""
     with ctx.transaction() as uow:
         ticket = ticket_out(uow, get_ticket(uow, ticket_id))
     can_update = ctx.can(f"{TICKET}:update")
-    return render(ctx, "service/console/ticket.html", ticket=ticket, can_update=can_update,
-                  is_open=ticket.status in OPEN_STATUSES, **_helpers(ctx))
+    return render(ctx, "service/console/ticket.html", status=status, ticket=ticket,
+                  can_update=can_update, is_open=ticket.status in OPEN_STATUSES,
+                  error=error, values=values or {}, **_helpers(ctx))
 
 
-def _back(ticket_id: int) -> Response:
+def _work(
+    ctx: RequestContext,
+    ticket_id: int,
+    form: str,
+    values: dict[str, str],
+    change: Callable[[UnitOfWork], object],
+) -> Response:
+    """Make ``change`` as the user and go back to the ticket. A refused change shows the
+    page again, status 422, with the reason and the form as it was sent; raising inside
+    the unit of work rolled it back, so nothing of it is stored."""
+    try:
+        with ctx.transaction() as uow:
+            change(uow)
+    except ValidationError as exc:
+        return show_ticket(ctx, ticket_id, status=422, error=FormError.of(form, exc),
+                           values=values)
     return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
 
 
@@ -121,22 +150,17 @@ def _clean(value: str, field_name: str) -> str:
 @router.post("/service/tickets/{ticket_id}/assign-me")
 def assign_me(ctx: ConsoleContext, ticket_id: TicketId) -> Response:
     """Take the ticket: the user becomes its assignee (a new ticket opens)."""
-    with ctx.transaction() as uow:
-        service.assign(uow, ticket_id, assignee=ctx.principal.username)
-    return _back(ticket_id)
+    return _work(ctx, ticket_id, "assign", {},
+                 lambda uow: service.assign(uow, ticket_id, assignee=ctx.principal.username))
 
 
 @router.post("/service/tickets/{ticket_id}/reply")
 def reply(ctx: ConsoleContext, ticket_id: TicketId, body: FormText = "",
           kind: Annotated[str, Form()] = "reply") -> Response:
     """A public reply to the customer, or (``kind=note``) an internal note."""
-    text = _clean(body, "body")
-    with ctx.transaction() as uow:
-        if kind == "note":
-            service.add_note(uow, ticket_id, text)
-        else:
-            service.reply(uow, ticket_id, text)
-    return _back(ticket_id)
+    send = service.add_note if kind == "note" else service.reply
+    return _work(ctx, ticket_id, "reply", {"body": body},
+                 lambda uow: send(uow, ticket_id, _clean(body, "body")))
 
 
 @router.post("/service/tickets/{ticket_id}/close")
@@ -144,15 +168,14 @@ def close(ctx: ConsoleContext, ticket_id: TicketId, resolution: FormText = "",
           status: Annotated[str, Form()] = "closed") -> Response:
     """Resolve (``status=resolved``) or close the ticket with its resolution."""
     wanted = "resolved" if status == "resolved" else "closed"
-    with ctx.transaction() as uow:
-        service.change_status(uow, ticket_id, wanted,
-                              resolution=_clean(resolution, "resolution") or None)
-    return _back(ticket_id)
+    return _work(ctx, ticket_id, "close", {"resolution": resolution},
+                 lambda uow: service.change_status(
+                     uow, ticket_id, wanted, resolution=_clean(resolution, "resolution") or None))
 
 
 @router.post("/service/tickets/{ticket_id}/reopen")
 def reopen(ctx: ConsoleContext, ticket_id: TicketId, reason: FormText = "") -> Response:
     """Bring a resolved or closed ticket back to work."""
-    with ctx.transaction() as uow:
-        service.reopen_ticket(uow, ticket_id, reason=_clean(reason, "reason"))
-    return _back(ticket_id)
+    return _work(ctx, ticket_id, "reopen", {"reason": reason},
+                 lambda uow: service.reopen_ticket(uow, ticket_id,
+                                                   reason=_clean(reason, "reason")))

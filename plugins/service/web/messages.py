@@ -105,6 +105,16 @@ _ZH = {
     "service.close.close": "关闭",
     "service.reopen.title": "重新打开",
     "service.reopen.reason": "原因",
+    "service.refused": "未能{action}：",
+    "service.form.assign": "指派给我",
+    "service.form.reply": "回复",
+    "service.form.close": "解决或关闭",
+    "service.form.reopen": "重新打开",
+    "service.field.body": "内容",
+    "service.field.resolution": "解决方案",
+    "service.field.reason": "原因",
+    "service.field.status": "状态",
+    "service.field.assignee": "处理人",
     "service.reopen.submit": "重新打开",
 }
 
@@ -205,6 +215,16 @@ _EN = {
     "service.close.close": "Close",
     "service.reopen.title": "Reopen",
     "service.reopen.reason": "Reason",
+    "service.refused": "Could not {action}:",
+    "service.form.assign": "assign the ticket to you",
+    "service.form.reply": "reply",
+    "service.form.close": "resolve or close",
+    "service.form.reopen": "reopen",
+    "service.field.body": "Message",
+    "service.field.resolution": "Resolution",
+    "service.field.reason": "Reason",
+    "service.field.status": "Status",
+    "service.field.assignee": "Assignee",
     "service.reopen.submit": "Reopen",
 }
 
