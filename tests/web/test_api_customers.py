@@ -79,7 +79,8 @@ def test_360_view(guanxi_web, guanxi_customers, guanxi_interactions):
     cid = guanxi_customers.create(name="陈静")
     guanxi_interactions.log(cid, kind="core.purchase", revenue="88.50",
                             payload={"lines": [{"name": "茶叶", "quantity": 1}]})
-    api.post("/api/tasks", json={"customer_id": cid, "title": "回访",
+    guanxi_web.staff("li", role="agent")
+    api.post("/api/tasks", json={"customer_id": cid, "title": "回访", "assignee": "li",
                                  "due_at": "2026-12-01T10:00:00+08:00"})
     view = api.get(f"/api/customers/{cid}/360")
     assert view.status_code == 200, view.text
@@ -87,7 +88,8 @@ def test_360_view(guanxi_web, guanxi_customers, guanxi_interactions):
     assert body["customer"]["id"] == cid
     assert body["rollup"]["interaction_count"] == 1 and body["rollup"]["revenue"] == "88.50"
     assert [i["kind"] for i in body["recent"]] == ["core.purchase"]
-    assert [t["title"] for t in body["open_tasks"]] == ["回访"]
+    assert [(t["title"], t["assignee"], t["created_by"]) for t in body["open_tasks"]] == [
+        ("回访", "li", "boss")]
     assert body["sections"] == []  # no plugin enabled in this test
 
 

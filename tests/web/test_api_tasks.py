@@ -20,6 +20,10 @@ def test_create_list_complete_and_cancel(guanxi_web, guanxi_customers, guanxi_ap
         assert response.status_code == 201, response.text
         made.append(response.json())
     assert made[0]["due_at"] == "2026-12-03T01:00:00Z" and made[0]["status"] == "open"
+    # Who, by username as well as by id.
+    assert made[0]["assignee"] == "li" and made[0]["assignee_id"] is not None
+    assert made[1]["assignee"] is None and made[1]["assignee_id"] is None
+    assert {t["created_by"] for t in made} == {"boss"}
     # By (due_at, id), page by page.
     seen, after = [], None
     while True:
@@ -32,8 +36,9 @@ def test_create_list_complete_and_cancel(guanxi_web, guanxi_customers, guanxi_ap
     assert seen == [made[1]["id"], made[3]["id"], made[2]["id"], made[0]["id"]]
     assert [t["id"] for t in api.get(f"/api/tasks?customer={cid}").json()["items"]] == [
         made[1]["id"], made[0]["id"]]
-    assert [t["id"] for t in api.get("/api/tasks?assignee=li").json()["items"]] == [
-        made[2]["id"], made[0]["id"]]
+    mine = api.get("/api/tasks?assignee=li").json()["items"]
+    assert [(t["id"], t["assignee"]) for t in mine] == [
+        (made[2]["id"], "li"), (made[0]["id"], "li")]
     due = api.get("/api/tasks", params={"due_before": "2026-12-02T00:00:00+08:00"}).json()
     assert [t["id"] for t in due["items"]] == [made[1]["id"], made[3]["id"]]
 

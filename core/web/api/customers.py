@@ -41,6 +41,7 @@ from guanxi.web.api.schemas import (
     interaction_out,
     staff_ref,
     stamp_bound,
+    tasks_out,
 )
 from guanxi.web.context import ApiContext
 from guanxi.web.inputs import PathId, RecordId, query_text
@@ -249,7 +250,7 @@ def list_customers(
                                  next=next_cursor)
 
 
-def view_out(view: Customer360) -> Customer360Out:
+def view_out(uow: UnitOfWork, view: Customer360) -> Customer360Out:
     """The API form of the 360 view."""
     from fastapi.encoders import jsonable_encoder
 
@@ -262,7 +263,7 @@ def view_out(view: Customer360) -> Customer360Out:
         owner=view.owner,
         organization=organization,
         recent=[interaction_out(r) for r in view.recent],
-        open_tasks=[TaskOut.model_validate(t) for t in view.open_tasks],
+        open_tasks=tasks_out(uow, view.open_tasks),
         sections=[
             SectionOut(title=s.title, rows=jsonable_encoder(s.rows),
                        items=jsonable_encoder(s.items))
@@ -278,7 +279,7 @@ def customer_360_view(ctx: ApiContext, customer_id: PathId) -> Response:
     the sections plugins contribute (``customer_360_sections``)."""
     with ctx.transaction() as uow:
         try:
-            view = view_out(customer_360(uow, customer_id))
+            view = view_out(uow, customer_360(uow, customer_id))
         except NotFoundError:
             raise _gone(uow, customer_id) from None
     # Serialised once, straight to JSON: the hottest route skips FastAPI's re-validation.

@@ -9,17 +9,22 @@ moved to UTC. Such input is a 422 naming the field, never a server error.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from guanxi.errors import ValidationError
+from guanxi.models import Task
 from guanxi.records import CustomerRecord, InteractionRecord
+from guanxi.services.staff import usernames
 from guanxi.web.inputs import MAX_ID
+
+if TYPE_CHECKING:
+    from guanxi.app import UnitOfWork
 
 # Path and query parameters.
 Limit = Annotated[
@@ -258,8 +263,23 @@ class TaskOut(BaseModel):
     status: str
     priority: str
     assignee_id: int | None = None
+    assignee: str | None = Field(default=None, description="The assignee's username")
     team_id: int | None = None
     created_by_id: int | None = None
+    created_by: str | None = Field(default=None, description="The creator's username")
     source: str | None = None
     created_at: dt.datetime
     completed_at: dt.datetime | None = None
+
+
+def tasks_out(uow: UnitOfWork, tasks: Sequence[Task]) -> list[TaskOut]:
+    """Tasks as the API shows them, with their assignees' and creators' usernames (one
+    lookup for them all, none when no task names anybody)."""
+    names = usernames(uow, [t.assignee_id for t in tasks] + [t.created_by_id for t in tasks])
+    shown = []
+    for task in tasks:
+        out = TaskOut.model_validate(task)
+        out.assignee = names.get(task.assignee_id) if task.assignee_id else None
+        out.created_by = names.get(task.created_by_id) if task.created_by_id else None
+        shown.append(out)
+    return shown

@@ -29,6 +29,7 @@ from guanxi.web.api.schemas import (
     cursor_int,
     staff_ref,
     stamp_bound,
+    tasks_out,
 )
 from guanxi.web.context import ApiContext
 from guanxi.web.inputs import MAX_ID, PathId, RecordId, query_text
@@ -69,7 +70,7 @@ def _staff_id(uow: UnitOfWork, ref: str | int | None, field: str) -> int | None:
 
 
 def _task(uow: UnitOfWork, task_id: int) -> TaskOut:
-    return TaskOut.model_validate(get_task(uow, task_id))
+    return tasks_out(uow, [get_task(uow, task_id)])[0]
 
 
 @router.get("", response_model=Page[TaskOut], summary="List tasks")
@@ -103,7 +104,7 @@ def list_tasks(
                             convert=[stamp_bound(col(Task.due_at)), cursor_int])
         rows = list(uow.session.exec(paged))
         items, next_cursor = page_of(rows, limit, key=lambda t: (t.due_at.isoformat(), t.id))
-        return Page[TaskOut](items=[TaskOut.model_validate(t) for t in items], next=next_cursor)
+        return Page[TaskOut](items=tasks_out(uow, items), next=next_cursor)
 
 
 @router.post("", response_model=TaskOut, status_code=201, summary="Create a task")
