@@ -47,8 +47,8 @@ def test_the_board_shows_a_column_per_open_stage_with_cards_and_totals(guanxi_we
     assert cards(column(html, "qualification")) == [world["wang_opp"]]
     assert cards(column(html, "proposal")) == [world["li_opp"]]  # his team's
     assert world["zhao_opp"] not in cards(html) and world["zhou_opp"] not in cards(html)
-    assert total(html, "qualification") == "1 open · 1,200.50"
-    assert total(html, "needs_analysis") == "0 open · 0.00"
+    assert total(html, "qualification") == "1 open · 1,200.50 CNY"
+    assert total(html, "needs_analysis") == "0 open"
     card = column(html, "qualification")
     assert f'href="/customers/{world["wang_account"]}">恒通机械</a>' in card
     assert "1,200.50 CNY" in card and "wang" in card
@@ -64,6 +64,16 @@ def test_the_board_shows_a_column_per_open_stage_with_cards_and_totals(guanxi_we
     assert cards(guanxi_web.console("zhao").get("/sales/pipeline").text) == [world["zhao_opp"]]
     assert client.get("/sales/pipeline", params={"scope": "everyone"}).status_code == 422
     assert client.get("/sales/pipeline", params={"pipeline": "nope"}).status_code == 422
+
+
+def test_board_totals_are_per_currency(guanxi_web, guanxi_app, world) -> None:
+    account = world["wang_account"]
+    for amount, currency in [("300.00", "USD"), ("99.50", "CNY"), ("0.25", "USD")]:
+        shared.open_opportunity(guanxi_app, account, f"{currency} {amount}", amount=amount,
+                                currency=currency)
+    html = guanxi_web.console("wang").get("/sales/pipeline?lang=en").text
+    # 1,200.50 + 99.50 yuan and 300.25 dollars: never 1,600.25 of nothing.
+    assert total(html, "qualification") == "4 open · 1,300.00 CNY · 300.25 USD"
 
 
 def test_moving_a_card_with_the_board_form(guanxi_web, guanxi_app, world) -> None:

@@ -65,12 +65,13 @@ def change_stage(
 
 @dataclass
 class Column:
-    """One stage of the board: its cards (at most ``CARDS_PER_STAGE``) and totals."""
+    """One stage of the board: its cards (at most ``CARDS_PER_STAGE``) and totals, one
+    per currency (amounts in different currencies are never added together)."""
 
     stage: str
     probability: int
     count: int = 0
-    total: Decimal = Decimal("0.00")
+    totals: dict[str, Decimal] = field(default_factory=dict)
     cards: list[OpportunityRow] = field(default_factory=list)
 
 
@@ -90,19 +91,24 @@ def _scoped(uow: UnitOfWork, query: Any, scope: str) -> Any:
 def board(uow: UnitOfWork, pipeline: str | None = None, scope: str = "all"
           ) -> tuple[str, PipelineSpec, list[Column]]:
     """The open opportunities the user may see in each open stage of ``pipeline``:
-    totals by grouped SQL, cards by stage, nearest close date first."""
+    counts and per-currency totals by grouped SQL, cards by stage, nearest close date
+    first."""
     require(uow, ENTITY, "read")
     name, spec = pipeline_spec(uow.app, pipeline)
     base = _scoped(uow, select(Opportunity).where(
         Opportunity.status == "open", Opportunity.pipeline == name), scope)
     columns = {s.name: Column(s.name, s.probability) for s in spec.open_stages}
     hundredths = type_coerce(Opportunity.amount, BigInteger)  # exact sums of stored cents
-    totals = _scoped(uow, select(Opportunity.stage, func.count(), func.sum(hundredths)).where(
-        Opportunity.status == "open", Opportunity.pipeline == name), scope)
-    for stage, count, total in uow.session.exec(totals.group_by(Opportunity.stage)).all():
+    totals = _scoped(uow, select(
+        Opportunity.stage, Opportunity.currency, func.count(), func.sum(hundredths)
+    ).where(Opportunity.status == "open", Opportunity.pipeline == name), scope)
+    grouped = totals.group_by(Opportunity.stage, Opportunity.currency).order_by(
+        Opportunity.stage, Opportunity.currency)
+    for stage, currency, count, total in uow.session.exec(grouped).all():
         if stage in columns:
-            columns[stage].count = int(count)
-            columns[stage].total = (Decimal(int(total or 0)) / 100).quantize(Decimal("0.01"))
+            columns[stage].count += int(count)
+            columns[stage].totals[currency] = (Decimal(int(total or 0)) / 100).quantize(
+                Decimal("0.01"))
     for column in columns.values():
         if column.count:
             query = base.where(Opportunity.stage == column.stage).order_by(
