@@ -133,6 +133,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.index": "版本与插件",
         "admin.settings": "设置",
         "admin.staff": "员工与令牌",
+        "admin.webhooks": "Webhook",
+        "admin.endpoints": "接收端点",
+        "admin.endpoint": "端点",
+        "admin.events": "事件",
+        "admin.event": "事件",
+        "admin.deliveries": "投递记录",
+        "admin.attempts": "尝试次数",
+        "admin.last_error": "最近错误",
+        "admin.enable": "启用",
+        "admin.disable": "停用",
+        "admin.add": "添加",
+        "admin.all": "全部",
+        "admin.replay": "重新投递",
+        "admin.new_endpoint": "新建端点",
+        "admin.secret_once": "{url} 的签名密钥如下，只显示这一次，请立即复制：",
+        "admin.webhooks_help": (
+            "事件可写多个，以逗号分隔，可用通配符（customer.*）；留空为全部事件。"
+            "删除端点请用 guanxi webhooks remove。"
+        ),
+        "admin.delivery.pending": "待发送",
+        "admin.delivery.failed": "失败待重试",
+        "admin.delivery.delivered": "已送达",
+        "admin.delivery.dead": "已放弃",
         "admin.settings_help": (
             "每项设置的取值及来源（参数、环境变量、文件、版本、默认值）；密钥已隐藏。"
         ),
@@ -298,6 +321,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.index": "Edition and plugins",
         "admin.settings": "Settings",
         "admin.staff": "Staff and tokens",
+        "admin.webhooks": "Webhooks",
+        "admin.endpoints": "Endpoints",
+        "admin.endpoint": "Endpoint",
+        "admin.events": "Events",
+        "admin.event": "Event",
+        "admin.deliveries": "Deliveries",
+        "admin.attempts": "Attempts",
+        "admin.last_error": "Last error",
+        "admin.enable": "Enable",
+        "admin.disable": "Disable",
+        "admin.add": "Add",
+        "admin.all": "All",
+        "admin.replay": "Send again",
+        "admin.new_endpoint": "New endpoint",
+        "admin.secret_once": "The signing secret of {url}, shown this once: copy it now.",
+        "admin.webhooks_help": (
+            "Several events separated by commas, wildcards allowed (customer.*); empty for"
+            " every event. Remove an endpoint with guanxi webhooks remove."
+        ),
+        "admin.delivery.pending": "pending",
+        "admin.delivery.failed": "failed, will retry",
+        "admin.delivery.delivered": "delivered",
+        "admin.delivery.dead": "given up",
         "admin.settings_help": (
             "Every setting with its value and where it came from (flag, environment, file, "
             "edition, default); secrets are hidden."

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi.web.pages import admin, customers, tasks
+from guanxi.web.pages import admin, customers, tasks, webhooks
 
 ROUTERS: list[tuple[Any, tuple[Any, ...]]] = [
     (customers.router, customers.NAV),
     (tasks.router, tasks.NAV),
     (admin.router, admin.NAV),
+    (webhooks.router, ()),  # a tab of the admin pages, no menu entry of its own
 ]
