@@ -170,7 +170,7 @@ QUARTER = ("CAST(substr(expected_close, 1, 4) AS INTEGER) * 10 "
 MONTH = ("CAST(substr(expected_close, 1, 4) AS INTEGER) * 100 "
          "+ CAST(substr(expected_close, 6, 2) AS INTEGER)")
 FORECAST = """
-SELECT {key}, {period} AS period,
+SELECT {key}, {period} AS period, currency,
        sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END),
        sum(CASE WHEN status = 'open' THEN amount ELSE 0 END),
        sum(CASE WHEN status = 'open' THEN amount * probability ELSE 0 END),
@@ -178,17 +178,17 @@ SELECT {key}, {period} AS period,
        sum(CASE WHEN status = 'won' THEN amount ELSE 0 END)
 FROM sales_opportunity {join}
 WHERE status != 'lost' {where}
-GROUP BY period, {key}
+GROUP BY period, {key}, currency
 """
 WIN_LOSS = """
-SELECT {key},
+SELECT {key}, currency,
        sum(CASE WHEN status = 'won' THEN 1 ELSE 0 END),
        sum(CASE WHEN status = 'lost' THEN 1 ELSE 0 END),
        sum(CASE WHEN status = 'won' THEN amount ELSE 0 END),
        sum(CASE WHEN status = 'lost' THEN amount ELSE 0 END)
 FROM sales_opportunity {join}
 WHERE status != 'open'
-GROUP BY {key}
+GROUP BY {key}, currency
 """
 FLAGS = ", ".join(f"max(CASE WHEN to_stage = '{s}' THEN 1 ELSE 0 END) AS s{i}"
                   for i, s in enumerate(STAGES))
@@ -196,10 +196,11 @@ TOP = "max(CASE to_stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumera
     + " ELSE -1 END) AS top"
 REACHED = f"(SELECT opportunity_id, {FLAGS}, {TOP} FROM sales_stage_change GROUP BY opportunity_id)"
 BY_STAGE = f"""
-SELECT o.status = 'won', {", ".join(f"sum(r.s{i}), sum(r.s{i} * o.amount)" for i in range(4))}
+SELECT o.status = 'won', o.currency,
+       {", ".join(f"sum(r.s{i}), sum(r.s{i} * o.amount)" for i in range(4))}
 FROM sales_opportunity o JOIN {REACHED} r ON r.opportunity_id = o.id
 WHERE o.status != 'open' AND o.pipeline = 'default'
-GROUP BY o.status = 'won'
+GROUP BY o.status = 'won', o.currency
 """
 FUNNEL_SUMS = ", ".join(
     f"sum(r.s{i}), sum(CASE WHEN r.top > {i} OR o.status = 'won' THEN r.s{i} ELSE 0 END), "
@@ -248,20 +249,33 @@ def money(value: Any) -> Decimal:
 
 
 def same_forecast(ours: list[Any], plain: list[tuple], period: str) -> bool:
-    """The same figures per period and group (groups compared by their figures)."""
-    mine = sorted((r.period, r.open_count, r.pipeline, r.weighted, r.won_count, r.won)
-                  for r in ours)
-    theirs = sorted((analysis.period_label(p, period), n, money(total),
+    """The same figures per period, group and currency (groups compared by their
+    figures)."""
+    mine = sorted((r.period, r.currency, r.open_count, r.pipeline, r.weighted, r.won_count,
+                   r.won) for r in ours)
+    theirs = sorted((analysis.period_label(p, period), currency, n, money(total),
                      (Decimal(int(weighted)) / 10000).quantize(Decimal("0.01")), won_n, money(won))
-                    for _, p, n, total, weighted, won_n, won in plain)
+                    for _, p, currency, n, total, weighted, won_n, won in plain)
     return mine == theirs
 
 
 def same_win_loss(ours: list[Any], plain: list[tuple]) -> bool:
-    """The same counts and amounts per group."""
-    mine = sorted((r.won, r.lost, r.won_amount, r.lost_amount) for r in ours)
-    theirs = sorted((w, lost, money(wa), money(la)) for _, w, lost, wa, la in plain)
+    """The same counts and amounts per group and currency."""
+    mine = sorted((r.currency, r.won, r.lost, r.won_amount, r.lost_amount) for r in ours)
+    theirs = sorted((currency, w, lost, money(wa), money(la))
+                    for _, currency, w, lost, wa, la in plain)
     return mine == theirs
+
+
+def same_by_stage(ours: list[Any], plain: list[tuple]) -> bool:
+    """The same won and lost counts per stage reached and currency."""
+    totals = {(bool(row[0]), row[1]): row[2:] for row in plain}
+    currencies = sorted({currency for _, currency in totals})
+    nothing = [0] * 8
+    theirs = sorted((currency, int(totals.get((True, currency), nothing)[2 * i] or 0),
+                     int(totals.get((False, currency), nothing)[2 * i] or 0))
+                    for i in range(4) for currency in currencies)
+    return sorted((r.currency, r.won, r.lost) for r in ours) == theirs
 
 
 # --------------------------------------------------------------------------- timing
@@ -346,10 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     win_loss_pair("competitor", "l.competitor_id", with_links)
     bench.pair("win/loss by stage reached", lambda: bench.ours(analysis.win_loss, by="stage"),
                lambda: bench.plain(BY_STAGE),
-               lambda o, p: sorted((r.won, r.lost) for r in o) == sorted(
-                   (int(dict((bool(x[0]), x[1:]) for x in p).get(True, [0] * 8)[2 * i] or 0),
-                    int(dict((bool(x[0]), x[1:]) for x in p).get(False, [0] * 8)[2 * i] or 0))
-                   for i in range(4)))
+               same_by_stage)
     bench.pair("sales cycle by owner", lambda: bench.ours(analysis.sales_cycle, by="owner"),
                lambda: bench.plain(CYCLE),
                lambda o, p: sorted((r.won, r.lost) for r in o) == sorted((w, lo) for _, w, lo,

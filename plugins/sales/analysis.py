@@ -16,6 +16,11 @@ Definitions:
   on to a later stage or were won.
 * **Time in stage** — from a stage change to the next one (the open stage: until now).
 * **Sales cycle** — days from an opportunity's creation to its close.
+* **Currency** — every amount is in its opportunity's currency, and amounts in different
+  currencies are never added (there is no conversion to a corporate currency yet). So a
+  forecast or win/loss row is one group *and one currency*: a group with business in two
+  currencies has two rows, whose counts and win rate are those of that currency's
+  opportunities. The funnel and the sales cycle carry no amounts and are not split.
 """
 
 from __future__ import annotations
@@ -187,11 +192,13 @@ def _filters(query: Select[Any], start: dt.date | None, end: dt.date | None,
 
 @dataclass(frozen=True)
 class ForecastRow:
-    """One period and owner/team: open count, pipeline, weighted pipeline, won business."""
+    """One period, owner/team and currency: open count, pipeline, weighted pipeline, won
+    business."""
 
     period: str
     key: Any
     label: str
+    currency: str
     open_count: int
     pipeline: Decimal
     weighted: Decimal
@@ -204,7 +211,8 @@ def forecast(
     start: dt.date | str | None = None, end: dt.date | str | None = None,
     pipeline: str | None = None,
 ) -> list[ForecastRow]:
-    """The weighted pipeline per period of expected close and per owner, team or none.
+    """The weighted pipeline per period of expected close, per owner, team or none and
+    per currency.
 
     ``start``/``end`` bound the close dates. An owner in two teams counts in both.
     """
@@ -215,7 +223,7 @@ def forecast(
     amount = _amount()
     when = period_key(uow, Opportunity.expected_close, period)
     query, key = _grouped(
-        by, when.label("period"),
+        by, when.label("period"), Opportunity.currency,
         func.sum(case((is_open, 1), else_=0)),
         func.sum(case((is_open, amount), else_=0)),
         func.sum(case((is_open, amount * Opportunity.probability), else_=0)),
@@ -224,15 +232,15 @@ def forecast(
     )
     start, end = _date("start", start), _date("end", end)
     query = _filters(query.where(_status(("open", "won"), start, end)), start, end, pipeline)
-    rows = uow.session.exec(query.group_by(when, *key)).all()
+    rows = uow.session.exec(query.group_by(when, *key, Opportunity.currency)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
     result = [
-        ForecastRow(period_label(p, period), k, labels[k], int(n or 0), _money(total),
+        ForecastRow(period_label(p, period), k, labels[k], currency, int(n or 0), _money(total),
                     (Decimal(int(weighted or 0)) / 10000).quantize(CENT, ROUND_HALF_UP),
                     int(won_n or 0), _money(won))
-        for k, p, n, total, weighted, won_n, won in rows
+        for k, p, currency, n, total, weighted, won_n, won in rows
     ]
-    return sorted(result, key=lambda r: (r.period, r.label))
+    return sorted(result, key=lambda r: (r.period, r.label, r.currency))
 
 
 # ----------------------------------------------------------------------------- win / loss
@@ -240,10 +248,12 @@ def forecast(
 
 @dataclass(frozen=True)
 class WinLossRow:
-    """Closed opportunities of one group: won and lost counts and amounts, win rate."""
+    """Closed opportunities of one group in one currency: won and lost counts and amounts,
+    win rate."""
 
     key: Any
     label: str
+    currency: str
     won: int
     lost: int
     won_amount: Decimal
@@ -274,7 +284,7 @@ def win_loss(
     end: dt.date | str | None = None, pipeline: str | None = None,
 ) -> list[WinLossRow]:
     """Won and lost opportunities (closed from ``start`` to ``end``) and the win rate, by
-    owner, team, source, competitor, pipeline or stage reached."""
+    owner, team, source, competitor, pipeline or stage reached, and by currency."""
     require(uow, ENTITY, "read")
     _choice("by", by, WIN_LOSS_BY)
     start, end = _date("start", start), _date("end", end)
@@ -283,15 +293,16 @@ def win_loss(
     if by == "stage":
         return _win_loss_by_stage(uow, start, end, pipeline)
     query, key = _grouped(
-        by, func.sum(case((is_won, 1), else_=0)), func.sum(case((is_lost, 1), else_=0)),
+        by, Opportunity.currency,
+        func.sum(case((is_won, 1), else_=0)), func.sum(case((is_lost, 1), else_=0)),
         func.sum(case((is_won, amount), else_=0)), func.sum(case((is_lost, amount), else_=0)),
     )
     query = _filters(query.where(_status(CLOSED, start, end)), start, end, pipeline)
-    rows = uow.session.exec(query.group_by(*key)).all()
+    rows = uow.session.exec(query.group_by(*key, Opportunity.currency)).all()
     labels = _labels(uow, by, {r[0] for r in rows})
-    result = [WinLossRow(k, labels[k], int(w), int(lost), _money(wa), _money(la))
-              for k, w, lost, wa, la in rows]
-    return sorted(result, key=lambda r: r.label)
+    result = [WinLossRow(k, labels[k], currency, int(w), int(lost), _money(wa), _money(la))
+              for k, currency, w, lost, wa, la in rows]
+    return sorted(result, key=lambda r: (r.label, r.currency))
 
 
 def _win_loss_by_stage(uow: UnitOfWork, start: dt.date | None, end: dt.date | None,
@@ -305,15 +316,24 @@ def _win_loss_by_stage(uow: UnitOfWork, start: dt.date | None, end: dt.date | No
     for i in range(len(stages)):
         flag = reached.c[f"s{i}"]
         columns += [func.sum(flag), func.sum(flag * amount)]
-    query = (select(is_won.label("won"), *columns).select_from(Opportunity)
+    query = (select(is_won.label("won"), Opportunity.currency, *columns).select_from(Opportunity)
              .join(reached, reached.c.opportunity_id == Opportunity.id))
     query = _filters(query.where(_status(CLOSED, start, end)), start, end, name)
-    totals = {bool(row[0]): row[1:] for row in uow.session.exec(query.group_by(is_won)).all()}
+    totals = {(bool(row[0]), row[1]): row[2:]
+              for row in uow.session.exec(query.group_by(is_won, Opportunity.currency)).all()}
+    # Every stage in every currency of the closed business (the edition's if there is
+    # none), so a stage nobody reached still shows, with zeros.
+    currencies = sorted({currency for _, currency in totals}) or [uow.app.settings.currency]
     nothing = [0] * (2 * len(stages))
-    won, lost = totals.get(True, nothing), totals.get(False, nothing)
-    return [WinLossRow(stage, stage, int(won[2 * i] or 0), int(lost[2 * i] or 0),
-                       _money(won[2 * i + 1]), _money(lost[2 * i + 1]))
-            for i, stage in enumerate(stages)]
+    rows = []
+    for i, stage in enumerate(stages):
+        for currency in currencies:
+            won = totals.get((True, currency), nothing)
+            lost = totals.get((False, currency), nothing)
+            rows.append(WinLossRow(stage, stage, currency, int(won[2 * i] or 0),
+                                   int(lost[2 * i] or 0), _money(won[2 * i + 1]),
+                                   _money(lost[2 * i + 1])))
+    return rows
 
 
 # ----------------------------------------------------------------------------- funnel

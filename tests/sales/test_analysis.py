@@ -168,6 +168,56 @@ def test_win_loss_by_every_dimension(data: App) -> None:
     assert [(r.label, r.won, r.lost) for r in only_march_7] == [("wang", 0, 1)]  # B
 
 
+def test_amounts_in_two_currencies_are_never_added(data: App) -> None:
+    """wang also sells in USD on d11: F open (300 at 50 %, closes in April), G won (1200),
+    H lost (800). Each currency gets its own rows; the CNY figures are those above."""
+    with data.transaction(now=day(11)) as uow:
+        account = uow.session.exec(
+            select(Customer.id).where(Customer.name == "恒通机械")).scalar_one()
+        usd = {"customer_id": account, "currency": "USD", "expected_close": "2026-04-20"}
+        create_opportunity(uow, name="F", amount=300, probability=50, **usd)
+        win_opportunity(uow, create_opportunity(uow, name="G", amount=1200, **usd).id)
+        lose_opportunity(uow, create_opportunity(uow, name="H", amount=800, **usd).id, "price")
+
+    rows = run(data, forecast, period="month", by="owner")
+    assert [(r.period, r.label, r.currency, r.open_count, r.pipeline, r.weighted, r.won_count,
+             r.won) for r in rows] == [
+        ("2026-03", "wang", "CNY", 0, D("0.00"), D("0.00"), 1, D("1000.00")),  # A
+        ("2026-03", "wang", "USD", 0, D("0.00"), D("0.00"), 1, D("1200.00")),  # G, won on d11
+        ("2026-04", "wang", "CNY", 1, D("500.50"), D("100.10"), 0, D("0.00")),  # E
+        ("2026-04", "wang", "USD", 1, D("300.00"), D("150.00"), 0, D("0.00")),  # F at 50 %
+        ("2026-05", "li", "CNY", 1, D("4000.00"), D("3000.00"), 0, D("0.00")),  # D
+    ]
+    total = run(data, forecast, period="quarter", by="none")
+    assert [(r.period, r.currency, r.pipeline, r.won) for r in total] == [
+        ("2026-Q1", "CNY", D("0.00"), D("1000.00")), ("2026-Q1", "USD", D("0.00"), D("1200.00")),
+        ("2026-Q2", "CNY", D("4500.50"), D("0.00")), ("2026-Q2", "USD", D("300.00"), D("0.00"))]
+
+    def table(by: str) -> list[tuple[Any, ...]]:
+        return [(r.label, r.currency, r.won, r.lost, r.win_rate, r.won_amount, r.lost_amount)
+                for r in run(data, win_loss, by=by)]
+
+    assert table("owner") == [
+        ("li", "CNY", 0, 1, 0.0, D("0.00"), D("3000.00")),
+        ("wang", "CNY", 1, 1, 0.5, D("1000.00"), D("2000.00")),
+        ("wang", "USD", 1, 1, 0.5, D("1200.00"), D("800.00")),
+    ]
+    assert table("pipeline") == [("default", "CNY", 1, 2, 0.3333, D("1000.00"), D("5000.00")),
+                                 ("default", "USD", 1, 1, 0.5, D("1200.00"), D("800.00"))]
+    # By stage: every stage in every currency; G and H closed from qualification.
+    assert table("stage")[:4] == [
+        ("qualification", "CNY", 1, 2, 0.3333, D("1000.00"), D("5000.00")),
+        ("qualification", "USD", 1, 1, 0.5, D("1200.00"), D("800.00")),
+        ("needs_analysis", "CNY", 1, 2, 0.3333, D("1000.00"), D("5000.00")),
+        ("needs_analysis", "USD", 0, 0, None, D("0.00"), D("0.00")),
+    ]
+    assert len(table("stage")) == 8
+    # The funnel and the sales cycle carry no amounts: one row per stage or group.
+    assert [r.entered for r in run(data, funnel)] == [8, 3, 2, 1]
+    assert [(r.label, r.won, r.lost) for r in run(data, sales_cycle, by="owner")] == [
+        ("li", 0, 1), ("wang", 2, 2)]
+
+
 def test_funnel_conversion_and_time_in_stage(data: App) -> None:
     rows = run(data, funnel)
     assert [(r.stage, r.entered, r.advanced, r.conversion, r.won, r.lost_here, r.open_here)
@@ -235,12 +285,12 @@ def test_the_reports_are_registered_and_on_the_command_line(
         return json.loads(result.stdout)
 
     rows = gx("sales", "report", "forecast", "--period", "quarter")
-    assert [(r["period"], r["owner"], r["weighted"], r["won"]) for r in rows] == [
-        ("2026-Q1", "wang", "0.00", "1000.00"), ("2026-Q2", "li", "3000.00", "0.00"),
-        ("2026-Q2", "wang", "100.10", "0.00")]
+    assert [(r["period"], r["owner"], r["currency"], r["weighted"], r["won"]) for r in rows] == [
+        ("2026-Q1", "wang", "CNY", "0.00", "1000.00"), ("2026-Q2", "li", "CNY", "3000.00", "0.00"),
+        ("2026-Q2", "wang", "CNY", "100.10", "0.00")]
     rows = gx("sales", "report", "win-loss", "--by", "stage")
-    assert [(r["stage"], r["won"], r["lost"], r["win_rate"]) for r in rows][2] == (
-        "proposal", 1, 1, 0.5)
+    assert [(r["stage"], r["currency"], r["won"], r["lost"], r["win_rate"]) for r in rows][2] == (
+        "proposal", "CNY", 1, 1, 0.5)
     rows = gx("sales", "report", "win-loss", "--by", "owner", as_user="wang")
     assert [(r["owner"], r["won"], r["lost"]) for r in rows] == [("wang", 1, 1)]
     rows = gx("sales", "report", "funnel")
@@ -249,8 +299,8 @@ def test_the_reports_are_registered_and_on_the_command_line(
     rows = gx("sales", "report", "cycle", "--by", "source")
     assert [(r["source"], r["avg_days"]) for r in rows] == [("campaign", 6.0), ("lead", 9.0)]
     result = gx("report", "run", "sales.win_loss", "--option", "by=source")
-    assert [(r["label"], r["win_rate"]) for r in result["rows"]] == [("campaign", 0.0),
-                                                                    ("lead", 0.5)]
+    assert [(r["label"], r["currency"], r["win_rate"]) for r in result["rows"]] == [
+        ("campaign", "CNY", 0.0), ("lead", "CNY", 0.5)]
 
 
 # ----------------------------------------------------------------------------- demo data

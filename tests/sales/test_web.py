@@ -270,6 +270,7 @@ def test_pipelines_and_the_forecast_cover_what_the_user_sees(guanxi_web, world) 
     assert rows.status_code == 200, rows.text
     # wang sees his 1200.50 at 10 % and li's 1000.00 at 50 %: not zhao's nor zhou's.
     assert sum(r["open_count"] for r in rows.json()) == 2
+    assert {r["currency"] for r in rows.json()} == {"CNY"}  # one row per currency
     assert sum(Decimal(r["pipeline"]) for r in rows.json()) == Decimal("2200.50")
     assert sum(Decimal(r["weighted"]) for r in rows.json()) == Decimal("620.05")
     everything = guanxi_web.api("boss", role="admin").get("/api/sales/forecast",

@@ -387,24 +387,28 @@ def _rate(value: float | None) -> str | None:
 
 
 def report_forecast(state: CliState, period: str, by: str, as_json: bool, **options: Any) -> None:
-    """Weighted pipeline (amount × probability) by period of expected close and owner/team."""
+    """Weighted pipeline (amount × probability) by period of expected close, owner/team and
+    currency (amounts in different currencies are never added)."""
     from guanxi_sales.analysis import forecast
 
     with state.transaction() as uow:
         rows = forecast(uow, period=period, by=by, **options)
     emit(rows, [("period", lambda r: r.period), (by, lambda r: r.label),
-                ("open", lambda r: r.open_count), ("pipeline", lambda r: r.pipeline),
-                ("weighted", lambda r: r.weighted), ("won_count", lambda r: r.won_count),
-                ("won", lambda r: r.won)], as_json=as_json, title=f"forecast by {period}")
+                ("currency", lambda r: r.currency), ("open", lambda r: r.open_count),
+                ("pipeline", lambda r: r.pipeline), ("weighted", lambda r: r.weighted),
+                ("won_count", lambda r: r.won_count), ("won", lambda r: r.won)],
+         as_json=as_json, title=f"forecast by {period}")
 
 
 def report_win_loss(state: CliState, by: str, as_json: bool, **options: Any) -> None:
-    """Won and lost opportunities and the win rate by a dimension (by stage: reached)."""
+    """Won and lost opportunities and the win rate by a dimension (by stage: reached) and
+    currency."""
     from guanxi_sales.analysis import win_loss
 
     with state.transaction() as uow:
         rows = win_loss(uow, by=by, **options)
-    emit(rows, [(by, lambda r: r.label), ("won", lambda r: r.won), ("lost", lambda r: r.lost),
+    emit(rows, [(by, lambda r: r.label), ("currency", lambda r: r.currency),
+                ("won", lambda r: r.won), ("lost", lambda r: r.lost),
                 ("win_rate", lambda r: r.win_rate if as_json else _rate(r.win_rate)),
                 ("won_amount", lambda r: r.won_amount), ("lost_amount", lambda r: r.lost_amount)],
          as_json=as_json, title=f"win/loss by {by}")

@@ -186,11 +186,13 @@ class PipelineOut(BaseModel):
 
 
 class ForecastOut(BaseModel):
-    """One period and owner/team: open count, pipeline, weighted pipeline, won business."""
+    """One period, owner/team and currency: open count, pipeline, weighted pipeline, won
+    business (amounts in different currencies are never added: one row per currency)."""
 
     period: str
     key: int | str | None
     label: str
+    currency: str = Field(description="the currency of the row's amounts (e.g. CNY)")
     open_count: int
     pipeline: str
     weighted: str
@@ -304,10 +306,11 @@ def forecast_route(
     end: dt.date | None = None,
     pipeline: Annotated[str | None, Query(max_length=80)] = None,
 ) -> list[ForecastOut]:
-    """Per period of expected close and per owner or team: open count, pipeline, weighted
-    pipeline and won business of the opportunities the user may see."""
+    """Per period of expected close, per owner or team and per currency: open count,
+    pipeline, weighted pipeline and won business of the opportunities the user may see."""
     with ctx.transaction() as uow:
         rows = forecast(uow, period=period, by=by, start=start, end=end, pipeline=pipeline)
-    return [ForecastOut(period=r.period, key=r.key, label=r.label, open_count=r.open_count,
-                        pipeline=str(r.pipeline), weighted=str(r.weighted),
-                        won_count=r.won_count, won=str(r.won)) for r in rows]
+    return [ForecastOut(period=r.period, key=r.key, label=r.label, currency=r.currency,
+                        open_count=r.open_count, pipeline=str(r.pipeline),
+                        weighted=str(r.weighted), won_count=r.won_count, won=str(r.won))
+            for r in rows]
