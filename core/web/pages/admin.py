@@ -20,6 +20,7 @@ from guanxi.app import App
 from guanxi.db.engine import mask_url
 from guanxi.errors import NotFoundError, ValidationError
 from guanxi.models import StaffRole, Team, TeamMember
+from guanxi.plugin_listing import plugin_rows  # the same rows as ``guanxi plugins``
 from guanxi.services.credentials import issue_token, list_tokens, revoke_token
 from guanxi.services.jobs import job_states
 from guanxi.services.staff import list_staff, usernames
@@ -77,8 +78,6 @@ def settings_rows(app: App) -> list[tuple[str, list[tuple[str, str, str]]]]:
 def admin_page(ctx: ConsoleContext) -> Response:
     """The edition, its plugins (as ``guanxi plugins`` lists them) and the jobs."""
     require_admin(ctx)
-    from guanxi.cli.plugin_info import plugin_rows  # the same rows as ``guanxi plugins``
-
     app = ctx.app
     jobs = [
         {"name": job.name, "plugin": job.plugin, "description": job.description,
