@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,6 +120,17 @@ class Principal:
     def can_see_sensitive(self) -> bool:
         """Whether sensitive fields are shown unmasked (reads are audited)."""
         return self.is_system or self.sensitive
+
+    def reading_only(self) -> Principal:
+        """The same user with only the ``read`` permissions his roles give (what a
+        read-only API token acts as): ``*`` and ``entity:*`` narrow to ``:read``, every
+        other action goes. Record policies and sensitive access stay his."""
+        grants = set()
+        for grant in self.grants:
+            entity, _, action = grant.partition(":")
+            if action in ("", "*", "read"):
+                grants.add(f"{entity}:read")
+        return replace(self, grants=frozenset(grants))
 
 
 SYSTEM = Principal(username="system", is_system=True)

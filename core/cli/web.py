@@ -58,22 +58,27 @@ def token() -> None:
 @click.option("--name", default="", help="What the token is for (shown in listings).")
 @click.option("--expires-days", type=click.IntRange(min=1), default=None,
               help="Days until it expires (default: never).")
+@click.option("--read-only", is_flag=True,
+              help="Only the read permissions of USERNAME's roles; no POST, PUT, PATCH or "
+                   "DELETE.")
 @json_option
 @pass_state
 def token_create(state: CliState, username: str, name: str, expires_days: int | None,
-                 as_json: bool) -> None:
+                 read_only: bool, as_json: bool) -> None:
     """Make an API token for USERNAME; the secret is printed once, never again."""
     from guanxi.services.credentials import issue_token
 
     lifetime = dt.timedelta(days=expires_days) if expires_days else None
     with state.transaction() as uow:
-        issued = issue_token(uow, username, kind="api", name=name, lifetime=lifetime)
+        issued = issue_token(uow, username, kind="api", name=name, lifetime=lifetime,
+                             read_only=read_only)
     if as_json:
         print_json({"id": issued.token.id, "token": issued.secret,
-                    "expires_at": issued.token.expires_at})
+                    "expires_at": issued.token.expires_at, "read_only": read_only})
         return
     click.echo(issued.secret)
-    click.echo(f"token {issued.token.id} for {username}: keep it secret; it is not shown again",
+    what = "read-only token" if read_only else "token"
+    click.echo(f"{what} {issued.token.id} for {username}: keep it secret; it is not shown again",
                err=True)
 
 
@@ -101,6 +106,7 @@ def token_list(state: CliState, username: str | None, as_json: bool) -> None:
             ("expires", lambda r: local(r.expires_at, tz)),
             ("last used", lambda r: local(r.last_used_at, tz)),
             ("revoked", lambda r: local(r.revoked_at, tz)),
+            ("access", lambda r: "read-only" if r.read_only else "full"),
         ],
         as_json=as_json,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from guanxi.db.types import BigID, UTCDateTime
@@ -28,6 +29,9 @@ class ApiToken(SQLModel, table=True):
     expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A read-only API token acts as its user with only the read permissions of his roles
+    # and may not send a POST, PUT, PATCH or DELETE.
+    read_only: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class StaffCredential(SQLModel, table=True):

@@ -51,14 +51,18 @@ def issue_token(
     kind: str = "api",
     name: str = "",
     lifetime: dt.timedelta | None = None,
+    read_only: bool = False,
 ) -> IssuedToken:
     """Make a token for a staff user; ``lifetime`` None means it does not expire.
 
     Making an API token for someone else needs ``api_token:create``; a console login
-    makes its own session token.
+    makes its own session token. A ``read_only`` API token acts with only the read
+    permissions of its user's roles (for reporting tools and data pipelines).
     """
     if kind not in TOKEN_KINDS:
         raise ValidationError("kind", f"{kind!r} is not one of {', '.join(TOKEN_KINDS)}")
+    if read_only and kind != "api":
+        raise ValidationError("read_only", "only an API token can be read-only")
     user = get_staff(uow, staff)
     if user.id != uow.actor_id:
         require(uow, "api_token", "create")
@@ -75,11 +79,13 @@ def issue_token(
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_at=uow.now,
         expires_at=uow.now + lifetime if lifetime is not None else None,
+        read_only=read_only,
     )
     uow.session.add(row)
     uow.session.flush()
     if kind == "api":
-        audit.record(uow, [audit.Event("create", "api_token", row.id, detail=user.username)])
+        detail = user.username + (" (read-only)" if read_only else "")
+        audit.record(uow, [audit.Event("create", "api_token", row.id, detail=detail)])
     return IssuedToken(row, secret)
 
 

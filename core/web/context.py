@@ -52,6 +52,7 @@ class Authenticated:
     principal: Principal
     token_id: int
     display_name: str
+    read_only: bool = False
 
 
 class AuthCache:
@@ -121,7 +122,9 @@ def authenticate(app: App, cache: AuthCache, secret: str, *, kind: str) -> Authe
         except AccessDenied:
             return None
         assert token.id is not None
-        result = Authenticated(principal, token.id, staff.display_name)
+        if token.read_only:
+            principal = principal.reading_only()
+        result = Authenticated(principal, token.id, staff.display_name, token.read_only)
     if cache.due_touch(result.token_id):
         touch_token(app, result.token_id)
     cache.put(key, result, app.settings_for("web").auth_cache_seconds)
@@ -174,6 +177,7 @@ class RequestContext:
     language: str
     token_id: int
     csrf: str = ""
+    read_only: bool = False
 
     def transaction(self, *, read_only: bool | None = None) -> AbstractContextManager[UnitOfWork]:
         """A unit of work acting as the authenticated user.
@@ -212,9 +216,13 @@ async def api_context(
     found = await _authenticated(request, credentials.credentials, kind="api")
     if found is None:
         raise NotAuthenticated("the API token is unknown, expired or revoked")
+    if found.read_only and request.method in UNSAFE_METHODS:
+        # Its principal holds no write permission either; this says why in one line
+        # before any body is read.
+        raise AccessDenied(f"this API token is read-only: {request.method} is not allowed")
     return RequestContext(
         request, app, found.principal, found.display_name, choose_language(request, app),
-        found.token_id,
+        found.token_id, read_only=found.read_only,
     )
 
 

@@ -196,6 +196,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.new_token": "新建令牌",
         "admin.days": "有效天数（留空为永久）",
         "admin.create_token": "创建",
+        "admin.read_only": "只读",
+        "admin.read_only_token": "只读（仅查询，不能修改数据）",
         "admin.token_once": "{staff} 的新令牌如下，只显示这一次，请立即复制：",
     },
     "en": {
@@ -385,6 +387,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.new_token": "New token",
         "admin.days": "Days valid (empty: no expiry)",
         "admin.create_token": "Create",
+        "admin.read_only": "read-only",
+        "admin.read_only_token": "Read-only (reads only, no changes)",
         "admin.token_once": "The new token of {staff}, shown this once only; copy it now:",
     },
 }

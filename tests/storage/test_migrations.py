@@ -28,7 +28,7 @@ from guanxi.errors import DatabaseError
 from guanxi.models import CORE_TABLES
 
 CORE_TABLE_NAMES = {model.__tablename__ for model in CORE_TABLES}
-CORE_HEAD = "core_0005"
+CORE_HEAD = "core_0006"
 DEMO_HEAD = "demo_plug_0001"
 
 pytestmark = pytest.mark.postgres

@@ -48,6 +48,68 @@ def test_unknown_revoked_and_expired_tokens_are_refused(guanxi_web, guanxi_app):
         assert response.status_code == status, secret
 
 
+def test_a_read_only_token_reads_and_cannot_write(guanxi_web, guanxi_app, guanxi_customers):
+    guanxi_web.staff("qian", role="agent")
+    cid = guanxi_customers.create(name="钱庄", owner="qian")
+    with guanxi_app.transaction() as uow:
+        secret = issue_token(uow, "qian", name="BI", read_only=True).secret
+    client = guanxi_web.anonymous()
+    client.headers["Authorization"] = f"Bearer {secret}"
+    me = client.get("/api/me").json()
+    assert me["read_only"] is True and me["roles"] == ["agent"]
+    assert me["permissions"] and all(p.endswith(":read") for p in me["permissions"])
+    assert "interaction:read" in me["permissions"]  # narrowed from interaction:*
+    assert client.get(f"/api/customers/{cid}").json()["name"] == "钱庄"
+    assert client.get(f"/api/customers/{cid}/360").status_code == 200
+
+    before = guanxi_web.api("boss", role="admin").get(f"/api/customers/{cid}").json()
+    for method, path, body in [
+        ("POST", "/api/customers", {"kind": "person", "name": "新客户"}),
+        ("PATCH", f"/api/customers/{cid}", {"name": "改名"}),
+        ("POST", "/api/interactions", {"customer_id": cid, "kind": "core.note",
+                                        "payload": {"text": "x"}}),
+    ]:
+        refused = client.request(method, path, json=body)
+        assert refused.status_code == 403, (method, path, refused.text)
+        assert "read-only" in refused.json()["error"]["message"]
+    after = guanxi_web.api("boss").get(f"/api/customers/{cid}").json()
+    assert after == before
+
+
+def test_reading_only_keeps_reads_and_drops_every_other_action():
+    from guanxi.access.principal import Principal
+
+    principal = Principal("x", grants=frozenset(
+        {"*", "customer:*", "task:read", "task:create", "*:export", "audit:read"}),
+        policies=frozenset({"own"}), sensitive=True)
+    narrowed = principal.reading_only()
+    assert narrowed.grants == {"*:read", "customer:read", "task:read", "audit:read"}
+    assert narrowed.can("ticket", "read") and not narrowed.can("customer", "update")
+    assert not narrowed.can("customer", "export")
+    assert (narrowed.policies, narrowed.sensitive) == (principal.policies, True)
+
+
+def test_only_api_tokens_can_be_read_only(guanxi_web, guanxi_app):
+    from guanxi.errors import ValidationError
+
+    guanxi_web.staff("sun", role="agent")
+    with pytest.raises(ValidationError, match="read_only"), guanxi_app.transaction() as uow:
+        issue_token(uow, "sun", kind="session", read_only=True)
+
+
+def test_read_only_tokens_on_the_command_line(guanxi_web, guanxi_cli):
+    guanxi_web.staff("zhou", role="agent")
+    made = guanxi_cli.json("token", "create", "zhou", "--read-only")
+    full = guanxi_cli.json("token", "create", "zhou")
+    assert made["read_only"] is True and full["read_only"] is False
+    listed = {t["id"]: t["access"] for t in guanxi_cli.json("token", "list")}
+    assert listed == {made["id"]: "read-only", full["id"]: "full"}
+    client = guanxi_web.anonymous()
+    response = client.post("/api/tasks", json={},
+                           headers={"Authorization": f"Bearer {made['token']}"})
+    assert response.status_code == 403
+
+
 def test_a_session_cookie_is_not_an_api_token(guanxi_web):
     console = guanxi_web.console("zhao", role="agent")
     secret = console.cookies["guanxi_session"]

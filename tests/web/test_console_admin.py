@@ -109,6 +109,22 @@ def test_tokens_are_made_once_and_revoked(guanxi_web, guanxi_app):
     assert f'data-testid="revoke-{token.id}"' not in console.get("/admin/staff").text
 
 
+def test_a_read_only_token_from_the_admin_page(guanxi_web, guanxi_app):
+    guanxi_web.staff("bi", role="manager")
+    console = guanxi_web.console("root")
+    made = console.post("/admin/tokens", data={"csrf": console.csrf, "staff": "bi",
+                                               "name": "报表", "read_only": "1"})
+    secret = re.search(r'<code class="secret">(gx_[^<]+)</code>', made.text).group(1)
+    with guanxi_app.transaction() as uow:
+        token = uow.session.exec(select(ApiToken).where(ApiToken.name == "报表")).one()
+    assert token.read_only is True
+    assert f'data-testid="read-only-{token.id}"' in console.get("/admin/staff").text
+    api = guanxi_web.anonymous()
+    api.headers["Authorization"] = f"Bearer {secret}"
+    assert api.get("/api/me").json()["read_only"] is True
+    assert api.post("/api/customers", json={"kind": "person", "name": "x"}).status_code == 403
+
+
 def test_webhooks_page_adds_switches_and_replays(guanxi_web, guanxi_app, guanxi_customers):
     console = guanxi_web.console("root")
     page = console.get("/admin/webhooks")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from guanxi.web.context import ApiContext
 
@@ -18,6 +18,7 @@ class Me(BaseModel):
     roles: list[str]
     permissions: list[str]
     record_policies: list[str]
+    read_only: bool = Field(description="A read-only token: read permissions only, no writes")
 
 
 @router.get("/me", response_model=Me, summary="The authenticated user")
@@ -30,4 +31,5 @@ def me(ctx: ApiContext) -> Me:
         roles=list(principal.roles),
         permissions=sorted(principal.grants),
         record_policies=sorted(principal.policies),
+        read_only=ctx.read_only,
     )

@@ -135,8 +135,10 @@ def create_token(
     staff: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     days: Annotated[str, Form()] = "",
+    read_only: Annotated[str, Form()] = "",
 ) -> Response:
-    """Make an API token; the page shows its secret this once (it is not stored)."""
+    """Make an API token (read-only when the box is ticked); the page shows its secret
+    this once (it is not stored)."""
     require_admin(ctx)
     try:
         if not days.strip().isdigit() and days.strip():
@@ -146,7 +148,8 @@ def create_token(
             raise ValidationError("staff", "is required")
         with ctx.transaction() as uow:
             try:
-                made = issue_token(uow, staff.strip(), name=name.strip()[:80], lifetime=lifetime)
+                made = issue_token(uow, staff.strip(), name=name.strip()[:80], lifetime=lifetime,
+                                   read_only=bool(read_only))
             except NotFoundError as exc:
                 raise ValidationError("staff", str(exc)) from None
             issued = {"secret": made.secret, "staff": staff.strip(), "name": made.token.name}
