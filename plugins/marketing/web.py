@@ -388,14 +388,6 @@ def leads_page(ctx: ConsoleContext, status: str | None = "open",
                   statuses=("open", *LEAD_STATUSES))
 
 
-@console.get("/marketing/leads/{lead_id}", response_class=HTMLResponse)
-def lead_page_view(ctx: ConsoleContext, lead_id: RecordId) -> Response:
-    """One lead: contact, score and the rules behind it, touches."""
-    with ctx.transaction() as uow:
-        lead = lead_detail_out(uow, lead_id)
-    return render(ctx, "marketing/console/lead.html", lead=lead)
-
-
 NAV = (
     NavItem("marketing.campaigns", "/marketing/campaigns", permission="marketing.campaign:read",
             order=60),
@@ -468,5 +460,8 @@ MESSAGES = _messages()
 
 def register(register_routes: Any) -> None:
     """Hand the API router, the console pages, the menu and the strings to the web app."""
+    from guanxi_marketing import lead_console  # the lead page and its forms
+
     register_routes(router)
     register_routes(console, console=True, nav=NAV, messages=MESSAGES)
+    lead_console.register(register_routes)

@@ -25,6 +25,14 @@ class FormError:
         return cls(form, exc.field or "", exc.reason)
 
 
+def clean_text(value: str, field: str) -> str:
+    """A form's text as typed, refused (naming ``field``) if it holds a NUL character,
+    which no database stores as text."""
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL characters")
+    return value
+
+
 def parse_when(text: str, field: str) -> dt.datetime | None:
     """A date (``2026-05-01``) or an HTML ``datetime-local`` value; None when empty.
 

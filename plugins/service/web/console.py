@@ -19,7 +19,7 @@ from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.models import Team
-from guanxi.web import ConsoleContext, FormError, NavItem, RequestContext, render
+from guanxi.web import ConsoleContext, FormError, NavItem, RequestContext, clean_text, render
 from guanxi_service.tickets import service
 from guanxi_service.tickets.common import TICKET, get_ticket, team_field
 from guanxi_service.tickets.models import OPEN_STATUSES
@@ -141,12 +141,6 @@ def _work(
     return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
 
 
-def _clean(value: str, field_name: str) -> str:
-    if "\x00" in value:
-        raise ValidationError(field_name, "must not contain NUL characters")
-    return value
-
-
 @router.post("/service/tickets/{ticket_id}/assign-me")
 def assign_me(ctx: ConsoleContext, ticket_id: TicketId) -> Response:
     """Take the ticket: the user becomes its assignee (a new ticket opens)."""
@@ -160,7 +154,7 @@ def reply(ctx: ConsoleContext, ticket_id: TicketId, body: FormText = "",
     """A public reply to the customer, or (``kind=note``) an internal note."""
     send = service.add_note if kind == "note" else service.reply
     return _work(ctx, ticket_id, "reply", {"body": body},
-                 lambda uow: send(uow, ticket_id, _clean(body, "body")))
+                 lambda uow: send(uow, ticket_id, clean_text(body, "body")))
 
 
 @router.post("/service/tickets/{ticket_id}/close")
@@ -170,7 +164,8 @@ def close(ctx: ConsoleContext, ticket_id: TicketId, resolution: FormText = "",
     wanted = "resolved" if status == "resolved" else "closed"
     return _work(ctx, ticket_id, "close", {"resolution": resolution},
                  lambda uow: service.change_status(
-                     uow, ticket_id, wanted, resolution=_clean(resolution, "resolution") or None))
+                     uow, ticket_id, wanted,
+                     resolution=clean_text(resolution, "resolution") or None))
 
 
 @router.post("/service/tickets/{ticket_id}/reopen")
@@ -178,4 +173,4 @@ def reopen(ctx: ConsoleContext, ticket_id: TicketId, reason: FormText = "") -> R
     """Bring a resolved or closed ticket back to work."""
     return _work(ctx, ticket_id, "reopen", {"reason": reason},
                  lambda uow: service.reopen_ticket(uow, ticket_id,
-                                                   reason=_clean(reason, "reason")))
+                                                   reason=clean_text(reason, "reason")))
