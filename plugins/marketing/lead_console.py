@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
 from guanxi.web import ConsoleContext, FormError, RequestContext, clean_text, render
+from guanxi.web.inputs import MAX_ID
 from guanxi_marketing.leads.assignment import assign_lead
 from guanxi_marketing.leads.common import ENTITY, is_assigner, lead_settings
 from guanxi_marketing.leads.conversion import convert_lead
@@ -81,7 +82,7 @@ def _customer_id(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise ValidationError("customer_id", f"not a customer id: {text!r}")
     return int(text)
 

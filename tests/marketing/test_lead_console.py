@@ -50,9 +50,11 @@ def test_the_owner_works_a_lead_to_a_customer(guanxi_web, guanxi_app, world) -> 
     assert bad.status_code == 422 and 'data-testid="lead-name"' in bad.text
     assert re.search(r'data-testid="error-convert">[^<]*customer_id', bad.text)
     assert 'value="12ab"' in bad.text and stored(guanxi_app, lead) == before
-    missing = wang.post(f"/marketing/leads/{lead}/convert",
-                        data={"csrf": wang.csrf, "customer_id": "987654"})
-    assert missing.status_code == 422 and stored(guanxi_app, lead) == before
+    for unknown in ("987654", "0", "9" * 30):
+        missing = wang.post(f"/marketing/leads/{lead}/convert",
+                            data={"csrf": wang.csrf, "customer_id": unknown})
+        assert missing.status_code == 422, unknown
+    assert stored(guanxi_app, lead) == before
 
     converted = wang.post(f"/marketing/leads/{lead}/convert", data={"csrf": wang.csrf},
                           follow_redirects=False)
