@@ -11,14 +11,22 @@ again with the reason and what was typed (422) and stores nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from guanxi.app import UnitOfWork
 from guanxi.errors import ValidationError
-from guanxi.web import ConsoleContext, FormError, RequestContext, clean_text, render
+from guanxi.web import (
+    ConsoleContext,
+    FormError,
+    RequestContext,
+    apply_form,
+    clean_text,
+    render,
+)
 from guanxi.web.inputs import MAX_ID
 from guanxi_marketing.leads.assignment import assign_lead
 from guanxi_marketing.leads.common import ENTITY, is_assigner, lead_settings
@@ -66,15 +74,9 @@ def _step(
     values: dict[str, str],
     change: Callable[[UnitOfWork], object],
 ) -> Response:
-    """Take one step as the user and go back to the lead; a refused step shows the page
-    again with the reason (raising inside the unit of work rolled it back)."""
-    try:
-        with ctx.transaction() as uow:
-            change(uow)
-    except ValidationError as exc:
-        return show_lead(ctx, lead_id, status=422, error=FormError.of(form, exc),
-                         values=values)
-    return RedirectResponse(f"/marketing/leads/{lead_id}", status_code=303)
+    """Take one step and go back to the lead, or show it again with the reason."""
+    return apply_form(ctx, form, values, change, done=f"/marketing/leads/{lead_id}",
+                      refused=partial(show_lead, ctx, lead_id))
 
 
 def _customer_id(text: str) -> int | None:

@@ -1,14 +1,21 @@
-"""What the console's forms share: reading dates, reporting a bad field, going back."""
+"""What the console's forms share: applying a change or showing why not, reading dates
+and text, reporting a bad field, going back."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from guanxi.errors import ValidationError
 from guanxi.web.console import safe_next
+
+if TYPE_CHECKING:
+    from guanxi.app import UnitOfWork
+    from guanxi.web.context import RequestContext
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,29 @@ class FormError:
     def of(cls, form: str, exc: ValidationError) -> FormError:
         """The error of ``form`` that ``exc`` describes."""
         return cls(form, exc.field or "", exc.reason)
+
+
+def apply_form(
+    ctx: RequestContext,
+    form: str,
+    values: dict[str, str],
+    change: Callable[[UnitOfWork], object],
+    *,
+    done: str,
+    refused: Callable[..., Response],
+) -> Response:
+    """Make ``change`` as the user, then go to ``done`` (post/redirect/get).
+
+    A :class:`ValidationError` rolls the unit of work back (nothing of the change is
+    stored) and answers ``refused(status=422, error=..., values=values)``: the page
+    again, with the reason beside form ``form`` and the values as they were sent.
+    """
+    try:
+        with ctx.transaction() as uow:
+            change(uow)
+    except ValidationError as exc:
+        return refused(status=422, error=FormError.of(form, exc), values=values)
+    return RedirectResponse(done, status_code=303)
 
 
 def clean_text(value: str, field: str) -> str:

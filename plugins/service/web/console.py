@@ -9,17 +9,25 @@ session's CSRF token) that redirect back to the ticket page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from guanxi.access.enforce import require
 from guanxi.app import UnitOfWork
-from guanxi.errors import ValidationError
 from guanxi.models import Team
-from guanxi.web import ConsoleContext, FormError, NavItem, RequestContext, clean_text, render
+from guanxi.web import (
+    ConsoleContext,
+    FormError,
+    NavItem,
+    RequestContext,
+    apply_form,
+    clean_text,
+    render,
+)
 from guanxi_service.tickets import service
 from guanxi_service.tickets.common import TICKET, get_ticket, team_field
 from guanxi_service.tickets.models import OPEN_STATUSES
@@ -129,16 +137,9 @@ def _work(
     values: dict[str, str],
     change: Callable[[UnitOfWork], object],
 ) -> Response:
-    """Make ``change`` as the user and go back to the ticket. A refused change shows the
-    page again, status 422, with the reason and the form as it was sent; raising inside
-    the unit of work rolled it back, so nothing of it is stored."""
-    try:
-        with ctx.transaction() as uow:
-            change(uow)
-    except ValidationError as exc:
-        return show_ticket(ctx, ticket_id, status=422, error=FormError.of(form, exc),
-                           values=values)
-    return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
+    """Make ``change`` and go back to the ticket, or show it again with the reason."""
+    return apply_form(ctx, form, values, change, done=f"/service/tickets/{ticket_id}",
+                      refused=partial(show_ticket, ctx, ticket_id))
 
 
 @router.post("/service/tickets/{ticket_id}/assign-me")
