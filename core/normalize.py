@@ -38,7 +38,9 @@ def _fast_phone(text: str, default_region: str) -> tuple[int, str] | None:
 
     ``phonenumbers.parse`` costs ~20 µs a number, more than storing it. Two shapes are
     unambiguous: ``+<country code><national number>`` and, for the default region, plain
-    digits not starting with 0 (no trunk prefix to strip). The result is the country code
+    digits that cannot begin with a prefix to strip (not 0, and not the region's
+    international or trunk prefix: ``810…`` and ``8…`` are dialled in Russia, ``011…``
+    and ``1…`` in North America, carrier codes in China). The result is the country code
     and the national number's digits (no leading zero, so they are exactly what
     ``PhoneNumber.national_number`` prints). Anything else, or anything split here that
     is not valid, goes through the full parser, so the result is the same either way (a
@@ -56,7 +58,8 @@ def _fast_phone(text: str, default_region: str) -> tuple[int, str] | None:
         return None
     if DIGITS_PATTERN.match(text):
         code = _region_code(default_region)
-        if code:
+        prefixes = _dialling_prefixes(default_region)
+        if code and prefixes is not None and not prefixes.match(text):
             return code, text
     return None
 
@@ -64,6 +67,25 @@ def _fast_phone(text: str, default_region: str) -> tuple[int, str] | None:
 @cache
 def _region_code(region: str) -> int:
     return int(phonenumbers.country_code_for_region(region))
+
+
+@cache
+def _dialling_prefixes(region: str) -> re.Pattern[str] | None:
+    """What a number written in ``region`` may begin with that is not part of the
+    national number: the international call prefix and the trunk prefix, as
+    libphonenumber's metadata gives them (``None``: no metadata, never the shortcut)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+    if metadata is None:
+        return None
+    parts = [
+        part
+        for part in (
+            metadata.international_prefix,
+            metadata.national_prefix_for_parsing or metadata.national_prefix,
+        )
+        if part
+    ]
+    return re.compile("|".join(f"(?:{part})" for part in parts) or "(?!)")
 
 
 # A number type's rule: the national number lengths it allows (empty: any) and its

@@ -205,6 +205,22 @@ def test_fast_path_agrees_with_libphonenumber(value: str, region: str) -> None:
     assert ours(value, region) == reference(value, region)
 
 
+@pytest.mark.parametrize(
+    ("value", "region"),
+    [
+        ("81080000000000", "RU"),  # 810: Russia's international call prefix
+        ("89123456789", "RU"),  # 8: Russia's trunk prefix
+        ("14155552671", "US"),  # 1: the North American trunk prefix
+        ("011 86 138 1234 5678", "US"),  # 011: the North American international prefix
+        ("17951 13812345678", "CN"),  # a carrier selection code before a mobile
+    ],
+)
+def test_numbers_written_with_a_dialling_prefix_agree_with_libphonenumber(
+    value: str, region: str
+) -> None:
+    assert ours(value, region) == reference(value, region)
+
+
 @settings(max_examples=2000, deadline=None, database=None)
 @given(value=CN_MOBILE)
 def test_chinese_mobiles_agree_with_libphonenumber(value: str) -> None:
