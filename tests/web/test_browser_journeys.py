@@ -246,7 +246,8 @@ def test_close_a_ticket_from_the_queue(page, demo_app: App) -> None:
 
 @pytest.mark.parametrize(
     "path", ["/", "/customers", "/customers/1", "/sales/pipeline", "/service/tickets",
-             "/marketing/campaigns", "/analytics", "/tasks", "/admin", "/admin/webhooks", "/marketing/leads/1"]
+             "/marketing/campaigns", "/marketing/leads/1", "/analytics", "/tasks", "/admin",
+             "/admin/webhooks"]
 )
 def test_pages_fit_a_phone_screen(browser, base_url: str, path: str) -> None:
     """Each page at 375 px: no sideways scrolling of the page itself (wide tables
