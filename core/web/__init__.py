@@ -9,7 +9,7 @@ command line does not load the web stack.
 
 from guanxi.web.console import render
 from guanxi.web.context import ApiContext, ConsoleContext, RequestContext
-from guanxi.web.pages.forms import FormError, apply_form, clean_text
+from guanxi.web.pages.forms import FormError, apply_form, form_text
 from guanxi.web.pagination import Page, keyset, page_of
 from guanxi.web.registry import NavItem
 from guanxi.web.server import create_web_app
@@ -22,8 +22,8 @@ __all__ = [
     "Page",
     "RequestContext",
     "apply_form",
-    "clean_text",
     "create_web_app",
+    "form_text",
     "keyset",
     "page_of",
     "render",

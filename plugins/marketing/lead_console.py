@@ -24,7 +24,7 @@ from guanxi.web import (
     FormError,
     RequestContext,
     apply_form,
-    clean_text,
+    form_text,
     render,
 )
 from guanxi.web.inputs import MAX_ID
@@ -107,7 +107,7 @@ def disqualify(ctx: ConsoleContext, lead_id: RecordId, reason: FormText = "",
     """Close the lead for one of the settings' reasons, with an optional note."""
     return _step(ctx, lead_id, "disqualify", {"reason": reason, "note": note},
                  lambda uow: disqualify_lead(uow, lead_id, reason,
-                                             note=clean_text(note, "note") or None))
+                                             note=form_text(note, "note") or None))
 
 
 @router.post("/marketing/leads/{lead_id}/convert")

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from guanxi.errors import ValidationError
 from guanxi.web.console import safe_next
+from guanxi.web.inputs import no_nul
 
 if TYPE_CHECKING:
     from guanxi.app import UnitOfWork
@@ -55,11 +56,14 @@ def apply_form(
     return RedirectResponse(done, status_code=303)
 
 
-def clean_text(value: str, field: str) -> str:
+def form_text(value: str, field: str) -> str:
     """A form's text as typed, refused (naming ``field``) if it holds a NUL character,
-    which no database stores as text."""
-    if "\x00" in value:
-        raise ValidationError(field, "must not contain NUL characters")
+    which no database stores as text: the API's rule (:func:`guanxi.web.inputs.no_nul`)
+    for text that comes in a form instead of a validated body."""
+    try:
+        no_nul(value)
+    except ValueError as exc:
+        raise ValidationError(field, str(exc)) from None
     return value
 
 

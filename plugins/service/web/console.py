@@ -25,7 +25,7 @@ from guanxi.web import (
     NavItem,
     RequestContext,
     apply_form,
-    clean_text,
+    form_text,
     render,
 )
 from guanxi_service.tickets import service
@@ -155,7 +155,7 @@ def reply(ctx: ConsoleContext, ticket_id: TicketId, body: FormText = "",
     """A public reply to the customer, or (``kind=note``) an internal note."""
     send = service.add_note if kind == "note" else service.reply
     return _work(ctx, ticket_id, "reply", {"body": body},
-                 lambda uow: send(uow, ticket_id, clean_text(body, "body")))
+                 lambda uow: send(uow, ticket_id, form_text(body, "body")))
 
 
 @router.post("/service/tickets/{ticket_id}/close")
@@ -166,7 +166,7 @@ def close(ctx: ConsoleContext, ticket_id: TicketId, resolution: FormText = "",
     return _work(ctx, ticket_id, "close", {"resolution": resolution},
                  lambda uow: service.change_status(
                      uow, ticket_id, wanted,
-                     resolution=clean_text(resolution, "resolution") or None))
+                     resolution=form_text(resolution, "resolution") or None))
 
 
 @router.post("/service/tickets/{ticket_id}/reopen")
@@ -174,4 +174,4 @@ def reopen(ctx: ConsoleContext, ticket_id: TicketId, reason: FormText = "") -> R
     """Bring a resolved or closed ticket back to work."""
     return _work(ctx, ticket_id, "reopen", {"reason": reason},
                  lambda uow: service.reopen_ticket(uow, ticket_id,
-                                                   reason=clean_text(reason, "reason")))
+                                                   reason=form_text(reason, "reason")))
