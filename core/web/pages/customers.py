@@ -8,6 +8,7 @@ found (the 404 page, never "forbidden") and listings and searches leave it out.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -23,7 +24,7 @@ from guanxi.services.staff import active_staff, assignable_staff, usernames
 from guanxi.services.tasks import create_task
 from guanxi.web.console import render
 from guanxi.web.context import ConsoleContext
-from guanxi.web.pages.forms import FormError, parse_when
+from guanxi.web.pages.forms import FormError, apply_form, parse_when
 from guanxi.web.registry import NavItem
 
 router = APIRouter(include_in_schema=False)
@@ -167,24 +168,22 @@ def log_call(
         key: value.strip() for key, value in (("summary", summary), ("outcome", outcome))
         if value.strip()
     }
-    try:
-        # Raising inside the unit of work rolls it back: nothing of a refused call is kept.
-        with ctx.transaction() as uow:
-            log_interaction(
-                uow,
-                customer_id=customer_id,
-                kind=kind,
-                channel=channel or None,
-                direction=direction,
-                subject=subject.strip() or None,
-                payload=payload,
-                occurred_at=parse_when(occurred_at, "occurred_at"),
-                actor=ctx.principal.staff_id,
-            )
-    except ValidationError as exc:
-        return show_customer(ctx, customer_id, status=422, error=FormError.of("call", exc),
-                             values=values)
-    return RedirectResponse(f"/customers/{customer_id}#timeline", status_code=303)
+
+    def log(uow: UnitOfWork) -> None:
+        log_interaction(
+            uow,
+            customer_id=customer_id,
+            kind=kind,
+            channel=channel or None,
+            direction=direction,
+            subject=subject.strip() or None,
+            payload=payload,
+            occurred_at=parse_when(occurred_at, "occurred_at"),
+            actor=ctx.principal.staff_id,
+        )
+
+    return apply_form(ctx, "call", values, log, done=f"/customers/{customer_id}#timeline",
+                      refused=partial(show_customer, ctx, customer_id))
 
 
 @router.post("/customers/{customer_id}/tasks", response_class=HTMLResponse)
@@ -198,15 +197,14 @@ def new_task(
     """Add a follow-up task on the customer (assigned to the user unless he names
     somebody else); a bad field re-shows the page naming it."""
     values = {"title": title, "due": due, "assignee": assignee}
-    try:
-        with ctx.transaction() as uow:
-            due_at = parse_when(due, "due")
-            if due_at is None:
-                raise ValidationError("due", "is required")
-            who = active_staff(uow, assignee.strip(), "assignee").id if assignee.strip() else (
-                ctx.principal.staff_id)
-            create_task(uow, customer_id=customer_id, title=title, due_at=due_at, assignee=who)
-    except ValidationError as exc:
-        return show_customer(ctx, customer_id, status=422, error=FormError.of("task", exc),
-                             values=values)
-    return RedirectResponse(f"/customers/{customer_id}#tasks", status_code=303)
+
+    def add(uow: UnitOfWork) -> None:
+        due_at = parse_when(due, "due")
+        if due_at is None:
+            raise ValidationError("due", "is required")
+        who = active_staff(uow, assignee.strip(), "assignee").id if assignee.strip() else (
+            ctx.principal.staff_id)
+        create_task(uow, customer_id=customer_id, title=title, due_at=due_at, assignee=who)
+
+    return apply_form(ctx, "task", values, add, done=f"/customers/{customer_id}#tasks",
+                      refused=partial(show_customer, ctx, customer_id))
