@@ -177,7 +177,9 @@ class RequestContext:
     language: str
     token_id: int
     csrf: str = ""
-    read_only: bool = False
+    # A read-only API token (its principal holds only read permissions); not to be
+    # confused with a read-only unit of work, which ``transaction()`` picks per method.
+    read_only_token: bool = False
 
     def transaction(self, *, read_only: bool | None = None) -> AbstractContextManager[UnitOfWork]:
         """A unit of work acting as the authenticated user.
@@ -222,7 +224,7 @@ async def api_context(
         raise AccessDenied(f"this API token is read-only: {request.method} is not allowed")
     return RequestContext(
         request, app, found.principal, found.display_name, choose_language(request, app),
-        found.token_id, read_only=found.read_only,
+        found.token_id, read_only_token=found.read_only,
     )
 
 

@@ -31,5 +31,5 @@ def me(ctx: ApiContext) -> Me:
         roles=list(principal.roles),
         permissions=sorted(principal.grants),
         record_policies=sorted(principal.policies),
-        read_only=ctx.read_only,
+        read_only=ctx.read_only_token,
     )
